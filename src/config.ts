@@ -1,0 +1,228 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+
+/**
+ * The environment of SPEC §1, parsed once at start. A bad value stops the start with one line per variable,
+ * naming the variable and what is wrong with it (secrets are never echoed).
+ */
+
+const SECRET_VARIABLES = new Set([
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'CODE_SECRET',
+  'DATABASE_URL',
+]);
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const slackUserId = /^[UW][A-Z0-9]{2,}$/;
+const slackChannelId = /^[CGD][A-Z0-9]{2,}$/;
+
+export function isIanaTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isCurrencyCode(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  return Intl.supportedValuesOf('currency').includes(code);
+}
+
+const cronExpression = z
+  .string()
+  .trim()
+  .refine((v) => cron.validate(v), 'is not a cron expression (5 or 6 fields, e.g. "0 9 1 * *")');
+
+const port = z
+  .string()
+  .trim()
+  .regex(/^\d{1,5}$/, 'is not a port number')
+  .transform(Number)
+  .refine((n) => n >= 0 && n <= 65_535, 'is not a port number (0–65535)');
+
+const databaseUrl = optionalText.refine(
+  (v) => v === undefined || /^(postgres|postgresql):\/\/./.test(v) || /^pglite:\/\/./.test(v),
+  'must be postgres://…, postgresql://… or pglite://memory (or unset for embedded PGlite in .data/pglite)',
+);
+
+const EnvSchema = z
+  .object({
+    SLACK_BOT_TOKEN: optionalText.refine(
+      (v) => v === undefined || v.startsWith('xoxb-'),
+      'must start with xoxb-',
+    ),
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_APP_TOKEN: optionalText.refine(
+      (v) => v === undefined || v.startsWith('xapp-'),
+      'must start with xapp-',
+    ),
+    SLACK_API_URL: optionalText.refine((v) => v === undefined || URL.canParse(v), 'is not a URL'),
+    SLACK_BOT_ID: optionalText.refine(
+      (v) => v === undefined || /^B[A-Z0-9]{2,}$/.test(v),
+      'is not a bot id (B…)',
+    ),
+    SLACK_BOT_USER_ID: optionalText.refine(
+      (v) => v === undefined || slackUserId.test(v),
+      'is not a user id (U…)',
+    ),
+    PORT: port.default(3000),
+    PUBLIC_URL: optionalText.refine((v) => v === undefined || URL.canParse(v), 'is not a URL'),
+    DATABASE_URL: databaseUrl,
+    BALANCE_OWNERS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .refine((ids) => ids.every((u) => slackUserId.test(u)), 'must be comma-separated Slack user ids (U…)'),
+    FINANCE_CHANNEL: optionalText.refine(
+      (v) => v === undefined || slackChannelId.test(v),
+      'is not a channel id (C…)',
+    ),
+    BILLING_TIMEZONE: z
+      .string()
+      .trim()
+      .default('UTC')
+      .refine(isIanaTimeZone, { error: (issue) => `"${String(issue.input)}" is not an IANA time zone` }),
+    CURRENCY: z
+      .string()
+      .trim()
+      .default('USD')
+      .refine(isCurrencyCode, {
+        error: (issue) => `"${String(issue.input)}" is not an ISO 4217 currency code`,
+      }),
+    INVOICE_CRON: cronExpression.default('0 9 1 * *'),
+    ALERT_CRON: cronExpression.default('0 9 * * *'),
+    PAYMENTS_PROVIDER: z
+      .enum(['stripe', 'sandbox'], { error: 'must be "stripe" or "sandbox"' })
+      .default('sandbox'),
+    STRIPE_SECRET_KEY: optionalText,
+    STRIPE_WEBHOOK_SECRET: optionalText,
+    CODE_SECRET: optionalText.refine(
+      (v) => v === undefined || v.length >= 32,
+      'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
+    ),
+    LOG_LEVEL: z
+      .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
+      .default('info'),
+  })
+  .superRefine((env, ctx) => {
+    const need = (variable: keyof typeof env, why: string) => {
+      if (!env[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `is required ${why}` });
+    };
+    if (env.SLACK_BOT_TOKEN || env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) {
+      need('SLACK_BOT_TOKEN', 'to connect to Slack');
+      need('SLACK_SIGNING_SECRET', 'to connect to Slack');
+    }
+    if (env.PAYMENTS_PROVIDER === 'stripe') {
+      need('STRIPE_SECRET_KEY', 'when PAYMENTS_PROVIDER is stripe');
+      need('STRIPE_WEBHOOK_SECRET', 'when PAYMENTS_PROVIDER is stripe');
+    }
+    if (env.DATABASE_URL?.startsWith('postgres')) need('CODE_SECRET', 'with a PostgreSQL DATABASE_URL');
+  });
+
+export type SlackMode = 'http' | 'socket' | 'shell';
+
+export interface Config {
+  slack: {
+    mode: SlackMode;
+    botToken?: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl?: string;
+    botId?: string;
+    botUserId?: string;
+  };
+  port: number;
+  publicUrl: string;
+  database:
+    | { kind: 'pglite-dir'; dir: string }
+    | { kind: 'pglite-memory' }
+    | { kind: 'postgres'; url: string };
+  owners: string[];
+  financeChannel?: string;
+  billingTimeZone: string;
+  currency: string;
+  invoiceCron: string;
+  alertCron: string;
+  payments: { provider: 'sandbox' } | { provider: 'stripe'; secretKey: string; webhookSecret: string };
+  codeSecret?: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_PGLITE_DIR = '.data/pglite';
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const variable = String(issue.path[0] ?? 'environment');
+  const raw = env[variable];
+  // zod's messages of our own refinements already read as a sentence about the value.
+  if (raw === undefined || SECRET_VARIABLES.has(variable) || issue.message.startsWith('"')) {
+    return `${variable}: ${issue.message}`;
+  }
+  return `${variable}: "${raw.slice(0, 80)}" ${issue.message}`;
+}
+
+/** Parses the environment; throws a ConfigError with one line per bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => describeIssue(issue, env));
+    throw new ConfigError([...new Set(lines)]);
+  }
+  const e = parsed.data;
+  const mode: SlackMode = !e.SLACK_BOT_TOKEN ? 'shell' : e.SLACK_APP_TOKEN ? 'socket' : 'http';
+  return {
+    slack: {
+      mode,
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      botId: e.SLACK_BOT_ID,
+      botUserId: e.SLACK_BOT_USER_ID,
+    },
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    database: parseDatabaseUrl(e.DATABASE_URL),
+    owners: e.BALANCE_OWNERS,
+    financeChannel: e.FINANCE_CHANNEL,
+    billingTimeZone: e.BILLING_TIMEZONE,
+    currency: e.CURRENCY,
+    invoiceCron: e.INVOICE_CRON,
+    alertCron: e.ALERT_CRON,
+    payments:
+      e.PAYMENTS_PROVIDER === 'stripe'
+        ? { provider: 'stripe', secretKey: e.STRIPE_SECRET_KEY!, webhookSecret: e.STRIPE_WEBHOOK_SECRET! }
+        : { provider: 'sandbox' },
+    codeSecret: e.CODE_SECRET,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function parseDatabaseUrl(url: string | undefined): Config['database'] {
+  if (url === undefined) return { kind: 'pglite-dir', dir: DEFAULT_PGLITE_DIR };
+  if (url === 'pglite://memory') return { kind: 'pglite-memory' };
+  if (url.startsWith('pglite://')) return { kind: 'pglite-dir', dir: url.slice('pglite://'.length) };
+  return { kind: 'postgres', url };
+}

@@ -1,0 +1,222 @@
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** Money is integer minor units in int8; drizzle hands it to us as a JS bigint on both drivers. */
+const cents = (name: string) => bigint(name, { mode: 'bigint' });
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
+const ref = (name: string) => bigint(name, { mode: 'number' });
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const plans = pgTable(
+  'plans',
+  {
+    code: text('code').primaryKey(),
+    name: text('name').notNull(),
+    priceCents: cents('price_cents').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('plans_price_positive', sql`${t.priceCents} > 0`),
+    check('plans_code_format', sql`${t.code} ~ '^[a-z][a-z0-9_-]{0,31}$'`),
+  ],
+);
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    planCode: text('plan_code')
+      .notNull()
+      .references(() => plans.code),
+    billingChannelId: text('billing_channel_id'),
+    alertChannelId: text('alert_channel_id'),
+    /** Low-balance threshold in tenths of a month (10 = 1.0 month), so comparisons stay in integers. */
+    alertThresholdTenths: integer('alert_threshold_tenths').notNull().default(10),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('accounts_name_ci').on(sql`lower(${t.name})`),
+    check('accounts_threshold_positive', sql`${t.alertThresholdTenths} > 0`),
+  ],
+);
+
+export const accountAdmins = pgTable(
+  'account_admins',
+  {
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    addedBy: text('added_by').notNull(),
+    addedAt: at('added_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('account_admins_user').on(t.userId)],
+);
+
+/** A channel is linked to at most one account; commands run there act on it. */
+export const channelLinks = pgTable(
+  'channel_links',
+  {
+    channelId: text('channel_id').primaryKey(),
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    linkedBy: text('linked_by').notNull(),
+    linkedAt: at('linked_at').notNull().defaultNow(),
+  },
+  (t) => [index('channel_links_account').on(t.accountId)],
+);
+
+export const GLOBAL_ROLES = ['sales', 'finance'] as const;
+export type GlobalRole = (typeof GLOBAL_ROLES)[number];
+
+export const userRoles = pgTable(
+  'user_roles',
+  {
+    userId: text('user_id').notNull(),
+    role: text('role', { enum: GLOBAL_ROLES }).notNull(),
+    grantedBy: text('granted_by').notNull(),
+    grantedAt: at('granted_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.role] }),
+    check('user_roles_role', sql`${t.role} in ('sales', 'finance')`),
+  ],
+);
+
+/** Deployment settings changed at run time (finance channel, generated secrets). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+
+export const SYSTEM_LEDGER_KINDS = [
+  'payments',
+  'codes',
+  'license_packs',
+  'usage_revenue',
+  'adjustments',
+] as const;
+export type SystemLedgerKind = (typeof SYSTEM_LEDGER_KINDS)[number];
+export type LedgerKind = 'wallet' | SystemLedgerKind;
+
+/**
+ * Ledger accounts: one wallet per customer account, plus one row per system kind.
+ * Only wallets carry a cached balance; system accounts are summed from transfers when asked, so no posting ever
+ * updates (and so row-locks) a shared system row.
+ */
+export const ledgerAccounts = pgTable(
+  'ledger_accounts',
+  {
+    id: id(),
+    kind: text('kind').$type<LedgerKind>().notNull(),
+    accountId: ref('account_id').references(() => accounts.id),
+    balance: cents('balance'),
+  },
+  (t) => [
+    uniqueIndex('ledger_accounts_wallet').on(t.accountId),
+    uniqueIndex('ledger_accounts_system_kind').on(t.kind).where(sql`${t.kind} <> 'wallet'`),
+    check(
+      'ledger_accounts_kind',
+      sql`${t.kind} in ('wallet', 'payments', 'codes', 'license_packs', 'usage_revenue', 'adjustments')`,
+    ),
+    check('ledger_accounts_wallet_has_owner', sql`(${t.kind} = 'wallet') = (${t.accountId} is not null)`),
+    check('ledger_accounts_wallet_has_balance', sql`(${t.kind} = 'wallet') = (${t.balance} is not null)`),
+    // The rule that a wallet never goes below zero lives here, in the database, not only in code.
+    check('ledger_accounts_wallet_not_negative', sql`${t.balance} >= 0`),
+  ],
+);
+
+/** Append-only (a trigger refuses UPDATE and DELETE): value moves `from` → `to`; mistakes are reversed, not edited. */
+export const transfers = pgTable(
+  'transfers',
+  {
+    id: id(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    fromLedgerId: ref('from_ledger_id')
+      .notNull()
+      .references(() => ledgerAccounts.id),
+    toLedgerId: ref('to_ledger_id')
+      .notNull()
+      .references(() => ledgerAccounts.id),
+    amount: cents('amount').notNull(),
+    reversesId: ref('reverses_id').references((): AnyPgColumn => transfers.id),
+    actor: text('actor').notNull(),
+    memo: text('memo').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('transfers_idempotency_key').on(t.idempotencyKey),
+    index('transfers_from').on(t.fromLedgerId, t.id),
+    index('transfers_to').on(t.toLedgerId, t.id),
+    index('transfers_reverses').on(t.reversesId),
+    check('transfers_amount_positive', sql`${t.amount} > 0`),
+    check('transfers_distinct_accounts', sql`${t.fromLedgerId} <> ${t.toLedgerId}`),
+    check('transfers_key_not_blank', sql`length(${t.idempotencyKey}) between 1 and 200`),
+  ],
+);
+
+/** Gapless per-scope counters (`quote:2026`, `invoice:2026`): taken under the row lock of the caller's transaction. */
+export const numberSequences = pgTable('number_sequences', {
+  scope: text('scope').primaryKey(),
+  last: integer('last').notNull(),
+});
+
+/** Device counts as timestamped readings; the count in effect at a moment is the latest reading at or before it. */
+export const deviceReadings = pgTable(
+  'device_readings',
+  {
+    id: id(),
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    count: integer('count').notNull(),
+    effectiveAt: at('effective_at').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('device_readings_account_at').on(t.accountId, t.effectiveAt),
+    check('device_readings_count', sql`${t.count} between 0 and 1000000`),
+  ],
+);
+
+export const quotes = pgTable(
+  'quotes',
+  {
+    id: id(),
+    number: text('number').notNull(),
+    devices: integer('devices').notNull(),
+    months: integer('months').notNull(),
+    planCode: text('plan_code')
+      .notNull()
+      .references(() => plans.code),
+    unitPriceCents: cents('unit_price_cents').notNull(),
+    totalCents: cents('total_cents').notNull(),
+    customer: text('customer'),
+    channelId: text('channel_id'),
+    messageTs: text('message_ts'),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull(),
+    validUntil: at('valid_until').notNull(),
+  },
+  (t) => [
+    uniqueIndex('quotes_number').on(t.number),
+    check('quotes_total_positive', sql`${t.totalCents} > 0`),
+  ],
+);

@@ -1,0 +1,82 @@
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows, toBigInt } from '../db/client.js';
+
+export interface VerifyReport {
+  ok: boolean;
+  /** One line per problem, naming the ledger account or transfer. */
+  problems: string[];
+  ledgerAccounts: number;
+  transfers: number;
+}
+
+const SHOW_AT_MOST = 50;
+
+/**
+ * Checks the ledger's invariants (SPEC §2): each wallet's cached balance equals the sum of its transfers, no wallet is
+ * below zero, all balances add up to zero, and no reversal runs the wrong way or exceeds what it reverses.
+ */
+export async function verifyLedger(db: Db): Promise<VerifyReport> {
+  const balances = await queryRows<{
+    id: unknown;
+    kind: string;
+    name: string | null;
+    cached: unknown;
+    computed: unknown;
+  }>(
+    db,
+    sql`with flows as (
+          select to_ledger_id as id, amount from transfers
+          union all
+          select from_ledger_id, -amount from transfers
+        ), sums as (select id, sum(amount) as computed from flows group by id)
+        select la.id, la.kind, a.name, la.balance as cached, coalesce(s.computed, 0) as computed
+        from ledger_accounts la
+        left join sums s on s.id = la.id
+        left join accounts a on a.id = la.account_id`,
+  );
+  const problems: string[] = [];
+  let total = 0n;
+  for (const row of balances) {
+    const computed = toBigInt(row.computed);
+    const label =
+      row.kind === 'wallet' ? `wallet of "${row.name}" (ledger account ${row.id})` : `${row.kind} account`;
+    if (row.kind !== 'wallet') {
+      total += computed;
+      continue;
+    }
+    const cached = toBigInt(row.cached);
+    total += cached;
+    if (cached !== computed)
+      problems.push(`${label}: cached balance ${cached} ≠ sum of its transfers ${computed}`);
+    if (cached < 0n) problems.push(`${label}: balance ${cached} is below zero`);
+  }
+  if (total !== 0n) problems.push(`the balances of all ledger accounts add up to ${total}, not 0`);
+  problems.push(...(await reversalProblems(db)));
+  const [{ count } = { count: 0 }] = await queryRows<{ count: unknown }>(
+    db,
+    sql`select count(*) as count from transfers`,
+  );
+  return {
+    ok: problems.length === 0,
+    problems:
+      problems.length > SHOW_AT_MOST
+        ? [...problems.slice(0, SHOW_AT_MOST), `… and ${problems.length - SHOW_AT_MOST} more`]
+        : problems,
+    ledgerAccounts: balances.length,
+    transfers: Number(count),
+  };
+}
+
+async function reversalProblems(db: Db): Promise<string[]> {
+  const rows = await queryRows<{ id: unknown; original: unknown; problem: string }>(
+    db,
+    sql`select r.id, o.id as original,
+          case when r.from_ledger_id <> o.to_ledger_id or r.to_ledger_id <> o.from_ledger_id
+               then 'does not run opposite to' else 'over-reverses' end as problem
+        from transfers r join transfers o on o.id = r.reverses_id
+        where r.from_ledger_id <> o.to_ledger_id or r.to_ledger_id <> o.from_ledger_id
+           or (select sum(x.amount) from transfers x where x.reverses_id = o.id) > o.amount
+        limit ${SHOW_AT_MOST}`,
+  );
+  return rows.map((r) => `transfer ${r.id} ${r.problem} transfer ${r.original}`);
+}

@@ -1,0 +1,103 @@
+import { expect, it } from 'vitest';
+import { walletBalance } from '../../src/ledger/ledger.js';
+import {
+  accountForChannel,
+  accountsAdministeredBy,
+  addAdmins,
+  addPlan,
+  adminsOf,
+  createAccount,
+  findAccountByName,
+  getAccount,
+  linkChannel,
+  listPlans,
+  removeAdmins,
+  setAccountPlan,
+} from '../../src/services/accounts.js';
+import { UserError } from '../../src/services/errors.js';
+import { grantRole, revokeRole, rolesOf } from '../../src/services/roles.js';
+import { describeDatabases } from '../support/db.js';
+
+describeDatabases('accounts, plans and roles', (t) => {
+  it('seeds standard at $2.00 and plus at $4.00', async () => {
+    const plans = await listPlans(t.db);
+    expect(plans.map((p) => [p.code, p.priceCents])).toEqual([
+      ['standard', 200n],
+      ['plus', 400n],
+    ]);
+  });
+
+  it('creates an account with an empty wallet; names are unique regardless of case', async () => {
+    const acme = await createAccount(t.db, { name: ' Acme Corp ', planCode: 'plus', actor: 'U1' });
+    expect(acme).toMatchObject({ name: 'Acme Corp', planCode: 'plus', alertThresholdTenths: 10 });
+    expect(await walletBalance(t.db, acme.id)).toBe(0n);
+    await expect(
+      createAccount(t.db, { name: 'ACME corp', planCode: 'standard', actor: 'U1' }),
+    ).rejects.toThrow('An account named "ACME corp" already exists.');
+    expect((await findAccountByName(t.db, 'acme CORP'))?.id).toBe(acme.id);
+  });
+
+  it('refuses an unknown plan, naming the plans there are', async () => {
+    await expect(createAccount(t.db, { name: 'X', planCode: 'gold', actor: 'U1' })).rejects.toThrow(
+      'There is no plan "gold". Plans: standard, plus.',
+    );
+    expect(await findAccountByName(t.db, 'X')).toBeUndefined();
+  });
+
+  it('lets owners add plans with a valid code and price', async () => {
+    await addPlan(t.db, { code: 'edu', name: 'Education', priceCents: 100n });
+    expect((await listPlans(t.db)).map((p) => p.code)).toEqual(['edu', 'standard', 'plus']);
+    await expect(addPlan(t.db, { code: 'Bad Code', name: 'x', priceCents: 100n })).rejects.toBeInstanceOf(
+      UserError,
+    );
+    await expect(addPlan(t.db, { code: 'free', name: 'x', priceCents: 0n })).rejects.toBeInstanceOf(
+      UserError,
+    );
+  });
+
+  it('changes an account plan', async () => {
+    const acme = await createAccount(t.db, { name: 'Acme', planCode: 'standard', actor: 'U1' });
+    await setAccountPlan(t.db, acme.id, 'plus');
+    expect((await getAccount(t.db, acme.id))?.planCode).toBe('plus');
+  });
+
+  it('adds and removes admins, reporting only real changes', async () => {
+    const acme = await createAccount(t.db, { name: 'Acme', planCode: 'standard', actor: 'U1' });
+    expect(await addAdmins(t.db, acme.id, ['UA', 'UB'], 'U1')).toEqual(['UA', 'UB']);
+    expect(await addAdmins(t.db, acme.id, ['UA'], 'U1')).toEqual([]);
+    expect(await removeAdmins(t.db, acme.id, ['UB', 'UC'])).toEqual(['UB']);
+    expect(await adminsOf(t.db, acme.id)).toEqual(['UA']);
+    expect((await accountsAdministeredBy(t.db, 'UA')).map((a) => a.name)).toEqual(['Acme']);
+  });
+
+  it('links a channel to one account, moving it on relink, and makes it the billing channel', async () => {
+    const acme = await createAccount(t.db, { name: 'Acme', planCode: 'standard', actor: 'U1' });
+    const globex = await createAccount(t.db, { name: 'Globex', planCode: 'standard', actor: 'U1' });
+    await linkChannel(t.db, 'C1', acme.id, 'U1');
+    expect((await accountForChannel(t.db, 'C1'))?.id).toBe(acme.id);
+    await linkChannel(t.db, 'C1', globex.id, 'U1');
+    expect((await accountForChannel(t.db, 'C1'))?.id).toBe(globex.id);
+    expect((await getAccount(t.db, acme.id))?.billingChannelId).toBe('C1');
+    expect(await accountForChannel(t.db, 'C2')).toBeUndefined();
+  });
+
+  it('knows each user’s roles: owners from the configuration, granted roles, administered accounts', async () => {
+    const acme = await createAccount(t.db, { name: 'Acme', planCode: 'standard', actor: 'U1' });
+    await addAdmins(t.db, acme.id, ['UADMIN'], 'U1');
+    expect(await grantRole(t.db, 'UFIN', 'finance', 'U1')).toBe(true);
+    expect(await grantRole(t.db, 'UFIN', 'finance', 'U1')).toBe(false);
+    await grantRole(t.db, 'USALES', 'sales', 'U1');
+    expect(await rolesOf(t.db, 'U1', ['U1'])).toEqual({
+      userId: 'U1',
+      owner: true,
+      finance: false,
+      sales: false,
+      adminOf: [],
+    });
+    expect(await rolesOf(t.db, 'UFIN', ['U1'])).toMatchObject({ owner: false, finance: true, sales: false });
+    expect(await rolesOf(t.db, 'USALES', ['U1'])).toMatchObject({ sales: true, finance: false });
+    expect(await rolesOf(t.db, 'UADMIN', ['U1'])).toMatchObject({ adminOf: [acme.id] });
+    expect(await revokeRole(t.db, 'UFIN', 'finance')).toBe(true);
+    expect((await rolesOf(t.db, 'UFIN', [])).finance).toBe(false);
+  });
+});

@@ -1,0 +1,30 @@
+import type { Db } from '../../src/db/client.js';
+import { postTransfer } from '../../src/ledger/ledger.js';
+import { type Account, createAccount } from '../../src/services/accounts.js';
+
+let serial = 0;
+
+export async function makeAccount(
+  db: Db,
+  name = `Acme ${++serial}`,
+  planCode = 'standard',
+): Promise<Account> {
+  return createAccount(db, { name, planCode, actor: 'U0OWNER' });
+}
+
+/** Puts money in a wallet the way a card payment would. */
+export async function fund(
+  db: Db,
+  accountId: number,
+  amount: bigint,
+  key = `test-fund:${accountId}:${++serial}`,
+) {
+  return postTransfer(db, {
+    key,
+    from: { system: 'payments' },
+    to: { wallet: accountId },
+    amount,
+    actor: 'test',
+    memo: 'test funding',
+  });
+}

@@ -220,3 +220,16 @@ export const quotes = pgTable(
     check('quotes_total_positive', sql`${t.totalCents} > 0`),
   ],
 );
+
+/** The account a finance or sales user last picked on their Home tab, so it can be published again on a change. */
+export const homeSelections = pgTable(
+  'home_selections',
+  {
+    userId: text('user_id').primaryKey(),
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    selectedAt: at('selected_at').notNull().defaultNow(),
+  },
+  (t) => [index('home_selections_account').on(t.accountId)],
+);

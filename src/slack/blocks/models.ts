@@ -1,0 +1,124 @@
+import type { Estimate } from '../../domain/pricing.js';
+import type { Runway } from '../../domain/runway.js';
+import type { AccountSummary } from '../../services/summary.js';
+
+/**
+ * Plain data the Block Kit builders take. Builders are pure: they never query anything, and every view or
+ * message they return stays inside Block Kit's limits (see ../limits.ts) whatever the size of these inputs.
+ */
+
+/** How money and dates are shown: money in the deployment's currency; dates as Slack `<!date>` tokens (shown in
+ * each reader's own time zone) with a fallback written in the billing time zone. */
+export interface Format {
+  currency: string;
+  timeZone: string;
+}
+
+export interface PlanChoice {
+  code: string;
+  name: string;
+  priceCents: bigint;
+}
+
+export interface EstimateModel {
+  format: Format;
+  plan: PlanChoice;
+  estimate: Estimate;
+  /** Present in an account's context the user may read. */
+  account?: {
+    name: string;
+    balanceCents: bigint;
+    monthlyCents: bigint;
+    runway: Runway;
+    /** How much to reload so the balance covers `estimate.months` at the current monthly cost. */
+    reloadCents: bigint;
+  };
+  /** Which buttons to show: Share as quote (sales), Reload this amount (admins of the account). */
+  actions: { shareAsQuote: boolean; reload: boolean };
+}
+
+export interface QuoteModel {
+  format: Format;
+  quoteId: number;
+  number: string;
+  customer: string | null;
+  plan: PlanChoice;
+  estimate: Estimate;
+  validUntil: Date;
+  createdBy: string;
+  /** Show the Issue code for this quote button (it checks the role again when clicked). */
+  canIssueCode: boolean;
+}
+
+export interface StatusModel {
+  format: Format;
+  summary: AccountSummary;
+}
+
+export interface DeviceReadingModel {
+  count: number;
+  at: Date;
+  by: string;
+}
+
+export interface DevicesModel {
+  format: Format;
+  accountName: string;
+  current: number | null;
+  month: string;
+  carriedIn: DeviceReadingModel | null;
+  readings: DeviceReadingModel[];
+  billedCount: number;
+  /** Set when this command just recorded a count. */
+  recorded: number | null;
+}
+
+export interface TransferLine {
+  id: number;
+  at: Date;
+  /** Positive when the wallet was credited. */
+  signedAmount: bigint;
+  memo: string;
+  actor: string;
+}
+
+export interface HistoryModel {
+  format: Format;
+  accountName: string;
+  balanceCents: bigint;
+  transfers: TransferLine[];
+}
+
+export interface HelpModel {
+  /** The subcommands this user may run, in order. */
+  commands: Array<{ usage: string; description: string }>;
+}
+
+export interface HomeAccountModel {
+  summary: AccountSummary;
+  /** The last 5 transfers, newest first. */
+  recent: TransferLine[];
+}
+
+export interface HomeModel {
+  format: Format;
+  /** Accounts shown in full (the user's own, or the one picked). */
+  accounts: HomeAccountModel[];
+  /** Finance and sales pick an account to look at; admins of several accounts too. */
+  picker: { options: Array<{ id: number; name: string }>; selectedId: number | null } | null;
+}
+
+/** The Estimate modal's current state, re-rendered as the user types. */
+export interface EstimateModalModel {
+  format: Format;
+  plans: PlanChoice[];
+  devices: number | null;
+  /** 12, 24, 36 or 'custom'. */
+  monthsChoice: string | null;
+  customMonths: number | null;
+  planCode: string;
+  /** The running total, when the inputs so far make one. */
+  estimate: Estimate | null;
+  /** Carried through the modal (channel and account context), at most 3000 characters. */
+  privateMetadata: string;
+}

@@ -1,0 +1,37 @@
+/**
+ * Every callback_id, block_id and action_id the app sends or listens for. The modal ids are part of the product
+ * contract (SPEC §5): scripts and tests rely on them.
+ */
+export const SLASH_COMMAND = '/balance';
+
+export const CALLBACK = {
+  estimate: 'estimate',
+  redeem: 'redeem',
+  reload: 'reload',
+} as const;
+
+/** Inputs of the Estimate modal: block_id and action_id are the same string. */
+export const ESTIMATE_INPUT = {
+  devices: 'devices',
+  months: 'months',
+  customMonths: 'custom_months',
+  plan: 'plan',
+} as const;
+/** The section of the Estimate modal that shows the running total. */
+export const ESTIMATE_TOTAL_BLOCK = 'total';
+/** The `months` select's option for a duration other than 12, 24 or 36. */
+export const CUSTOM_MONTHS = 'custom';
+
+export const ACTION = {
+  /** On an estimate message: post it as a quote (sales). Value: JSON {devices, months, plan}. */
+  shareAsQuote: 'estimate_share_quote',
+  /** On an estimate message or low-balance alert: open the Reload modal. Value: JSON {devices, months, plan} or {amount}. */
+  reloadThisAmount: 'estimate_reload',
+  /** On a quote: issue a code of the quote's amount (sales). Value: quote id. */
+  issueCodeForQuote: 'quote_issue_code',
+  homeEstimate: 'home_estimate',
+  homeRedeem: 'home_redeem',
+  homeReload: 'home_reload',
+  /** Finance and sales pick which account their Home tab shows. */
+  homePickAccount: 'home_pick_account',
+} as const;

@@ -1,15 +1,30 @@
 import type { Server } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
+import type { App } from '@slack/bolt';
+import { createBackground } from './background.js';
+import { systemClock } from './clock.js';
+import { createInteractions } from './commands/interactions.js';
+import type { Deps, Interactions } from './commands/types.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { healthRoute } from './http/health.js';
 import { createRouteServer, type Route } from './http/server.js';
 import type { Logger } from './logger.js';
+import { runShell, shellNotifier } from './shell/shell.js';
+import { createApp, slackNotifier } from './slack/app.js';
+
+/** In shell mode the person at the terminal is this user, an owner, in this channel (SPEC §1). */
+export const SHELL_USER = 'USHELL';
+export const SHELL_CHANNEL = 'local';
 
 export interface RunningApp {
   database: Database;
+  deps: Deps;
   /** The port the HTTP routes listen on (useful when PORT=0). */
   port: number;
+  /** Resolves when the shell session ends (never in the Slack modes). */
+  finished: Promise<void>;
   /** Stops taking work, lets in-flight work finish, closes the database. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -37,28 +52,85 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-/** config → database → migrate → routes (and, as they land, the Slack door and the jobs). */
-export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+export interface Terminal {
+  input: Readable;
+  output: Writable;
+}
+
+/** config → database → services → the door of this mode, with the HTTP routes of SPEC §10 in every mode. */
+export async function startApp(
+  baseConfig: Config,
+  logger: Logger,
+  terminal: Terminal = { input: process.stdin, output: process.stdout },
+): Promise<RunningApp> {
+  const shell = baseConfig.slack.mode === 'shell';
+  const config = shell ? { ...baseConfig, owners: [...baseConfig.owners, SHELL_USER] } : baseConfig;
   const database = await openAppDatabase(config);
+  let slackApp: App | undefined;
+  const deps: Deps = {
+    db: database.db,
+    config,
+    clock: systemClock,
+    logger,
+    background: createBackground(logger),
+    notifier: shell ? shellNotifier(terminal.output) : slackNotifier(() => slackApp!.client),
+  };
+  const interactions = createInteractions(deps);
   const routes: Route[] = [healthRoute(database)];
-  const server = createRouteServer(routes, logger);
+
+  let server: Server | undefined;
   let port: number;
   try {
-    port = await listen(server, config.port);
+    if (config.slack.mode === 'http') {
+      slackApp = createApp({ config, interactions, logger, routes });
+      server = (await slackApp.start(config.port)) as Server;
+      port = (server.address() as { port: number }).port;
+    } else {
+      server = createRouteServer(routes, logger);
+      port = await listen(server, config.port);
+      if (config.slack.mode === 'socket') {
+        slackApp = createApp({ config, interactions, logger });
+        await slackApp.start();
+      }
+    }
   } catch (err) {
+    server?.close();
     await database.close();
     throw err;
   }
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
 
+  const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (slackApp && config.slack.mode === 'socket') await slackApp.stop();
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.background.drain();
       await database.close();
       logger.info('stopped');
     })();
     return stopping;
   };
-  return { database, port, stop };
+  return { database, deps, port, finished, stop };
+}
+
+/**
+ * The shell on the terminal. Started without a terminal (in the background, by a service manager) its input may end
+ * at once: then the app keeps serving the HTTP routes and jobs until a signal. At a terminal, Ctrl-D quits like `exit`.
+ */
+async function runShellSession(interactions: Interactions, terminal: Terminal, port: number): Promise<void> {
+  terminal.output.write(
+    `No Slack credentials: running the shell (you are an owner in #${SHELL_CHANNEL}). HTTP routes on port ${port}.\n`,
+  );
+  const end = await runShell({
+    interactions,
+    input: terminal.input,
+    output: terminal.output,
+    userId: SHELL_USER,
+    channelId: SHELL_CHANNEL,
+  });
+  const atTerminal = (terminal.input as { isTTY?: boolean }).isTTY === true;
+  if (end === 'end-of-input' && !atTerminal) await new Promise<void>(() => {});
 }

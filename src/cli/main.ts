@@ -33,7 +33,9 @@ async function run(argv: string[]): Promise<number> {
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
-      return new Promise<number>(() => {}); // runs until a signal stops it
+      await app.finished; // the shell's `exit` or Ctrl-D; the Slack modes run until a signal
+      await app.stop();
+      return 0;
     }
     case 'migrate': {
       const database = await openAppDatabase(config);

@@ -1,4 +1,5 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
+import type { Background } from '../background.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
@@ -17,10 +18,15 @@ export interface Message {
 }
 
 export type Reply =
-  /** Visible only to the user who asked (an ephemeral message). */
-  | { kind: 'private'; message: Message }
+  /** Visible only to the user who asked (an ephemeral message) — in `channelId` when given (a modal remembers
+   * where it was opened), else where the request came from, else in the user's DM with the app. */
+  | { kind: 'private'; message: Message; channelId?: string }
   /** Posted in the channel for everyone; `onPosted` learns where (to thread later replies under it). */
-  | { kind: 'channel'; message: Message; onPosted?: (where: { channelId: string; ts: string }) => Promise<void> }
+  | {
+      kind: 'channel';
+      message: Message;
+      onPosted?: (where: { channelId: string; ts: string }) => Promise<void>;
+    }
   /** Posted as a reply in a thread. */
   | { kind: 'thread'; channelId: string; threadTs: string; message: Message }
   /** Opens a modal. */
@@ -82,6 +88,7 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   notifier: Notifier;
+  background: Background;
 }
 
 export interface CommandContext {

@@ -52,7 +52,12 @@ export async function createQuote(
 }
 
 /** Remembers where the quote was posted, so replies about it (an issued code) can go in its thread. */
-export async function setQuoteMessage(db: Db, quoteId: number, channelId: string, messageTs: string): Promise<void> {
+export async function setQuoteMessage(
+  db: Db,
+  quoteId: number,
+  channelId: string,
+  messageTs: string,
+): Promise<void> {
   await db.update(quotes).set({ channelId, messageTs }).where(eq(quotes.id, quoteId));
 }
 

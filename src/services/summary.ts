@@ -22,7 +22,12 @@ export interface AccountSummary {
   nextBill: { month: string; billedDevices: number; amountCents: bigint };
 }
 
-export async function accountSummary(db: Db, account: Account, now: Date, timeZone: string): Promise<AccountSummary> {
+export async function accountSummary(
+  db: Db,
+  account: Account,
+  now: Date,
+  timeZone: string,
+): Promise<AccountSummary> {
   const month = monthOf(now, timeZone);
   const [plan, balanceCents, current, thisMonth] = await Promise.all([
     requirePlan(db, account.planCode),

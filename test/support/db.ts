@@ -103,3 +103,17 @@ export function describePostgres(name: string, body: (t: TestDatabase) => void):
     describeDatabases(name, body, ['postgres']);
   });
 }
+
+/** Row counts of every table, to prove that a refused request wrote nothing. */
+export async function tableCounts(db: Db): Promise<Record<string, number>> {
+  const tables = await queryRows<{ tablename: string }>(
+    db,
+    sql`select tablename from pg_tables where schemaname = 'public' order by tablename`,
+  );
+  const counts: Record<string, number> = {};
+  for (const { tablename } of tables) {
+    const [row] = await queryRows<{ n: unknown }>(db, sql.raw(`select count(*) as n from "${tablename}"`));
+    counts[tablename] = Number(row?.n);
+  }
+  return counts;
+}

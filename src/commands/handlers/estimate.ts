@@ -1,0 +1,55 @@
+import { estimate, reloadToCover } from '../../domain/pricing.js';
+import { type Account, requirePlan } from '../../services/accounts.js';
+import { accountSummary } from '../../services/summary.js';
+import { estimateMessage } from '../../slack/blocks/estimate.js';
+import type { EstimateModel } from '../../slack/blocks/models.js';
+import { allows } from '../access.js';
+import { devicesArg, monthsArg, noMoreArguments, planArg, read, readOptional } from '../args.js';
+import type { CommandContext, Reply } from '../types.js';
+import { openEstimateModal } from './estimate-modal.js';
+import { formatOf } from './format.js';
+
+export const DEFAULT_ESTIMATE_MONTHS = 12;
+
+/** `estimate [<devices> [<months> [<plan>]]]`: the figures, or the modal when no arguments are given. */
+export async function estimateCommand(
+  ctx: CommandContext,
+  args: string[],
+  account?: Account,
+): Promise<Reply[]> {
+  if (args.length === 0) return [await openEstimateModal(ctx, account)];
+  const devices = read(devicesArg, args[0], 'How many devices?');
+  const months = readOptional(monthsArg, args[1]) ?? DEFAULT_ESTIMATE_MONTHS;
+  const planCode = readOptional(planArg, args[2]);
+  noMoreArguments(args, 3);
+  const model = await estimateModel(ctx, { devices, months, planCode }, account);
+  return [{ kind: 'private', message: estimateMessage(model) }];
+}
+
+/** The estimate of `devices × months × plan`, with the account's figures when the user may see them. */
+export async function estimateModel(
+  ctx: CommandContext,
+  input: { devices: number; months: number; planCode?: string },
+  account?: Account,
+): Promise<EstimateModel> {
+  const { db, config } = ctx.deps;
+  const plan = await requirePlan(db, input.planCode ?? account?.planCode ?? 'standard');
+  const figures = estimate(input.devices, input.months, plan.priceCents);
+  const summary = account ? await accountSummary(db, account, ctx.now, config.billingTimeZone) : undefined;
+  return {
+    format: formatOf(ctx.deps),
+    plan,
+    estimate: figures,
+    account: summary && {
+      name: summary.account.name,
+      balanceCents: summary.balanceCents,
+      monthlyCents: summary.monthlyCents,
+      runway: summary.runway,
+      reloadCents: reloadToCover(summary.balanceCents, figures.monthlyCents, input.months),
+    },
+    actions: {
+      shareAsQuote: allows(['sales'], ctx.roles),
+      reload: account !== undefined && allows(['admin'], ctx.roles, account),
+    },
+  };
+}

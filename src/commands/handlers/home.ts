@@ -1,0 +1,87 @@
+import type { HomeView } from '@slack/types';
+import { walletHistory } from '../../ledger/ledger.js';
+import {
+  type Account,
+  accountsAdministeredBy,
+  adminsOf,
+  getAccount,
+  listAccounts,
+} from '../../services/accounts.js';
+import { homeSelection, selectHomeAccount, usersViewingAccount } from '../../services/home.js';
+import { rolesOf } from '../../services/roles.js';
+import { accountSummary } from '../../services/summary.js';
+import { homeView } from '../../slack/blocks/home.js';
+import type { HomeAccountModel } from '../../slack/blocks/models.js';
+import type { Deps } from '../types.js';
+import { formatOf } from './format.js';
+
+/** Admins see up to this many of their accounts in full; more, and they pick one like finance does. */
+const FULL_ACCOUNTS = 3;
+/** A static select holds at most 100 options. */
+const PICKER_OPTIONS = 100;
+const RECENT_TRANSFERS = 5;
+
+/** The Home tab of one user (SPEC §5): their accounts, or a picker of all accounts for finance, sales and owners. */
+export async function buildHome(deps: Deps, userId: string): Promise<HomeView> {
+  const { db, config, clock } = deps;
+  const roles = await rolesOf(db, userId, config.owners);
+  const own = await accountsAdministeredBy(db, userId);
+  const seesAll = roles.owner || roles.finance || roles.sales;
+  const choices = seesAll ? await listAccounts(db) : own;
+  const usePicker = seesAll || own.length > FULL_ACCOUNTS;
+  const selectedId = usePicker ? await homeSelection(db, userId) : undefined;
+  const selected =
+    choices.find((a) => a.id === selectedId) ?? (usePicker ? (own[0] ?? choices[0]) : undefined);
+  const shown = usePicker ? (selected ? [selected] : []) : own;
+  const now = clock.now();
+  const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now)));
+  return homeView({
+    format: formatOf(deps),
+    accounts,
+    picker: usePicker
+      ? {
+          options: choices.slice(0, PICKER_OPTIONS).map((a) => ({ id: a.id, name: a.name })),
+          selectedId: selected?.id ?? null,
+        }
+      : null,
+  });
+}
+
+async function homeAccount(deps: Deps, account: Account, now: Date): Promise<HomeAccountModel> {
+  const [summary, recent] = await Promise.all([
+    accountSummary(deps.db, account, now, deps.config.billingTimeZone),
+    walletHistory(deps.db, account.id, RECENT_TRANSFERS),
+  ]);
+  return {
+    summary,
+    recent: recent.map((t) => ({
+      id: t.id,
+      at: t.createdAt,
+      signedAmount: t.signedAmount,
+      memo: t.memo,
+      actor: t.actor,
+    })),
+  };
+}
+
+export async function publishHome(deps: Deps, userId: string): Promise<void> {
+  await deps.notifier.publishHome(userId, await buildHome(deps, userId));
+}
+
+/** A user picked an account on their Home tab. */
+export async function pickHomeAccount(deps: Deps, userId: string, accountId: number): Promise<void> {
+  if (!(await getAccount(deps.db, accountId))) return;
+  await selectHomeAccount(deps.db, userId, accountId);
+  await publishHome(deps, userId);
+}
+
+/** After a change to an account, publishes the Home tab again for everyone it shows on (in the background). */
+export function refreshHomes(deps: Deps, accountId: number): void {
+  deps.background.run(`home refresh of account ${accountId}`, async () => {
+    const users = new Set([
+      ...(await adminsOf(deps.db, accountId)),
+      ...(await usersViewingAccount(deps.db, accountId)),
+    ]);
+    await Promise.all([...users].map((userId) => publishHome(deps, userId)));
+  });
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { getAccount } from '../services/accounts.js';
+import { rolesOf } from '../services/roles.js';
+import { noticeMessage, refusalMessage } from '../slack/blocks/common.js';
+import { ACTION, CALLBACK, ESTIMATE_INPUT } from '../slack/ids.js';
+import { allows, canRead, refusal } from './access.js';
+import { openEstimateModal, submitEstimateModal, updateEstimateModal } from './handlers/estimate-modal.js';
+import { buildHome, pickHomeAccount } from './handlers/home.js';
+import { postQuote } from './handlers/quote.js';
+import { runCommand } from './router.js';
+import type { ActionInput, Actor, CommandContext, Deps, Interactions, Reply } from './types.js';
+
+/** The command layer behind both doors. */
+export function createInteractions(deps: Deps): Interactions {
+  const context = async (actor: Actor): Promise<CommandContext> => ({
+    deps,
+    actor,
+    roles: await rolesOf(deps.db, actor.userId, deps.config.owners),
+    now: deps.clock.now(),
+  });
+  return {
+    command: async (actor, text) => runCommand(await context(actor), text),
+    action: async (actor, input) => runAction(await context(actor), input),
+    submit: async (actor, view) => {
+      const ctx = await context(actor);
+      if (view.callbackId === CALLBACK.estimate) return submitEstimateModal(ctx, view);
+      return { kind: 'close', replies: [] };
+    },
+    home: (userId) => buildHome(deps, userId),
+  };
+}
+
+const QuoteRequest = z.object({
+  devices: z.number().int().min(1).max(1_000_000),
+  months: z.number().int().min(1).max(120),
+  plan: z.string().max(32),
+});
+
+const notYet = (what: string): Reply[] => [
+  { kind: 'private', message: noticeMessage(`${what} is not available yet.`) },
+];
+
+async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply[]> {
+  const estimateInputs: string[] = Object.values(ESTIMATE_INPUT);
+  if (input.view?.callbackId === CALLBACK.estimate && estimateInputs.includes(input.actionId)) {
+    return updateEstimateModal(ctx, input.view);
+  }
+  switch (input.actionId) {
+    case ACTION.shareAsQuote: {
+      if (!allows(['sales'], ctx.roles)) {
+        return [{ kind: 'private', message: refusalMessage(refusal('quote', ['sales'])) }];
+      }
+      const request = QuoteRequest.safeParse(safeJson(input.value));
+      if (!request.success) return [];
+      const { devices, months, plan } = request.data;
+      const actor = { ...ctx.actor, channelId: input.message?.channelId ?? ctx.actor.channelId };
+      return postQuote({ ...ctx, actor }, { devices, months, planCode: plan });
+    }
+    case ACTION.homeEstimate: {
+      const account = await getAccount(ctx.deps.db, Number(input.value));
+      return [await openEstimateModal(ctx, account && canRead(ctx.roles, account) ? account : undefined)];
+    }
+    case ACTION.homePickAccount:
+      if (input.selectedValue) await pickHomeAccount(ctx.deps, ctx.actor.userId, Number(input.selectedValue));
+      return [];
+    case ACTION.homeRedeem:
+      return notYet('Redeeming a code');
+    case ACTION.homeReload:
+    case ACTION.reloadThisAmount:
+      return notYet('Reloading');
+    case ACTION.issueCodeForQuote:
+      return notYet('Issuing a code for a quote');
+    default:
+      ctx.deps.logger.warn(`unhandled action ${input.actionId.slice(0, 60)}`);
+      return [];
+  }
+}
+
+function safeJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,136 @@
+// Money is an integer count of minor units (bigint). Formatting and parsing go through exact decimal strings,
+// never through floats, so no amount is ever rounded by accident.
+
+export type ParsedAmount = { ok: true; cents: bigint } | { ok: false; error: string };
+export type ParsedWholeNumber = { ok: true; value: number } | { ok: false; error: string };
+export type WholeNumberRule = { min: number; max: number; what: string };
+
+/** Amount limits for a 2-decimal currency; `amountLimits` scales them for others. */
+export const MIN_AMOUNT_CENTS = 100n;
+export const MAX_AMOUNT_CENTS = 1_000_000_000n;
+
+export const DEVICES = { min: 1, max: 1_000_000, what: 'devices' } as const satisfies WholeNumberRule;
+export const MONTHS = { min: 1, max: 120, what: 'months' } as const satisfies WholeNumberRule;
+
+const MAX_AMOUNT_INPUT = 40;
+const MAX_WHOLE_NUMBER_INPUT = 12;
+const DESCRIBE_LIMIT = 40;
+// C0/C1 controls, invisible format characters (bidi overrides, zero-width) and line/paragraph separators.
+const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const CONTROL_ALL = new RegExp(CONTROL.source, 'gu');
+// Plain digits, or digits in correct groups of three; `\d` without the u flag is ASCII only.
+const DIGITS = /^(?:\d+|[1-9]\d{0,2}(?:,\d{3})+)$/;
+const AMOUNT = /^(\d+|[1-9]\d{0,2}(?:,\d{3})+)(?:\.(\d+))?$/;
+
+const currencyFormatters = new Map<string, Intl.NumberFormat>();
+
+function currencyFormatter(currency: string): Intl.NumberFormat {
+  let formatter = currencyFormatters.get(currency);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    currencyFormatters.set(currency, formatter);
+  }
+  return formatter;
+}
+
+/** How many minor digits the currency has: USD 2, JPY 0, BHD 3. */
+export function minorDigits(currency: string): number {
+  return currencyFormatter(currency).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+export function currencySymbol(currency: string): string {
+  const part = currencyFormatter(currency)
+    .formatToParts(1)
+    .find((p) => p.type === 'currency');
+  return part?.value ?? currency;
+}
+
+/** The smallest and largest amount a user may enter: 1 to 10,000,000 major units. */
+export function amountLimits(currency: string): { min: bigint; max: bigint } {
+  const scale = 10n ** BigInt(minorDigits(currency));
+  return { min: (MIN_AMOUNT_CENTS * scale) / 100n, max: (MAX_AMOUNT_CENTS * scale) / 100n };
+}
+
+export function formatMoney(amount: bigint, currency: string): string {
+  return currencyFormatter(currency).format(toDecimalString(amount, minorDigits(currency)));
+}
+
+/** Exact decimal text for minor units, e.g. 1152000n with 2 digits → "11520.00", -510n → "-5.10". */
+function toDecimalString(amount: bigint, digits: number): `${number}` {
+  const sign = amount < 0n ? '-' : '';
+  const text = (amount < 0n ? -amount : amount).toString().padStart(digits + 1, '0');
+  const whole = text.slice(0, text.length - digits);
+  const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
+  return `${sign}${whole}${fraction}` as `${number}`;
+}
+
+/** Parses a user-typed amount like `1200`, `1200.5` or `$1,200.50` into minor units, within the limits. */
+export function parseAmount(text: string, currency: string): ParsedAmount {
+  const usage = `use digits like ${amountExample(currency)}`;
+  const fail = (error: string): ParsedAmount => ({ ok: false, error });
+  const shown = `"${describeInput(text.trim())}"`;
+  if (text.length > MAX_AMOUNT_INPUT) return fail(`${shown} is too long for an amount — ${usage}`);
+  const trimmed = text.trim();
+  if (trimmed === '') return fail(`enter an amount — ${usage}`);
+  if (CONTROL.test(trimmed)) return fail(`${shown} contains control characters — ${usage}`);
+
+  const number = withoutSymbol(trimmed, currencySymbol(currency));
+  if (/^[-−]/.test(number) || /^[-−]/.test(trimmed)) return fail(`${shown} is negative — ${usage}`);
+  const match = AMOUNT.exec(number);
+  if (!match) return fail(`${shown} is not an amount — ${usage}`);
+
+  const digits = minorDigits(currency);
+  const [, whole = '', fraction = ''] = match;
+  if (fraction.length > digits) {
+    const allowed = digits === 0 ? `${currency} amounts have no decimals` : `at most ${digits} decimals`;
+    return fail(`${shown} has too many decimals — ${allowed}`);
+  }
+  const cents = BigInt(whole.replaceAll(',', '') + fraction.padEnd(digits, '0'));
+  const { min, max } = amountLimits(currency);
+  if (cents < min) return fail(`amounts start at ${formatMoney(min, currency)} (${shown} is less)`);
+  if (cents > max) return fail(`amounts go up to ${formatMoney(max, currency)} (${shown} is more)`);
+  return { ok: true, cents };
+}
+
+function withoutSymbol(text: string, symbol: string): string {
+  return text.startsWith(symbol) ? text.slice(symbol.length).trimStart() : text;
+}
+
+/** "1200 or $1,200.50" in the currency's own shape (JPY: "1200 or ¥1,200"). */
+function amountExample(currency: string): string {
+  const digits = minorDigits(currency);
+  const example = 1200n * 10n ** BigInt(digits) + (digits > 0 ? 5n * 10n ** BigInt(digits - 1) : 0n);
+  return `1200 or ${formatMoney(example, currency)}`;
+}
+
+/** Parses a whole number such as a device count: digits (thousands commas allowed), within [min, max]. */
+export function parseWholeNumber(text: string, { min, max, what }: WholeNumberRule): ParsedWholeNumber {
+  const range = `${what} must be a whole number from ${groupDigits(min)} to ${groupDigits(max)}`;
+  const trimmed = text.trim();
+  if (trimmed === '') return { ok: false, error: range };
+  const fail: ParsedWholeNumber = { ok: false, error: `${range} ("${describeInput(trimmed)}" is not)` };
+  if (trimmed.length > MAX_WHOLE_NUMBER_INPUT || !DIGITS.test(trimmed)) return fail;
+  // Compare as bigint so a 12-digit input can never be rounded into range.
+  const value = BigInt(trimmed.replaceAll(',', ''));
+  if (value < BigInt(min) || value > BigInt(max)) return fail;
+  return { ok: true, value: Number(value) };
+}
+
+function groupDigits(n: number): string {
+  return new Intl.NumberFormat('en-US').format(n);
+}
+
+/**
+ * Makes user input safe to echo in a Slack message: at most 40 characters (ending in "…" when cut), control
+ * characters shown as "?", and `&`, `<`, `>` escaped so `<!channel>` or `<@U123>` stays plain text and
+ * cannot ping anyone.
+ */
+export function describeInput(text: string): string {
+  const chars = Array.from(text); // by code point, so an emoji is never cut in half
+  const cut = chars.length > DESCRIBE_LIMIT ? `${chars.slice(0, DESCRIBE_LIMIT - 1).join('')}…` : text;
+  return cut
+    .replace(CONTROL_ALL, '?')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;');
+}

@@ -1,0 +1,249 @@
+import type { Readable, Writable } from 'node:stream';
+import type { ActionInput, Actor, Interactions, Message, Notifier, Reply } from '../commands/types.js';
+import { SLASH_COMMAND } from '../slack/ids.js';
+import { type Ask, createLineReader } from './lines.js';
+import type { TextStyle } from './mrkdwn.js';
+import { runModal } from './prompts.js';
+import { type Choice, renderMessage, renderView } from './render.js';
+
+/**
+ * The shell door (SPEC §1, like Hubot's shell adapter): `/balance …` typed at a prompt, replies printed as text,
+ * modals asked as prompts, buttons clicked by typing their number.
+ */
+
+export interface ShellOptions {
+  interactions: Interactions;
+  input: Readable;
+  output: Writable;
+  userId: string;
+  channelId: string;
+  /** How the shell's channel is named in `[posted in #…]`. Default `local`. */
+  channelName?: string;
+  /** ANSI bold for bold text and headers. Default off. */
+  color?: boolean;
+  onExit?: () => void;
+}
+
+const PROMPT = 'balance> ';
+const GREETING = `Balance shell: type ${SLASH_COMMAND} help, home, or exit.`;
+
+/** How a session ended: the user typed `exit`/`quit`, or the input ended (Ctrl-D, or the end of a piped script). */
+export type ShellEnd = 'exit' | 'end-of-input';
+
+/** Runs the session until `exit`, `quit` or the end of the input. Never rejects for an interaction's error. */
+export async function runShell(options: ShellOptions): Promise<ShellEnd> {
+  const reader = createLineReader(options.input, options.output);
+  const shell = new ShellSession(options, reader.ask);
+  try {
+    return await shell.run();
+  } finally {
+    reader.close();
+    options.onExit?.();
+  }
+}
+
+/** Proactive output in the shell: messages print as `[to #channel] …`, a Home publish as one short line. */
+export function shellNotifier(output: Writable, style: TextStyle = {}): Notifier {
+  return {
+    async publishHome(userId) {
+      output.write(`[home tab of @${userId} updated]\n`);
+    },
+    async postMessage(channelId, message) {
+      const { text } = renderMessage(message, { ...style, interactive: false });
+      output.write(`[to #${channelId}] ${text}\n`);
+    },
+  };
+}
+
+/** A choice on screen, with where it was shown (the actor who clicks and the message it belongs to). */
+interface ShownChoice extends Choice {
+  actor: Actor;
+  message?: ActionInput['message'];
+}
+
+interface Printed {
+  message: Message;
+  actor: Actor;
+  where?: ActionInput['message'];
+  prefix?: string;
+}
+
+const QUIT_WORDS = new Set(['exit', 'quit']);
+
+class ShellSession {
+  private choices: ShownChoice[] = [];
+  private lastTs = 0;
+
+  constructor(
+    private readonly options: ShellOptions,
+    private readonly ask: Ask,
+  ) {}
+
+  async run(): Promise<ShellEnd> {
+    this.print(GREETING);
+    for (;;) {
+      const line = await this.ask(PROMPT);
+      if (line === null) return 'end-of-input';
+      if (QUIT_WORDS.has(line.trim().toLowerCase())) return 'exit';
+      await this.handleSafely(line.trim());
+    }
+  }
+
+  private async handleSafely(line: string): Promise<void> {
+    try {
+      await this.handle(line);
+    } catch (error) {
+      this.print(`error: ${errorText(error)}`);
+    }
+  }
+
+  private async handle(line: string): Promise<void> {
+    if (line === '') return;
+    if (line.toLowerCase() === 'home') return this.showHome();
+    if (/^\d+$/.test(line) && this.choices.length > 0) return this.click(Number(line));
+    const text = commandText(line);
+    if (text === null)
+      return this.print(`unknown command: ${line.split(/\s+/)[0]} (try ${SLASH_COMMAND} help)`);
+    const replies = await this.options.interactions.command(this.channelActor(), escapeMentions(text));
+    await this.showReplies(replies, this.channelActor());
+  }
+
+  private channelActor(): Actor {
+    return { userId: this.options.userId, channelId: this.options.channelId };
+  }
+
+  private homeActor(): Actor {
+    return { userId: this.options.userId };
+  }
+
+  private async showHome(): Promise<void> {
+    const view = await this.options.interactions.home(this.options.userId);
+    const rendered = renderView(view, this.style());
+    this.print(rendered.text || '(the Home tab is empty)');
+    this.remember(rendered.choices.map((choice) => ({ ...choice, actor: this.homeActor() })));
+  }
+
+  private async click(number: number): Promise<void> {
+    const choice = this.choices.find((candidate) => candidate.number === number);
+    if (!choice) return this.print(`no choice [${number}]: pick 1–${this.choices.length}`);
+    if (choice.url) return this.print(`open ${choice.url}`);
+    if (choice.confirm && !(await this.confirm(choice.confirm))) return;
+    const replies = await this.options.interactions.action(choice.actor, actionFor(choice));
+    await this.showReplies(replies, choice.actor);
+  }
+
+  private async confirm(question: string): Promise<boolean> {
+    const answer = await this.ask(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer?.trim() ?? '');
+  }
+
+  private async showReplies(replies: Reply[], actor: Actor): Promise<void> {
+    const shown: ShownChoice[] = [];
+    for (const reply of replies) {
+      const printed = await this.printable(reply, actor);
+      if (printed) shown.push(...this.printMessage(printed, shown.length + 1));
+      else await this.showUnprintable(reply, actor);
+    }
+    this.remember(shown);
+  }
+
+  /** What a reply prints, and where it was "posted" (calling `onPosted` like Slack's door would). */
+  private async printable(reply: Reply, actor: Actor): Promise<Printed | null> {
+    switch (reply.kind) {
+      case 'private':
+        return { message: reply.message, actor, where: this.here(actor) };
+      case 'channel': {
+        const where = { channelId: actor.channelId ?? this.options.channelId, ts: this.nextTs() };
+        await reply.onPosted?.(where);
+        return { message: reply.message, actor, where, prefix: `[posted in #${this.channelName()}]` };
+      }
+      case 'thread': {
+        const where = { channelId: reply.channelId, ts: this.nextTs(), threadTs: reply.threadTs };
+        return { message: reply.message, actor, where, prefix: '[in thread]' };
+      }
+      default:
+        return null;
+    }
+  }
+
+  private async showUnprintable(reply: Reply, actor: Actor): Promise<void> {
+    if (reply.kind === 'open_modal') {
+      await runModal(
+        {
+          interactions: this.options.interactions,
+          actor,
+          ask: this.ask,
+          print: (text) => this.print(text),
+          showReplies: (replies) => this.showReplies(replies, actor),
+          style: this.style(),
+        },
+        reply.view,
+      );
+    } else if (reply.kind === 'update_modal') {
+      this.print('(a modal update arrived, but no modal is open)');
+    }
+  }
+
+  private printMessage(printed: Printed, firstChoice: number): ShownChoice[] {
+    const rendered = renderMessage(printed.message, { ...this.style(), firstChoice });
+    this.print(printed.prefix ? `${printed.prefix}\n${rendered.text}` : rendered.text);
+    return rendered.choices.map((choice) => ({ ...choice, actor: printed.actor, message: printed.where }));
+  }
+
+  /** Choices stay clickable until a newer output shows choices of its own. */
+  private remember(choices: ShownChoice[]): void {
+    if (choices.length > 0) this.choices = choices;
+  }
+
+  private here(actor: Actor): ActionInput['message'] {
+    return actor.channelId ? { channelId: actor.channelId, ts: this.nextTs() } : undefined;
+  }
+
+  /** A made-up Slack message timestamp, unique within the session. */
+  private nextTs(): string {
+    this.lastTs = Math.max(Date.now() / 1000, this.lastTs + 0.000001);
+    return this.lastTs.toFixed(6);
+  }
+
+  private channelName(): string {
+    return this.options.channelName ?? 'local';
+  }
+
+  private style(): TextStyle {
+    return { color: this.options.color ?? false };
+  }
+
+  private print(text: string): void {
+    this.options.output.write(`${text}\n`);
+  }
+}
+
+/** `/balance estimate 5` → `estimate 5`; `help` → `help`; any other slash command → null. */
+export function commandText(line: string): string | null {
+  if (line.toLowerCase() === 'help') return 'help';
+  const first = line.split(/\s/, 1)[0] ?? '';
+  if (first.toLowerCase() === SLASH_COMMAND) return line.slice(first.length).trim();
+  if (first.startsWith('/')) return null;
+  return line;
+}
+
+/** What Slack's `should_escape` does to mentions typed by id: `@U123` → `<@U123>`, `#C123` → `<#C123>`. */
+export function escapeMentions(text: string): string {
+  return text
+    .replace(/(^|\s)@([UW][A-Z0-9]{2,})(?=\s|$)/g, '$1<@$2>')
+    .replace(/(^|\s)#([CG][A-Z0-9]{2,})(?=\s|$)/g, '$1<#$2>');
+}
+
+function actionFor(choice: ShownChoice): ActionInput {
+  const input: ActionInput = { actionId: choice.actionId };
+  if (choice.blockId !== undefined) input.blockId = choice.blockId;
+  if (choice.value !== undefined) input.value = choice.value;
+  if (choice.selectedValue !== undefined) input.selectedValue = choice.selectedValue;
+  if (choice.message) input.message = choice.message;
+  return input;
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] || 'something went wrong';
+}

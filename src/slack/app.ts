@@ -1,0 +1,60 @@
+import { App, type CustomRoute } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Interactions, Notifier } from '../commands/types.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { registerActions } from './listeners/actions.js';
+import { registerCommand } from './listeners/command.js';
+import { registerHome } from './listeners/home.js';
+import { registerViews } from './listeners/views.js';
+
+export interface SlackAppOptions {
+  config: Config;
+  interactions: Interactions;
+  logger: Logger;
+  /** HTTP mode only: the routes of SPEC §10, served by Bolt's receiver beside /slack/events. */
+  routes?: CustomRoute[];
+  /** Tests turn the Web API's retries off so a failing call fails at once. */
+  retries?: number;
+}
+
+/** Builds the Bolt app for HTTP or Socket Mode without starting it (tests build it the same way). */
+export function createApp({ config, interactions, logger, routes = [], retries }: SlackAppOptions): App {
+  const { slack } = config;
+  if (!slack.botToken || !slack.signingSecret) throw new Error('Slack credentials are missing');
+  const app = new App({
+    token: slack.botToken,
+    signingSecret: slack.signingSecret,
+    ...(slack.mode === 'socket' ? { socketMode: true, appToken: slack.appToken } : { customRoutes: routes }),
+    ...(slack.botId ? { botId: slack.botId } : {}),
+    ...(slack.botUserId ? { botUserId: slack.botUserId } : {}),
+    logger,
+    logLevel: logger.getLevel(),
+    clientOptions: {
+      ...(slack.apiUrl ? { slackApiUrl: ensureTrailingSlash(slack.apiUrl) } : {}),
+      ...(retries === undefined ? {} : { retryConfig: { retries } }),
+    },
+  });
+  registerCommand(app, interactions, logger);
+  registerActions(app, interactions, logger);
+  registerViews(app, interactions, logger);
+  registerHome(app, interactions);
+  app.error(async (err) => logger.error('Slack listener failed', err));
+  return app;
+}
+
+/** Proactive messages and Home tabs, straight through the Web API. */
+export function slackNotifier(client: () => WebClient): Notifier {
+  return {
+    publishHome: async (userId, view) => {
+      await client().views.publish({ user_id: userId, view });
+    },
+    postMessage: async (channelId, message) => {
+      await client().chat.postMessage({ channel: channelId, ...message });
+    },
+  };
+}
+
+function ensureTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

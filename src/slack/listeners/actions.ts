@@ -1,0 +1,51 @@
+import type { App, BlockAction } from '@slack/bolt';
+import type { ActionInput, Interactions, ViewValues } from '../../commands/types.js';
+import type { Logger } from '../../logger.js';
+import { deliver } from '../deliver.js';
+import { ACTION, ESTIMATE_INPUT } from '../ids.js';
+
+/** Every button and select the app sends: acked at once, then handed to the command layer. */
+export function registerActions(app: App, interactions: Interactions, logger: Logger): void {
+  const ids = [...Object.values(ACTION), ...Object.values(ESTIMATE_INPUT)];
+  for (const actionId of new Set(ids)) {
+    app.action<BlockAction>(actionId, async ({ ack, body, action, client, respond }) => {
+      await ack();
+      const input = toActionInput(body, action as BlockAction['actions'][number]);
+      const channelId = body.channel?.id ?? body.container?.channel_id;
+      const replies = await interactions.action({ userId: body.user.id, channelId }, input);
+      const origin = {
+        userId: body.user.id,
+        channelId,
+        triggerId: body.trigger_id,
+        respond: body.response_url ? respond : undefined,
+      };
+      await deliver(client, origin, replies, logger);
+    });
+  }
+}
+
+function toActionInput(body: BlockAction, action: BlockAction['actions'][number]): ActionInput {
+  const view = body.view;
+  const container = body.container as
+    | { channel_id?: string; message_ts?: string; thread_ts?: string }
+    | undefined;
+  return {
+    actionId: action.action_id,
+    blockId: action.block_id,
+    value: 'value' in action ? (action.value ?? undefined) : undefined,
+    selectedValue: 'selected_option' in action ? action.selected_option?.value : undefined,
+    view: view
+      ? {
+          id: view.id,
+          hash: view.hash,
+          callbackId: view.callback_id,
+          privateMetadata: view.private_metadata,
+          values: view.state.values as unknown as ViewValues,
+        }
+      : undefined,
+    message:
+      container?.channel_id && container.message_ts
+        ? { channelId: container.channel_id, ts: container.message_ts, threadTs: container.thread_ts }
+        : undefined,
+  };
+}

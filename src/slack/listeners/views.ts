@@ -1,0 +1,24 @@
+import type { App } from '@slack/bolt';
+import type { Interactions, ViewValues } from '../../commands/types.js';
+import type { Logger } from '../../logger.js';
+import { deliver } from '../deliver.js';
+import { CALLBACK } from '../ids.js';
+
+/** Modal submissions: field errors and next steps answer in the ack (`response_action`); replies follow. */
+export function registerViews(app: App, interactions: Interactions, logger: Logger): void {
+  for (const callbackId of Object.values(CALLBACK)) {
+    app.view(callbackId, async ({ ack, body, view, client }) => {
+      const actor = { userId: body.user.id };
+      const result = await interactions.submit(actor, {
+        id: view.id,
+        callbackId: view.callback_id,
+        privateMetadata: view.private_metadata,
+        values: view.state.values as unknown as ViewValues,
+      });
+      if (result.kind === 'errors') return ack({ response_action: 'errors', errors: result.errors });
+      if (result.kind === 'update') return ack({ response_action: 'update', view: result.view });
+      await ack();
+      await deliver(client, actor, result.replies, logger);
+    });
+  }
+}

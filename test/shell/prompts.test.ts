@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { Reply } from '../../src/commands/types.js';
+import { type ModalSession, runModal } from '../../src/shell/prompts.js';
+import { CUSTOM_MONTHS } from '../../src/slack/ids.js';
+import { fakeInteractions, scriptedAsk } from './fakes.js';
+import { estimateModal, redeemModal } from './fixtures.js';
+
+const ACTOR = { userId: 'U1', channelId: 'C1' };
+
+function session(interactions: ModalSession['interactions'], answers: string[]) {
+  const transcript: string[] = [];
+  const shown: Reply[] = [];
+  const modalSession: ModalSession = {
+    interactions,
+    actor: ACTOR,
+    ask: scriptedAsk(answers, transcript),
+    print: (text) => transcript.push(text),
+    showReplies: async (replies) => {
+      shown.push(...replies);
+    },
+  };
+  return { modalSession, transcript, shown };
+}
+
+describe('runModal', () => {
+  it('re-prompts only the fields with errors, showing each error under its label, then submits again', async () => {
+    let submits = 0;
+    const done: Reply = { kind: 'private', message: { text: 'Redeemed $50.00' } };
+    const interactions = fakeInteractions({
+      submit: () =>
+        ++submits === 1
+          ? { kind: 'errors', errors: { code: 'That code is not valid.' } }
+          : { kind: 'close', replies: [done] },
+    });
+    const { modalSession, transcript, shown } = session(interactions, ['BAD-CODE', '', 'GOOD-CODE']);
+
+    expect(await runModal(modalSession, redeemModal())).toBe('submitted');
+
+    const output = transcript.join('\n');
+    expect(output).toContain('Redeem a code\n=============\nEnter the code from your email.');
+    expect(output).toContain('Code\n  ! That code is not valid.\n  (XXXX-XXXX)\n[BAD-CODE] > GOOD-CODE');
+    expect(output.match(/Note \(optional\)/g)).toHaveLength(1);
+    const submitted = interactions.calls.filter((call) => call.method === 'submit').map((call) => call.arg);
+    expect(submitted).toEqual([
+      {
+        id: expect.stringMatching(/^V/),
+        callbackId: 'redeem',
+        privateMetadata: '',
+        values: {
+          code: { code: { type: 'plain_text_input', value: 'BAD-CODE' } },
+          note: { note: { type: 'plain_text_input', value: null } },
+        },
+      },
+      expect.objectContaining({
+        values: {
+          code: { code: { type: 'plain_text_input', value: 'GOOD-CODE' } },
+          note: { note: { type: 'plain_text_input', value: null } },
+        },
+      }),
+    ]);
+    expect(shown).toEqual([done]);
+  });
+
+  it('dispatches live inputs, swaps in the updated view and prompts the input that appeared', async () => {
+    const interactions = fakeInteractions({
+      action: (input) => {
+        const months = input.view?.values.months?.months?.selected_option?.value;
+        const custom = months === CUSTOM_MONTHS;
+        return [
+          {
+            kind: 'update_modal',
+            viewId: input.view!.id,
+            view: estimateModal({ custom, total: custom ? '$300.00' : '$600.00' }),
+          },
+        ];
+      },
+    });
+    const { modalSession, transcript } = session(interactions, ['25', '4', '15', 'plus']);
+
+    expect(await runModal(modalSession, estimateModal())).toBe('submitted');
+
+    const output = transcript.join('\n');
+    expect(output).toContain('Devices\n  How many devices you manage\n  (e.g. 25)\n> 25\nTotal: $600.00');
+    expect(output).toContain(
+      'Months\n  [1] 12 months\n  [2] 24 months\n  [3] 36 months\n  [4] Custom…\n[12 months] > 4',
+    );
+    expect(output).toContain('Custom months\n> 15');
+    const actions = interactions.calls.filter((call) => call.method === 'action').map((call) => call.arg);
+    expect(actions).toMatchObject([
+      { actionId: 'devices', blockId: 'devices', value: '25' },
+      { actionId: 'months', blockId: 'months', selectedValue: CUSTOM_MONTHS },
+      { actionId: 'custom_months', blockId: 'custom_months', value: '15' },
+    ]);
+    const submit = interactions.calls.find((call) => call.method === 'submit')!.arg as { values: unknown };
+    expect(submit.values).toEqual({
+      devices: { devices: { type: 'number_input', value: '25' } },
+      months: {
+        months: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: 'Custom…' }, value: 'custom' },
+        },
+      },
+      custom_months: { custom_months: { type: 'number_input', value: '15' } },
+      plan: {
+        plan: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: 'Plus ($4.00)' }, value: 'plus' },
+        },
+      },
+    });
+  });
+
+  it('checks number inputs like Slack’s client and re-asks without submitting', async () => {
+    const interactions = fakeInteractions({});
+    const { modalSession, transcript } = session(interactions, ['0', 'ten', '3', '', '1']);
+    await runModal(modalSession, estimateModal());
+    expect(transcript.join('\n')).toContain(
+      '> 0\n  ! Enter a number of at least 1.\n> ten\n  ! Enter a whole number.\n> 3',
+    );
+  });
+
+  it('abandons the modal on cancel without submitting', async () => {
+    const interactions = fakeInteractions({});
+    const { modalSession, transcript } = session(interactions, ['cancel']);
+    expect(await runModal(modalSession, redeemModal())).toBe('cancelled');
+    expect(transcript).toContain('(modal cancelled)');
+    expect(interactions.calls).toEqual([]);
+  });
+
+  it('shows an updated step, prints its link and submits it on Enter', async () => {
+    let step = 0;
+    const interactions = fakeInteractions({
+      submit: () =>
+        ++step === 1
+          ? {
+              kind: 'update',
+              view: {
+                type: 'modal',
+                callback_id: 'reload',
+                title: { type: 'plain_text', text: 'Pay $600.00' },
+                submit: { type: 'plain_text', text: 'Done' },
+                blocks: [
+                  {
+                    type: 'actions',
+                    elements: [
+                      {
+                        type: 'button',
+                        action_id: 'pay',
+                        text: { type: 'plain_text', text: 'Pay $600.00' },
+                        url: 'https://pay.test/1',
+                      },
+                    ],
+                  },
+                ],
+              },
+            }
+          : { kind: 'close', replies: [] },
+    });
+    const { modalSession, transcript } = session(interactions, ['ABC', '', '']);
+    expect(await runModal(modalSession, redeemModal())).toBe('submitted');
+    const output = transcript.join('\n');
+    expect(output).toContain('[Pay $600.00] https://pay.test/1');
+    expect(output).toContain('Press Enter to Done, or type cancel > ');
+    const ids = interactions.calls.map((call) => (call.arg as { id: string }).id);
+    expect(ids[0]).toBe(ids[1]);
+  });
+});

@@ -1,0 +1,161 @@
+import { createHmac } from 'node:crypto';
+import type { Server } from 'node:http';
+import nock from 'nock';
+import { createBackground } from '../../src/background.js';
+import { type Clock, fixedClock } from '../../src/clock.js';
+import { createInteractions } from '../../src/commands/interactions.js';
+import type { Deps, Notifier } from '../../src/commands/types.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/client.js';
+import { healthRoute } from '../../src/http/health.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { createApp, slackNotifier } from '../../src/slack/app.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const SLACK_API = 'http://slack.test';
+export const OWNER = 'UOWNER1';
+
+/** Slack's v0 request signature over `v0:<timestamp>:<raw body>`. */
+export function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SIGNING_SECRET) {
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: `${SLACK_API}/api/`,
+    SLACK_BOT_ID: 'BTEST1',
+    SLACK_BOT_USER_ID: 'UBOT1',
+    BALANCE_OWNERS: OWNER,
+    DATABASE_URL: 'pglite://memory',
+    ...overrides,
+  });
+}
+
+export interface SlackHarness {
+  url: string;
+  deps: Deps;
+  clock: ReturnType<typeof fixedClock>;
+  logLines: string[];
+  /** POSTs a signed body to /slack/events. */
+  post(body: string, contentType?: string, headers?: Record<string, string>): Promise<Response>;
+  command(text: string, as?: { userId?: string; channelId?: string }): Promise<Response>;
+  interaction(payload: unknown): Promise<Response>;
+  event(event: Record<string, unknown>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** The real Bolt app on its real HTTP receiver, on a free port, with the Slack Web API intercepted by nock. */
+export async function startSlack(
+  db: Db,
+  options: { clock?: Clock; config?: Config; notifier?: Notifier } = {},
+): Promise<SlackHarness> {
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  const config = options.config ?? testConfig();
+  const logLines: string[] = [];
+  const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
+  const clock = (options.clock as ReturnType<typeof fixedClock>) ?? fixedClock('2026-11-26T10:00:00Z');
+  let app: ReturnType<typeof createApp> | undefined;
+  const deps: Deps = {
+    db,
+    config,
+    clock,
+    logger,
+    background: createBackground(logger),
+    notifier: options.notifier ?? slackNotifier(() => app!.client),
+  };
+  app = createApp({
+    config,
+    interactions: createInteractions(deps),
+    logger,
+    routes: [healthRoute({ ping: async () => true })],
+    retries: 0,
+  });
+  const server = (await app.start(0)) as Server;
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const post = (body: string, contentType = 'application/x-www-form-urlencoded', headers = sign(body)) =>
+    fetch(`${url}/slack/events`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': contentType, ...headers },
+    });
+  return {
+    url,
+    deps,
+    clock,
+    logLines,
+    post,
+    command: (text, as = {}) =>
+      post(
+        new URLSearchParams({
+          token: 'legacy',
+          team_id: 'T1',
+          channel_id: as.channelId ?? 'C0GENERAL',
+          channel_name: 'general',
+          user_id: as.userId ?? OWNER,
+          user_name: 'someone',
+          command: '/balance',
+          text,
+          response_url: `${SLACK_API}/respond/1`,
+          trigger_id: 'trigger.1',
+          api_app_id: 'A1',
+        }).toString(),
+      ),
+    interaction: (payload) => post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
+    event: (event) =>
+      post(
+        JSON.stringify({
+          type: 'event_callback',
+          team_id: 'T1',
+          api_app_id: 'A1',
+          event_id: `Ev${Date.now()}`,
+          event_time: 1,
+          event,
+        }),
+        'application/json',
+      ),
+    stop: async () => {
+      await deps.background.drain();
+      await app?.stop();
+    },
+  };
+}
+
+/** Intercepts one Web API method; the returned list collects the parsed request bodies it received. */
+export function slackApi(method: string, reply: Record<string, unknown> = {}, times = 1): unknown[] {
+  const bodies: unknown[] = [];
+  nock(SLACK_API)
+    .post(`/api/${method}`)
+    .times(times)
+    .reply(200, (_uri, body) => {
+      bodies.push(parseBody(body));
+      return { ok: true, ...reply };
+    });
+  return bodies;
+}
+
+/** Intercepts response_url posts. */
+export function responseUrl(times = 1): unknown[] {
+  const bodies: unknown[] = [];
+  nock(SLACK_API)
+    .post('/respond/1')
+    .times(times)
+    .reply(200, (_uri, body) => {
+      bodies.push(parseBody(body));
+      return 'ok';
+    });
+  return bodies;
+}
+
+function parseBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    const params = Object.fromEntries(new URLSearchParams(body));
+    for (const key of ['blocks', 'view']) if (params[key]) params[key] = JSON.parse(params[key]);
+    return params;
+  }
+}

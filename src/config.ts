@@ -226,3 +226,12 @@ function parseDatabaseUrl(url: string | undefined): Config['database'] {
   if (url.startsWith('pglite://')) return { kind: 'pglite-dir', dir: url.slice('pglite://'.length) };
   return { kind: 'postgres', url };
 }
+
+/** The configured secrets, so the logger can mask their exact text wherever it appears. */
+export function secretsOf(config: Config): string[] {
+  const { slack, payments } = config;
+  const stripe = payments.provider === 'stripe' ? [payments.secretKey, payments.webhookSecret] : [];
+  return [slack.botToken, slack.signingSecret, slack.appToken, config.codeSecret, ...stripe].filter(
+    (s): s is string => s !== undefined,
+  );
+}

@@ -1,7 +1,7 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, secretsOf } from '../config.js';
 import { DatabaseLockedError } from '../db/pglite-lock.js';
 import { verifyLedger } from '../ledger/verify.js';
-import { createLogger } from '../logger.js';
+import { createLogger, registerSecret } from '../logger.js';
 import { openAppDatabase, startApp } from '../main.js';
 
 /** The `balance` command line (SPEC §12). Errors print one clear line and exit non-zero. */
@@ -17,6 +17,7 @@ async function run(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  for (const secret of secretsOf(config)) registerSecret(secret);
   const logger = createLogger({ level: config.logLevel });
   switch (command) {
     case 'start': {

@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { exitOf, startCli } from '../support/cli.js';
+import { SIGNING_SECRET, sign } from '../support/slack.js';
+
+/** A local stand-in for the Slack Web API: answers auth.test, records every call. */
+async function fakeSlackApi(): Promise<{ url: string; calls: string[]; server: Server }> {
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    calls.push(req.url ?? '');
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ ok: true, user_id: 'UBOT1', bot_id: 'BBOT1', team_id: 'T1', user: 'balance' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`, calls, server };
+}
+
+describe('npm start, by mode', () => {
+  it('without Slack variables opens the shell: a scripted session sets up an account and estimates through the modal', async () => {
+    const app = await startCli(['start'], { DATABASE_URL: 'pglite://memory', PORT: '0' }, /balance> /);
+    const script = [
+      '/balance help',
+      '/balance account create Acme plus',
+      '/balance account link Acme',
+      '/balance devices 120',
+      '/balance estimate',
+      '', // devices: keep the pre-filled 120
+      '2', // months: 24
+      '', // plan: keep Plus
+      '/balance status',
+      'exit',
+    ];
+    app.child.stdin!.end(`${script.join('\n')}\n`);
+    expect(await exitOf(app.child)).toBe(0);
+    const out = app.output();
+    expect(out).toContain('No Slack credentials: running the shell');
+    expect(out).toContain('/balance account create <name> [<plan>]'); // help, as text
+    expect(out).toContain('Created Acme on Plus ($4.00/device/month)');
+    expect(out).toContain('Linked this channel to Acme');
+    expect(out).toContain('Recorded 120 devices.');
+    expect(out).toMatch(/\[1\] 12 months\s+\[2\] 24 months\s+\[3\] 36 months\s+\[4\] Custom…/);
+    expect(out).toContain('120 devices × 24 months on Plus ($4.00/device/month) = $11,520.00');
+    expect(out).toMatch(/Monthly cost:\s+\$480\.00/);
+    expect(out).toMatch(/\[1\] Share as quote\s+\[2\] Reload this amount/);
+    expect(out).not.toMatch(/"blocks"|\{"type"/); // readable text, not JSON
+  });
+
+  it('with Slack variables answers a signed /balance estimate 120 24 plus with $11,520.00 in the ack', async () => {
+    const slack = await fakeSlackApi();
+    try {
+      const app = await startCli(
+        ['start'],
+        {
+          DATABASE_URL: 'pglite://memory',
+          PORT: '0',
+          SLACK_BOT_TOKEN: 'xoxb-fake-token',
+          SLACK_SIGNING_SECRET: SIGNING_SECRET,
+          SLACK_API_URL: slack.url,
+        },
+        /HTTP routes on port (\d+)/,
+      );
+      const base = `http://127.0.0.1:${app.match[1]}`;
+      const body = new URLSearchParams({
+        command: '/balance',
+        text: 'estimate 120 24 plus',
+        user_id: 'U0SOMEONE',
+        channel_id: 'C0GENERAL',
+        team_id: 'T1',
+        response_url: `${slack.url}respond`,
+        trigger_id: 't.1',
+      }).toString();
+      const started = Date.now();
+      const res = await fetch(`${base}/slack/events`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
+      });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { text: string }).text).toContain('$11,520.00');
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect(slack.calls).toContain('/api/auth.test'); // no SLACK_BOT_ID given
+      app.child.kill('SIGTERM');
+      expect(await exitOf(app.child)).toBe(0);
+      expect(app.output()).not.toContain('xoxb-fake-token');
+      expect(app.output()).not.toContain(SIGNING_SECRET);
+    } finally {
+      slack.server.close();
+    }
+  });
+});

@@ -8,7 +8,11 @@ describe('the logger', () => {
     logger.debug('hidden');
     logger.info('shown', { amount: 5n });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', name: 'balance', msg: 'shown {"amount":"5"}' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'info',
+      name: 'balance',
+      msg: 'shown {"amount":"5"}',
+    });
   });
 
   it.each([
@@ -27,6 +31,8 @@ describe('the logger', () => {
 
   it('masks configured secrets such as the signing secret wherever they appear', () => {
     registerSecret('my-signing-secret-value');
-    expect(redact('signature computed with my-signing-secret-value')).toBe('signature computed with [redacted]');
+    expect(redact('signature computed with my-signing-secret-value')).toBe(
+      'signature computed with [redacted]',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SLASH_COMMAND } from '../src/slack/ids.js';
@@ -20,7 +20,11 @@ const SCOPE_OF: Record<string, string | null> = {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -49,7 +53,11 @@ describe('manifest.yml', () => {
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
-    for (const url of [command.url, manifest.settings.interactivity.request_url, manifest.settings.event_subscriptions.request_url]) {
+    for (const url of [
+      command.url,
+      manifest.settings.interactivity.request_url,
+      manifest.settings.event_subscriptions.request_url,
+    ]) {
       expect(url).toBe('https://balance.example.com/slack/events');
     }
   });
@@ -58,7 +66,10 @@ describe('manifest.yml', () => {
     const calls = [...webApiCalls()];
     const unknown = calls.filter((call) => !(call in SCOPE_OF));
     expect(unknown, 'add these Web API methods to SCOPE_OF').toEqual([]);
-    const needed = new Set(['commands', ...calls.map((call) => SCOPE_OF[call]).filter((s): s is string => s !== null)]);
+    const needed = new Set([
+      'commands',
+      ...calls.map((call) => SCOPE_OF[call]).filter((s): s is string => s !== null),
+    ]);
     expect(new Set(manifest.oauth_config.scopes.bot)).toEqual(needed);
   });
 });

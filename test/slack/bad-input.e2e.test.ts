@@ -17,14 +17,27 @@ const BAD = {
   mention: '<@U123ABC|bob>',
 };
 type Bad = keyof typeof BAD;
-const NUMERIC: Bad[] = ['zero', 'negative', 'decimal', 'exponent', 'words', 'huge', 'emoji', 'control', 'mention'];
+const NUMERIC: Bad[] = [
+  'zero',
+  'negative',
+  'decimal',
+  'exponent',
+  'words',
+  'huge',
+  'emoji',
+  'control',
+  'mention',
+];
 const NOT_A_PERSON: Bad[] = ['zero', 'negative', 'decimal', 'exponent', 'words', 'huge', 'emoji', 'control'];
 
 /** Each subcommand's argument slots, `{}` standing for the bad value, and which bad values apply there. */
 const SLOTS: Array<[template: string, values: Bad[]]> = [
   ['estimate {}', NUMERIC],
   ['estimate 10 {}', NUMERIC],
-  ['estimate 10 12 {}', ['zero', 'negative', 'decimal', 'exponent', 'words', 'huge', 'emoji', 'control', 'mention']],
+  [
+    'estimate 10 12 {}',
+    ['zero', 'negative', 'decimal', 'exponent', 'words', 'huge', 'emoji', 'control', 'mention'],
+  ],
   ['quote {} 12', NUMERIC],
   ['quote 10 {}', NUMERIC],
   ['quote 10 12 {}', ['exponent', 'words', 'huge', 'emoji', 'control', 'mention']],
@@ -58,19 +71,25 @@ describeDatabases('bad input to every subcommand', (t) => {
     nock.cleanAll();
   });
 
-  it.each(CASES)('"/balance %s" gets one clear private line and writes nothing', async (_label, template, bad) => {
-    const before = await tableCounts(t.db);
-    const res = await slack.command(template.replace('{}', BAD[bad]), { userId: PEOPLE.owner, channelId: ACME_CHANNEL });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { response_type: string; text: string };
-    expect(body.response_type).toBe('ephemeral');
-    // What was wrong, in words, and how the command is used (or which plan names exist).
-    expect(body.text).toMatch(/must be|is not|isn’t|not a|no plan|characters|Unexpected|mention/i);
-    expect(body.text.length).toBeLessThan(600);
-    // Nothing the user typed comes back as a live mention or link.
-    expect(body.text).not.toMatch(/<[@#!]/);
-    expect(body.text).not.toContain('\u0007');
-    await slack.deps.background.drain();
-    expect(await tableCounts(t.db)).toEqual(before);
-  });
+  it.each(CASES)(
+    '"/balance %s" gets one clear private line and writes nothing',
+    async (_label, template, bad) => {
+      const before = await tableCounts(t.db);
+      const res = await slack.command(template.replace('{}', BAD[bad]), {
+        userId: PEOPLE.owner,
+        channelId: ACME_CHANNEL,
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { response_type: string; text: string };
+      expect(body.response_type).toBe('ephemeral');
+      // What was wrong, in words, and how the command is used (or which plan names exist).
+      expect(body.text).toMatch(/must be|is not|isn’t|not a|no plan|characters|Unexpected|mention/i);
+      expect(body.text.length).toBeLessThan(600);
+      // Nothing the user typed comes back as a live mention or link.
+      expect(body.text).not.toMatch(/<[@#!]/);
+      expect(body.text).not.toContain('\u0007');
+      await slack.deps.background.drain();
+      expect(await tableCounts(t.db)).toEqual(before);
+    },
+  );
 });

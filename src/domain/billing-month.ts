@@ -13,6 +13,12 @@ export function isMonth(text: string): boolean {
   return /^2\d{3}-(0[1-9]|1[0-2])$/.test(text);
 }
 
+/** 'HH:MM' on the zone's 24-hour clock. */
+export function localTime(instant: Date, timeZone: string): string {
+  const { hour, minute } = wallClockAt(instant.getTime(), timeZone);
+  return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+}
+
 export function monthOf(instant: Date, timeZone: string): string {
   const { year, month } = wallClockAt(instant.getTime(), timeZone);
   return formatMonth(year, month);

@@ -11,7 +11,7 @@ import type {
   PlainTextElement,
   SectionBlock,
 } from '@slack/types';
-import { localDate, monthStart } from '../../domain/billing-month.js';
+import { localDate, localTime, monthStart } from '../../domain/billing-month.js';
 import { formatMoney } from '../../domain/money.js';
 import type { Format } from './models.js';
 
@@ -117,21 +117,6 @@ export function monthName(month: string): string {
 }
 
 const monthFormatter = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'long', year: 'numeric' });
-const timeFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function localTime(instant: Date, timeZone: string): string {
-  let formatter = timeFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    timeFormatters.set(timeZone, formatter);
-  }
-  return formatter.format(instant);
-}
 
 /** An instant near the middle of a local date (12:00 ± a DST hour), so the token lands on that very day. */
 function middayOf(date: string, timeZone: string): Date {

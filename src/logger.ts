@@ -12,7 +12,11 @@ const SECRET_PATTERNS: RegExp[] = [
   /xapp-[0-9A-Za-z-]+/g, // Slack app-level tokens
   /\b(sk|rk|pk)_(live|test)_[0-9A-Za-z]+/g, // Stripe keys
   /\bwhsec_[0-9A-Za-z]+/g, // Stripe webhook secrets
-  /\b(BAL|LP)[-\s]?([0-9A-Za-z]{4}[-\s]?){4}[0-9A-Za-z*~$=]/gi, // balance and license pack codes
+  // Balance and license pack codes, as shown (BAL-…, LP-…) or typed leniently; a code may follow an escaped line
+  // break (`\n`) inside a logged JSON body, so that counts as a boundary too.
+  /(?:BAL|LP)[-\s_]*(?:[0-9A-Z][-\s_]*){16}[0-9A-Z]/gi,
+  /(?<=^|[^0-9A-Za-z]|\\[nrt])(?:[0-9A-Za-z]{4}[-\s]){4}[0-9A-Za-z](?![0-9A-Za-z])/g,
+  /(?<=^|[^0-9A-Za-z]|\\[nrt])(?=[0-9A-Za-z]*\d)(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]{17}(?![0-9A-Za-z])/g,
   /\bbal_tok_[0-9A-Za-z]+/g, // device-count API tokens
 ];
 

@@ -10,7 +10,8 @@ import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { healthRoute } from './http/health.js';
 import { createRouteServer, type Route } from './http/server.js';
-import type { Logger } from './logger.js';
+import { type Logger, registerSecret } from './logger.js';
+import { resolveCodeSecret } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
 import { createApp, slackNotifier } from './slack/app.js';
 
@@ -66,6 +67,8 @@ export async function startApp(
   const shell = baseConfig.slack.mode === 'shell';
   const config = shell ? { ...baseConfig, owners: [...baseConfig.owners, SHELL_USER] } : baseConfig;
   const database = await openAppDatabase(config);
+  const codeSecret = await resolveCodeSecret(database, config);
+  registerSecret(codeSecret);
   let slackApp: App | undefined;
   const deps: Deps = {
     db: database.db,
@@ -74,6 +77,7 @@ export async function startApp(
     logger,
     background: createBackground(logger),
     notifier: shell ? shellNotifier(terminal.output) : slackNotifier(() => slackApp!.client),
+    codeSecret,
   };
   const interactions = createInteractions(deps);
   const routes: Route[] = [healthRoute(database)];

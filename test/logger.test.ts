@@ -22,11 +22,22 @@ describe('the logger', () => {
     ['a webhook secret', 'whsec_abcdefghijklmnop'],
     ['a balance code', 'redeeming BAL-7K3M-9QWE-RTY1-ZX2C-4 now'],
     ['a license pack code', 'lp7k3m9qwerty1zx2c4'],
+    [
+      'a code after an escaped line break in a logged body',
+      '{"text":"Your code:\\nBAL-7K3M-9QWE-RTY1-ZX2C-4"}',
+    ],
+    ['a code typed without its prefix', 'redeem 7k3m 9qwe rty1 zx2c 4'],
+    ['a bare 17-character code', 'redeem 7K3M9QWERTY1ZX2C4'],
   ])('never writes %s', (_what, text) => {
     const lines: string[] = [];
     createLogger({ sink: (l) => lines.push(l) }).error(new Error(text));
     expect(lines[0]).toContain('[redacted]');
     expect(lines[0]).not.toMatch(/xox|xapp-1|sk_test_5|whsec_a|7K3M|7k3m/i);
+  });
+
+  it('leaves ordinary long words and ids alone', () => {
+    const text = 'files.getUploadURLExternal ts=1764150000.000300 quote Q-2026-0001 user U0123ABCD';
+    expect(redact(text)).toBe(text);
   });
 
   it('masks configured secrets such as the signing secret wherever they appear', () => {

@@ -16,6 +16,8 @@ const SCOPE_OF: Record<string, string | null> = {
   'views.open': null,
   'views.update': null,
   'views.publish': null,
+  'conversations.open': 'im:write',
+  'files.uploadV2': 'files:write',
 };
 
 function sourceFiles(dir: string): string[] {

@@ -1,14 +1,22 @@
-import { ConfigError, loadConfig, secretsOf } from '../config.js';
+import { readFile } from 'node:fs/promises';
+import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { DatabaseLockedError } from '../db/pglite-lock.js';
 import { verifyLedger } from '../ledger/verify.js';
 import { createLogger, registerSecret } from '../logger.js';
 import { openAppDatabase, startApp } from '../main.js';
+import { listPlans } from '../services/accounts.js';
+import { importLicensePacks } from '../services/codes.js';
+import { UserError } from '../services/errors.js';
+import { resolveCodeSecret } from '../services/secrets.js';
+import { parseLicensePackCsv } from './license-packs.js';
 
 /** The `balance` command line (SPEC §12). Errors print one clear line and exit non-zero. */
 const USAGE = `usage: balance <command>
   start     run the app (what npm start runs)
   migrate   apply the database migrations
-  verify    check the ledger's invariants; exits 1 on any mismatch`;
+  verify    check the ledger's invariants; exits 1 on any mismatch
+  license-packs import <file.csv>
+            import license pack codes (code,devices,months,plan); all rows or none`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -59,6 +67,13 @@ async function run(argv: string[]): Promise<number> {
         await database.close();
       }
     }
+    case 'license-packs': {
+      if (rest[0] !== 'import' || !rest[1]) {
+        process.stderr.write('usage: balance license-packs import <file.csv>\n');
+        return 2;
+      }
+      return importPacks(config, rest[1]);
+    }
     default:
       process.stderr.write(
         `balance: unknown command "${command.slice(0, 40)}" ${rest.length ? '…' : ''}\n${USAGE}\n`,
@@ -80,3 +95,27 @@ run(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+async function importPacks(config: Config, file: string): Promise<number> {
+  const text = await readFile(file, 'utf8');
+  const database = await openAppDatabase(config);
+  try {
+    const plans = (await listPlans(database.db)).map((p) => p.code);
+    const { rows, errors } = parseLicensePackCsv(text, plans);
+    if (errors.length > 0) {
+      for (const error of errors) process.stderr.write(`${file}: ${error}\n`);
+      process.stderr.write(`${file}: nothing imported\n`);
+      return 1;
+    }
+    const secret = await resolveCodeSecret(database, config);
+    const imported = await importLicensePacks(database.db, rows, { actor: 'cli', now: new Date(), secret });
+    process.stdout.write(`imported ${imported} license pack code${imported === 1 ? '' : 's'} from ${file}\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    process.stderr.write(`${file}: ${err.message}\n${file}: nothing imported\n`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}

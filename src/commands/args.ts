@@ -143,3 +143,12 @@ export function noMoreArguments(tokens: string[], from: number): void {
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** JSON from a button value or a modal's private_metadata; undefined when it is not JSON (then zod refuses it). */
+export function parseJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    return undefined;
+  }
+}

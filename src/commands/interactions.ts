@@ -4,9 +4,12 @@ import { rolesOf } from '../services/roles.js';
 import { noticeMessage, refusalMessage } from '../slack/blocks/common.js';
 import { ACTION, CALLBACK, ESTIMATE_INPUT } from '../slack/ids.js';
 import { allows, canRead, refusal } from './access.js';
+import { parseJson } from './args.js';
+import { issueCodeForQuote } from './handlers/codes.js';
 import { openEstimateModal, submitEstimateModal, updateEstimateModal } from './handlers/estimate-modal.js';
 import { buildHome, pickHomeAccount } from './handlers/home.js';
 import { postQuote } from './handlers/quote.js';
+import { openRedeemModal, submitRedeemModal } from './handlers/redeem.js';
 import { runCommand } from './router.js';
 import type { ActionInput, Actor, CommandContext, Deps, Interactions, Reply } from './types.js';
 
@@ -24,6 +27,7 @@ export function createInteractions(deps: Deps): Interactions {
     submit: async (actor, view) => {
       const ctx = await context(actor);
       if (view.callbackId === CALLBACK.estimate) return submitEstimateModal(ctx, view);
+      if (view.callbackId === CALLBACK.redeem) return submitRedeemModal(ctx, view);
       return { kind: 'close', replies: [] };
     },
     home: (userId) => buildHome(deps, userId),
@@ -50,7 +54,7 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
       if (!allows(['sales'], ctx.roles)) {
         return [{ kind: 'private', message: refusalMessage(refusal('quote', ['sales'])) }];
       }
-      const request = QuoteRequest.safeParse(safeJson(input.value));
+      const request = QuoteRequest.safeParse(parseJson(input.value));
       if (!request.success) return [];
       const { devices, months, plan } = request.data;
       const actor = { ...ctx.actor, channelId: input.message?.channelId ?? ctx.actor.channelId };
@@ -63,23 +67,20 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
     case ACTION.homePickAccount:
       if (input.selectedValue) await pickHomeAccount(ctx.deps, ctx.actor.userId, Number(input.selectedValue));
       return [];
-    case ACTION.homeRedeem:
-      return notYet('Redeeming a code');
+    case ACTION.homeRedeem: {
+      const account = await getAccount(ctx.deps.db, Number(input.value));
+      if (!account || !allows(['admin'], ctx.roles, account)) {
+        return [{ kind: 'private', message: refusalMessage(refusal('redeem', ['admin'], account)) }];
+      }
+      return [openRedeemModal(ctx, account)];
+    }
     case ACTION.homeReload:
     case ACTION.reloadThisAmount:
       return notYet('Reloading');
     case ACTION.issueCodeForQuote:
-      return notYet('Issuing a code for a quote');
+      return issueCodeForQuote(ctx, Number(input.value), input.message);
     default:
       ctx.deps.logger.warn(`unhandled action ${input.actionId.slice(0, 60)}`);
       return [];
-  }
-}
-
-function safeJson(text: string | undefined): unknown {
-  try {
-    return JSON.parse(text ?? '');
-  } catch {
-    return undefined;
   }
 }

@@ -1,7 +1,9 @@
 import type { Account } from '../services/accounts.js';
 import type { Access } from './access.js';
+import { codesIssue, codesList, codesVoid } from './handlers/codes.js';
 import { estimateCommand } from './handlers/estimate.js';
 import { quoteCommand } from './handlers/quote.js';
+import { redeemCommand } from './handlers/redeem.js';
 import {
   accountAdmins,
   accountCreate,
@@ -79,7 +81,14 @@ export const SUBCOMMANDS: Subcommand[] = [
     account: 'required',
     run: statusCommand,
   },
-  later(['redeem'], '[<code>]', 'redeem a balance or license pack code', ['admin']),
+  {
+    words: ['redeem'],
+    args: '[<code>]',
+    description: 'redeem a balance or license pack code; no code opens a form',
+    access: ['admin'],
+    account: 'required',
+    run: redeemCommand,
+  },
   later(['reload'], '[<amount> | <devices> <months>]', 'add to the balance by card', ['admin']),
   {
     words: ['devices'],
@@ -98,11 +107,30 @@ export const SUBCOMMANDS: Subcommand[] = [
     account: 'required',
     run: historyCommand,
   },
-  later(['codes', 'issue'], '<amount> [x<count>] [expires <YYYY-MM-DD>] [<note…>]', 'issue balance codes', [
-    'sales',
-  ]),
-  later(['codes', 'list'], '[open|redeemed|void]', 'list codes (last 4 characters)', ['sales', 'finance']),
-  later(['codes', 'void'], '<code or last 4>', 'void an unredeemed code', ['sales', 'finance']),
+  {
+    words: ['codes', 'issue'],
+    args: '<amount> [x<count>] [expires <YYYY-MM-DD>] [<note…>]',
+    description: 'issue 1–500 balance codes, shown to you once',
+    access: ['sales'],
+    account: 'none',
+    run: codesIssue,
+  },
+  {
+    words: ['codes', 'list'],
+    args: '[open|redeemed|void]',
+    description: 'list codes (last 4 characters only)',
+    access: ['sales', 'finance'],
+    account: 'none',
+    run: codesList,
+  },
+  {
+    words: ['codes', 'void'],
+    args: '<code or last 4>',
+    description: 'void a code that was not redeemed',
+    access: ['sales', 'finance'],
+    account: 'none',
+    run: codesVoid,
+  },
   later(['adjust'], '<+amount|-amount> <reason…>', 'post an adjustment to the balance', ['finance']),
   later(['refund'], '<payment id> [<amount>]', 'refund a card reload', ['finance']),
   {

@@ -19,8 +19,9 @@ export interface Message {
 
 export type Reply =
   /** Visible only to the user who asked (an ephemeral message) — in `channelId` when given (a modal remembers
-   * where it was opened), else where the request came from, else in the user's DM with the app. */
-  | { kind: 'private'; message: Message; channelId?: string }
+   * where it was opened), else where the request came from, else in the user's DM with the app; in a thread when
+   * `threadTs` is given. */
+  | { kind: 'private'; message: Message; channelId?: string; threadTs?: string }
   /** Posted in the channel for everyone; `onPosted` learns where (to thread later replies under it). */
   | {
       kind: 'channel';
@@ -79,6 +80,8 @@ export interface ActionInput {
 export interface Notifier {
   publishHome(userId: string, view: HomeView): Promise<void>;
   postMessage(channelId: string, message: Message): Promise<void>;
+  /** Gives a file privately to a user; returns where it went, in words ("in your DM with Balance", a path). */
+  sendFile(userId: string, file: { name: string; content: string }): Promise<string>;
 }
 
 /** Everything the command layer needs; built once at start, built directly by tests. */
@@ -89,6 +92,8 @@ export interface Deps {
   logger: Logger;
   notifier: Notifier;
   background: Background;
+  /** The key balance codes are hashed with (CODE_SECRET, or generated for embedded PGlite). */
+  codeSecret: string;
 }
 
 export interface CommandContext {

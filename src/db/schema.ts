@@ -233,3 +233,96 @@ export const homeSelections = pgTable(
   },
   (t) => [index('home_selections_account').on(t.accountId)],
 );
+
+export const CODE_KINDS = ['balance', 'license_pack'] as const;
+export const CODE_STATUSES = ['issued', 'redeemed', 'void'] as const;
+
+/**
+ * Balance codes and imported license pack codes. Only a keyed hash of the code and its last 4 characters are
+ * stored (SPEC §6); the status moves issued → redeemed (once) or issued → void.
+ */
+export const codes = pgTable(
+  'codes',
+  {
+    id: id(),
+    kind: text('kind', { enum: CODE_KINDS }).notNull(),
+    hash: text('hash').notNull(),
+    last4: text('last4').notNull(),
+    /** Balance codes: the value credited on redemption. */
+    amountCents: cents('amount_cents'),
+    /** License packs: devices covered for that many billing months, on that plan. */
+    devices: integer('devices'),
+    months: integer('months'),
+    planCode: text('plan_code').references(() => plans.code),
+    status: text('status', { enum: CODE_STATUSES }).notNull().default('issued'),
+    expiresAt: at('expires_at'),
+    note: text('note'),
+    quoteId: ref('quote_id').references(() => quotes.id),
+    issuedBy: text('issued_by').notNull(),
+    issuedAt: at('issued_at').notNull(),
+    redeemedBy: text('redeemed_by'),
+    redeemedAccountId: ref('redeemed_account_id').references(() => accounts.id),
+    redeemedAt: at('redeemed_at'),
+    transferId: ref('transfer_id').references(() => transfers.id),
+    voidedBy: text('voided_by'),
+    voidedAt: at('voided_at'),
+  },
+  (t) => [
+    uniqueIndex('codes_hash').on(t.hash),
+    // One code per quote, so a double click on "Issue code for this quote" cannot issue two.
+    uniqueIndex('codes_quote').on(t.quoteId),
+    index('codes_last4').on(t.last4),
+    index('codes_status_issued_at').on(t.status, t.issuedAt),
+    check('codes_kind', sql`${t.kind} in ('balance', 'license_pack')`),
+    check('codes_status', sql`${t.status} in ('issued', 'redeemed', 'void')`),
+    check(
+      'codes_kind_fields',
+      sql`(${t.kind} = 'balance' and ${t.amountCents} > 0 and ${t.devices} is null)
+          or (${t.kind} = 'license_pack' and ${t.amountCents} is null and ${t.devices} between 1 and 1000000
+              and ${t.months} between 1 and 120 and ${t.planCode} is not null)`,
+    ),
+    check(
+      'codes_redeemed_fields',
+      sql`(${t.status} = 'redeemed') = (${t.redeemedAt} is not null and ${t.redeemedAccountId} is not null)`,
+    ),
+  ],
+);
+
+/** Failed redemption attempts, counted in the database so a lockout holds across replicas and restarts. */
+export const redemptionFailures = pgTable(
+  'redemption_failures',
+  {
+    id: id(),
+    userId: text('user_id').notNull(),
+    accountId: ref('account_id').references(() => accounts.id),
+    at: at('at').notNull(),
+  },
+  (t) => [
+    index('redemption_failures_user_at').on(t.userId, t.at),
+    index('redemption_failures_account_at').on(t.accountId, t.at),
+  ],
+);
+
+/** A redeemed license pack: covers up to `devices` devices in each billing month from `startMonth` to `endMonth`. */
+export const licensePacks = pgTable(
+  'license_packs',
+  {
+    id: id(),
+    codeId: ref('code_id')
+      .notNull()
+      .references(() => codes.id),
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    devices: integer('devices').notNull(),
+    /** 'YYYY-MM', inclusive at both ends; text compares in calendar order. */
+    startMonth: text('start_month').notNull(),
+    endMonth: text('end_month').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('license_packs_code').on(t.codeId),
+    index('license_packs_account').on(t.accountId, t.startMonth, t.endMonth),
+    check('license_packs_months', sql`${t.startMonth} <= ${t.endMonth}`),
+  ],
+);

@@ -34,6 +34,17 @@ export function monthStart(month: string, timeZone: string): Date {
   return new Date(wallClockToInstant({ year, month: m, day: 1, hour: 0, minute: 0, second: 0 }, timeZone));
 }
 
+/** The instant a local date ('YYYY-MM-DD') begins in the zone. */
+export function dayStart(date: string, timeZone: string): Date {
+  return new Date(wallClockToInstant({ ...parseDate(date), hour: 0, minute: 0, second: 0 }, timeZone));
+}
+
+/** Strict user-facing check of a calendar date 'YYYY-MM-DD' that exists (no 2026-02-30). */
+export function isDate(text: string): boolean {
+  const match = /^(2\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.exec(text);
+  return match !== null && Number(match[3]) <= daysInMonth(Number(match[1]), Number(match[2]));
+}
+
 export function addMonths(month: string, n: number): string {
   const index = monthIndex(month) + n;
   return formatMonth(Math.floor(index / 12), (index % 12) + 1);

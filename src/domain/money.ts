@@ -55,6 +55,11 @@ export function formatMoney(amount: bigint, currency: string): string {
   return currencyFormatter(currency).format(toDecimalString(amount, minorDigits(currency)));
 }
 
+/** Exact decimal text of an amount in its currency, for files and APIs: 1152000n USD → "11520.00". */
+export function decimalAmount(amount: bigint, currency: string): string {
+  return toDecimalString(amount, minorDigits(currency));
+}
+
 /** Exact decimal text for minor units, e.g. 1152000n with 2 digits → "11520.00", -510n → "-5.10". */
 function toDecimalString(amount: bigint, digits: number): `${number}` {
   const sign = amount < 0n ? '-' : '';

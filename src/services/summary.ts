@@ -4,6 +4,7 @@ import { monthlyCost } from '../domain/pricing.js';
 import { type LowBalanceState, lowBalanceState, type Runway, runway } from '../domain/runway.js';
 import { walletBalance } from '../ledger/ledger.js';
 import { type Account, type Plan, requirePlan } from './accounts.js';
+import { activePacks } from './codes.js';
 import { readingAt, readingsOfMonth } from './devices.js';
 
 /** What `status`, the Home tab and estimates show of one account (SPEC §4 status, §9). */
@@ -15,6 +16,8 @@ export interface AccountSummary {
   devices: number | null;
   /** Devices covered by active license packs this month (not charged to the balance). */
   coveredDevices: number;
+  /** The license packs active this month, soonest to end first. */
+  packs: Array<{ devices: number; endMonth: string }>;
   monthlyCents: bigint;
   runway: Runway;
   state: LowBalanceState;
@@ -29,13 +32,14 @@ export async function accountSummary(
   timeZone: string,
 ): Promise<AccountSummary> {
   const month = monthOf(now, timeZone);
-  const [plan, balanceCents, current, thisMonth] = await Promise.all([
+  const [plan, balanceCents, current, thisMonth, packs] = await Promise.all([
     requirePlan(db, account.planCode),
     walletBalance(db, account.id),
     readingAt(db, account.id, now),
     readingsOfMonth(db, account.id, month, timeZone, now),
+    activePacks(db, account.id, month),
   ]);
-  const coveredDevices = 0;
+  const coveredDevices = packs.reduce((sum, pack) => sum + pack.devices, 0);
   const devices = current?.count ?? null;
   const monthlyCents = monthlyCost(devices ?? 0, coveredDevices, plan.priceCents);
   return {
@@ -44,6 +48,7 @@ export async function accountSummary(
     balanceCents,
     devices,
     coveredDevices,
+    packs: packs.map((p) => ({ devices: p.devices, endMonth: p.endMonth })),
     monthlyCents,
     runway: runway(balanceCents, monthlyCents, now, timeZone),
     state: lowBalanceState(balanceCents, monthlyCents, account.alertThresholdTenths),

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { ActionInput, Actor, Interactions, Message, Notifier, Reply } from '../commands/types.js';
 import { SLASH_COMMAND } from '../slack/ids.js';
@@ -25,6 +27,8 @@ export interface ShellOptions {
 }
 
 const PROMPT = 'balance> ';
+/** Where files meant for the user (code lists, exports) are written in the shell. */
+export const DEFAULT_FILE_DIR = '.data/files';
 const GREETING = `Balance shell: type ${SLASH_COMMAND} help, home, or exit.`;
 
 /** How a session ended: the user typed `exit`/`quit`, or the input ended (Ctrl-D, or the end of a piped script). */
@@ -43,7 +47,7 @@ export async function runShell(options: ShellOptions): Promise<ShellEnd> {
 }
 
 /** Proactive output in the shell: messages print as `[to #channel] …`, a Home publish as one short line. */
-export function shellNotifier(output: Writable, style: TextStyle = {}): Notifier {
+export function shellNotifier(output: Writable, style: TextStyle = {}, fileDir = DEFAULT_FILE_DIR): Notifier {
   return {
     async publishHome(userId) {
       output.write(`[home tab of @${userId} updated]\n`);
@@ -51,6 +55,13 @@ export function shellNotifier(output: Writable, style: TextStyle = {}): Notifier
     async postMessage(channelId, message) {
       const { text } = renderMessage(message, { ...style, interactive: false });
       output.write(`[to #${channelId}] ${text}\n`);
+    },
+    async sendFile(_userId, file) {
+      // The shell's "DM" is the local disk: the file is written where the user can open it.
+      await mkdir(fileDir, { recursive: true });
+      const path = join(fileDir, basename(file.name));
+      await writeFile(path, file.content, { mode: 0o600 });
+      return `at ${resolve(path)}`;
     },
   };
 }

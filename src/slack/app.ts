@@ -52,6 +52,16 @@ export function slackNotifier(client: () => WebClient): Notifier {
     postMessage: async (channelId, message) => {
       await client().chat.postMessage({ channel: channelId, ...message });
     },
+    sendFile: async (userId, file) => {
+      const dm = await client().conversations.open({ users: userId });
+      await client().files.uploadV2({
+        channel_id: dm.channel!.id!,
+        filename: file.name,
+        content: file.content,
+        title: file.name,
+      });
+      return 'in your DM with Balance';
+    },
   };
 }
 

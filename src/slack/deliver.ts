@@ -30,7 +30,7 @@ export async function deliver(
 async function deliverOne(client: WebClient, origin: Origin, reply: Reply): Promise<void> {
   switch (reply.kind) {
     case 'private':
-      return sendPrivate(client, origin, reply.message, reply.channelId);
+      return sendPrivate(client, origin, reply);
     case 'channel':
       return postInChannel(client, origin, reply);
     case 'thread':
@@ -51,19 +51,15 @@ async function deliverOne(client: WebClient, origin: Origin, reply: Reply): Prom
 }
 
 /** Ephemeral where the user is (response_url first: it works in DMs and private channels), else a DM. */
-async function sendPrivate(
-  client: WebClient,
-  origin: Origin,
-  message: Message,
-  channelId?: string,
-): Promise<void> {
-  if (origin.respond && !channelId) {
+async function sendPrivate(client: WebClient, origin: Origin, reply: Extract<Reply, { kind: 'private' }>) {
+  const { message, channelId, threadTs } = reply;
+  if (origin.respond && !channelId && !threadTs) {
     await origin.respond({ response_type: 'ephemeral', replace_original: false, ...message });
     return;
   }
   const channel = channelId ?? origin.channelId;
   if (channel) {
-    await client.chat.postEphemeral({ channel, user: origin.userId, ...message });
+    await client.chat.postEphemeral({ channel, user: origin.userId, thread_ts: threadTs, ...message });
     return;
   }
   await client.chat.postMessage({ channel: origin.userId, ...message });

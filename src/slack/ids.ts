@@ -35,3 +35,6 @@ export const ACTION = {
   /** Finance and sales pick which account their Home tab shows. */
   homePickAccount: 'home_pick_account',
 } as const;
+
+/** The Redeem modal's one input: block_id and action_id. */
+export const REDEEM_INPUT = 'code';

@@ -5,7 +5,9 @@ import {
   addDaysToDate,
   addMonths,
   addMonthsToDate,
+  dayStart,
   daysBetweenDates,
+  isDate,
   isMonth,
   localDate,
   monthOf,
@@ -263,5 +265,18 @@ describe('calendar dates', () => {
         },
       ),
     );
+  });
+});
+
+describe('dayStart and isDate', () => {
+  it('gives the instant a local date begins, across time zones', () => {
+    expect(dayStart('2026-12-01', 'UTC').toISOString()).toBe('2026-12-01T00:00:00.000Z');
+    expect(dayStart('2026-07-01', 'America/New_York').toISOString()).toBe('2026-07-01T04:00:00.000Z');
+    expect(dayStart('2026-12-01', 'Asia/Tokyo').toISOString()).toBe('2026-11-30T15:00:00.000Z');
+  });
+
+  it('accepts only real calendar dates', () => {
+    expect(['2026-02-28', '2028-02-29', '2026-12-31'].every(isDate)).toBe(true);
+    expect(['2026-02-29', '2026-13-01', '2026-1-1', '26-01-01', '2026-04-31', ''].some(isDate)).toBe(false);
   });
 });

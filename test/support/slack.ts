@@ -14,6 +14,7 @@ import { createApp, slackNotifier } from '../../src/slack/app.js';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const SLACK_API = 'http://slack.test';
 export const OWNER = 'UOWNER1';
+export const CODE_SECRET = 'test-code-secret-0123456789abcdef0123456789';
 
 /** Slack's v0 request signature over `v0:<timestamp>:<raw body>`. */
 export function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SIGNING_SECRET) {
@@ -65,6 +66,7 @@ export async function startSlack(
     logger,
     background: createBackground(logger),
     notifier: options.notifier ?? slackNotifier(() => app!.client),
+    codeSecret: CODE_SECRET,
   };
   app = createApp({
     config,

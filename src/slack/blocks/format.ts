@@ -171,7 +171,8 @@ export function userText(text: string, max: number): string {
     if (out.length + piece.length > max - ELLIPSIS.length) break;
     out += piece;
   }
-  return out + ELLIPSIS;
+  // Escaped a character at a time, `@here` was never seen whole: break broadcasts on the result.
+  return out.replace(BROADCAST, '@\u2060') + ELLIPSIS;
 }
 
 /**

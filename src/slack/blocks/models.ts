@@ -122,3 +122,64 @@ export interface EstimateModalModel {
   /** Carried through the modal (channel and account context), at most 3000 characters. */
   privateMetadata: string;
 }
+
+export interface IssuedCodesModel {
+  format: Format;
+  amountCents: bigint;
+  /** The full codes, shown this once. With more than 10, `file` is set and the message lists none of them. */
+  codes: Array<{ code: string; last4: string }>;
+  expiresAt: Date | null;
+  note: string | null;
+  /** Where the full list went instead: a CSV sent to the issuer's DM (Slack) or written to a path (shell). */
+  file: { name: string; where: string } | null;
+  /** The quote these codes were issued for. */
+  quoteNumber: string | null;
+}
+
+export interface CodeListModel {
+  format: Format;
+  filter: 'open' | 'redeemed' | 'void' | null;
+  now: Date;
+  codes: Array<{
+    last4: string;
+    kind: 'balance' | 'license_pack';
+    amountCents: bigint | null;
+    devices: number | null;
+    months: number | null;
+    status: 'issued' | 'redeemed' | 'void';
+    issuedAt: Date;
+    expiresAt: Date | null;
+    note: string | null;
+    redeemedAt: Date | null;
+    redeemedBy: string | null;
+    accountName: string | null;
+  }>;
+}
+
+export type RedeemedModel =
+  | {
+      format: Format;
+      kind: 'balance';
+      accountName: string;
+      amountCents: bigint;
+      balanceCents: bigint;
+      by: string;
+      last4: string;
+    }
+  | {
+      format: Format;
+      kind: 'license_pack';
+      accountName: string;
+      devices: number;
+      months: number;
+      startMonth: string;
+      endMonth: string;
+      by: string;
+      last4: string;
+    };
+
+/** The Redeem modal: one plain-text input (block_id `code`, action_id `code`). */
+export interface RedeemModalModel {
+  accountName: string;
+  privateMetadata: string;
+}

@@ -29,8 +29,16 @@ export function summaryFields(s: AccountSummary, format: Format): Array<[string,
     ['Runway', runwayText(s, format)],
     ['Next bill (estimate)', nextBillText(s, format)],
   ];
-  if (s.coveredDevices > 0) {
-    fields.push(['License packs', `cover ${devicesText(s.coveredDevices)} (not charged to the balance)`]);
+  if (s.packs.length > 0) {
+    // Field values hold at most 2,000 characters: list the packs that end soonest, then a count.
+    const shown = s.packs
+      .slice(0, 5)
+      .map((p) => `${devicesText(p.devices)} through ${monthName(p.endMonth)}`);
+    const more = s.packs.length > shown.length ? [`and ${s.packs.length - shown.length} more`] : [];
+    fields.push([
+      'License packs',
+      `cover ${devicesText(s.coveredDevices)} (not charged to the balance): ${[...shown, ...more].join('; ')}`,
+    ]);
   }
   return fields;
 }

@@ -60,6 +60,7 @@ export function summaryOf(
     balanceCents,
     devices,
     coveredDevices,
+    packs: coveredDevices > 0 ? [{ devices: coveredDevices, endMonth: '2027-11' }] : [],
     monthlyCents,
     runway: runway(balanceCents, monthlyCents, NOW, 'UTC'),
     state,

@@ -33,7 +33,9 @@ describe('statusMessage', () => {
 
   it('shows devices covered by license packs', () => {
     const message = statusMessage({ format: USD, summary: summaryOf({ devices: 120, coveredDevices: 20 }) });
-    expect(message.text).toContain('License packs: cover 20 devices');
+    expect(message.text).toContain(
+      'License packs: cover 20 devices (not charged to the balance): 20 devices through November 2027',
+    );
     expect(message.text).toContain('Monthly cost: $400.00 a month');
   });
 

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { parseCode } from '../domain/code-format.js';
+import { DEVICES, MONTHS, parseWholeNumber } from '../domain/money.js';
+import type { LicensePackRow } from '../services/codes.js';
+
+const HEADER = 'code,devices,months,plan';
+
+function wholeNumber(rule: typeof DEVICES | typeof MONTHS) {
+  return z.string().transform((text, ctx) => {
+    const parsed = parseWholeNumber(text, rule);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed.value;
+  });
+}
+
+const Row = z.object({
+  code: z.string().refine((text) => {
+    const parsed = parseCode(text);
+    return parsed.ok && parsed.kind !== 'balance';
+  }, 'is not a license pack code (LP-XXXX-XXXX-XXXX-XXXX-X)'),
+  devices: wholeNumber(DEVICES),
+  months: wholeNumber(MONTHS),
+  plan: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'is not a plan name')),
+});
+
+/**
+ * Reads `code,devices,months,plan` rows. Every bad row is reported with its line number, and when there is any,
+ * no row is returned: an import is all or nothing.
+ */
+export function parseLicensePackCsv(
+  text: string,
+  knownPlans: string[],
+): { rows: LicensePackRow[]; errors: string[] } {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  if ((lines[0] ?? '').trim().toLowerCase().replace(/\s/g, '') !== HEADER) {
+    return { rows: [], errors: [`line 1: the header must be "${HEADER}"`] };
+  }
+  const rows: LicensePackRow[] = [];
+  const errors: string[] = [];
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (index === 0 || raw.trim() === '') return;
+    const cells = raw.split(',').map((c) => c.trim());
+    if (cells.length !== 4)
+      return errors.push(`line ${line}: expected 4 values (${HEADER}), found ${cells.length}`);
+    const [code, devices, months, plan] = cells as [string, string, string, string];
+    const parsed = Row.safeParse({ code, devices, months, plan });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return errors.push(`line ${line}: ${String(issue.path[0])} ${issue.message}`);
+    }
+    if (!knownPlans.includes(parsed.data.plan)) {
+      return errors.push(
+        `line ${line}: plan "${parsed.data.plan}" does not exist (plans: ${knownPlans.join(', ')})`,
+      );
+    }
+    rows.push({
+      line,
+      code,
+      devices: parsed.data.devices,
+      months: parsed.data.months,
+      planCode: parsed.data.plan,
+    });
+  });
+  return errors.length ? { rows: [], errors } : { rows, errors };
+}

@@ -1,3 +1,5 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 
 /**
@@ -35,6 +37,13 @@ export function redact(text: string): string {
 }
 
 export type Sink = (line: string) => void;
+
+/** Appends log lines to a file (created with its folder). */
+export function fileSink(path: string): Sink {
+  mkdirSync(dirname(path), { recursive: true });
+  const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+  return (line) => stream.write(`${line}\n`);
+}
 
 export interface Logger extends BoltLogger {
   child(name: string): Logger;

@@ -18,6 +18,8 @@ import { createApp, slackNotifier } from './slack/app.js';
 /** In shell mode the person at the terminal is this user, an owner, in this channel (SPEC §1). */
 export const SHELL_USER = 'USHELL';
 export const SHELL_CHANNEL = 'local';
+/** Where the shell's logs go, so they do not interleave with the session. */
+export const SHELL_LOG = '.data/balance.log';
 
 export interface RunningApp {
   database: Database;
@@ -126,7 +128,7 @@ export async function startApp(
  */
 async function runShellSession(interactions: Interactions, terminal: Terminal, port: number): Promise<void> {
   terminal.output.write(
-    `No Slack credentials: running the shell (you are an owner in #${SHELL_CHANNEL}). HTTP routes on port ${port}.\n`,
+    `No Slack credentials: running the shell (you are an owner in #${SHELL_CHANNEL}). HTTP routes on port ${port}; logs in ${SHELL_LOG}.\n`,
   );
   const end = await runShell({
     interactions,

@@ -20,13 +20,13 @@ const Row = z.object({
   code: z.string().refine((text) => {
     const parsed = parseCode(text);
     return parsed.ok && parsed.kind !== 'balance';
-  }, 'is not a license pack code (LP-XXXX-XXXX-XXXX-XXXX-X)'),
+  }, 'the code is not a license pack code (LP-XXXX-XXXX-XXXX-XXXX-X)'),
   devices: wholeNumber(DEVICES),
   months: wholeNumber(MONTHS),
   plan: z
     .string()
     .transform((s) => s.toLowerCase())
-    .pipe(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'is not a plan name')),
+    .pipe(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'the plan is not a plan name')),
 });
 
 /**
@@ -43,30 +43,29 @@ export function parseLicensePackCsv(
   }
   const rows: LicensePackRow[] = [];
   const errors: string[] = [];
-  lines.forEach((raw, index) => {
+  for (const [index, raw] of lines.entries()) {
     const line = index + 1;
-    if (index === 0 || raw.trim() === '') return;
+    if (index === 0 || raw.trim() === '') continue;
     const cells = raw.split(',').map((c) => c.trim());
-    if (cells.length !== 4)
-      return errors.push(`line ${line}: expected 4 values (${HEADER}), found ${cells.length}`);
+    if (cells.length !== 4) {
+      errors.push(`line ${line}: expected 4 values (${HEADER}), found ${cells.length}`);
+      continue;
+    }
     const [code, devices, months, plan] = cells as [string, string, string, string];
     const parsed = Row.safeParse({ code, devices, months, plan });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return errors.push(`line ${line}: ${String(issue.path[0])} ${issue.message}`);
-    }
-    if (!knownPlans.includes(parsed.data.plan)) {
-      return errors.push(
+    if (!parsed.success) errors.push(`line ${line}: ${parsed.error.issues[0]!.message}`);
+    else if (!knownPlans.includes(parsed.data.plan)) {
+      errors.push(
         `line ${line}: plan "${parsed.data.plan}" does not exist (plans: ${knownPlans.join(', ')})`,
       );
-    }
-    rows.push({
-      line,
-      code,
-      devices: parsed.data.devices,
-      months: parsed.data.months,
-      planCode: parsed.data.plan,
-    });
-  });
+    } else
+      rows.push({
+        line,
+        code,
+        devices: parsed.data.devices,
+        months: parsed.data.months,
+        planCode: parsed.data.plan,
+      });
+  }
   return errors.length ? { rows: [], errors } : { rows, errors };
 }

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { DatabaseLockedError } from '../db/pglite-lock.js';
 import { verifyLedger } from '../ledger/verify.js';
-import { createLogger, registerSecret } from '../logger.js';
-import { openAppDatabase, startApp } from '../main.js';
+import { createLogger, fileSink, registerSecret } from '../logger.js';
+import { openAppDatabase, SHELL_LOG, startApp } from '../main.js';
 import { listPlans } from '../services/accounts.js';
 import { importLicensePacks } from '../services/codes.js';
 import { UserError } from '../services/errors.js';
@@ -26,7 +26,11 @@ async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   for (const secret of secretsOf(config)) registerSecret(secret);
-  const logger = createLogger({ level: config.logLevel });
+  // In the shell the terminal is the user's: logs go to a file there (SPEC §1), to stderr in every other mode.
+  const logger = createLogger({
+    level: config.logLevel,
+    sink: command === 'start' && config.slack.mode === 'shell' ? fileSink(SHELL_LOG) : undefined,
+  });
   switch (command) {
     case 'start': {
       const app = await startApp(config, logger);

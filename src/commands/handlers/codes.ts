@@ -95,7 +95,7 @@ async function issuedReply(
   const message = issuedCodesMessage({
     format,
     amountCents: input.amountCents,
-    codes: file ? [] : issued.map(({ code, last4 }) => ({ code, last4 })),
+    codes: issued.map(({ code, last4 }) => ({ code, last4 })),
     expiresAt: input.expiresAt ?? null,
     note: input.note ?? null,
     file,

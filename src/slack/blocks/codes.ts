@@ -53,7 +53,8 @@ export function issuedCodesMessage(m: IssuedCodesModel): Message {
   const what = n === 1 ? 'balance code' : 'balance codes';
   const forQuote = m.quoteNumber === null ? '' : ` for *${quoteText(m.quoteNumber)}*`;
   const title = `Issued ${count(n)} ${what} of *${money(m.amountCents, format)}*${forQuote}.`;
-  const expiry = m.expiresAt === null ? 'No expiry.' : `Expires ${slackDate(m.expiresAt, format)}.`;
+  const expiry =
+    m.expiresAt === null ? 'No expiry.' : `Valid through ${slackDate(lastValidDay(m.expiresAt), format)}.`;
   const note =
     m.note === null || m.note.trim() === '' ? null : `Note: ${userText(m.note, ISSUED_NOTE_CHARS)}`;
   const summary = [title, expiry, ...(note === null ? [] : [note])];
@@ -117,7 +118,7 @@ export function codeLine(c: ListedCode, format: Format, now: Date): string {
   const parts = [`\`${codeTail(c.last4)}\``, kindText(c, format), statusText(c, format, now)];
   parts.push(`issued ${slackDate(c.issuedAt, format)}`);
   if (c.status === 'issued' && c.expiresAt !== null && c.expiresAt.getTime() > now.getTime()) {
-    parts.push(`expires ${slackDate(c.expiresAt, format)}`);
+    parts.push(`valid through ${slackDate(lastValidDay(c.expiresAt), format)}`);
   }
   if (c.note !== null && c.note.trim() !== '') parts.push(userText(c.note.trim(), LIST_NOTE_CHARS));
   return parts.join(' · ');
@@ -149,7 +150,7 @@ function statusText(c: ListedCode, format: Format, now: Date): string {
     }
     default:
       if (c.expiresAt !== null && c.expiresAt.getTime() <= now.getTime()) {
-        return `expired on ${slackDate(c.expiresAt, format)}`;
+        return `expired after ${slackDate(lastValidDay(c.expiresAt), format)}`;
       }
       return 'open';
   }
@@ -174,4 +175,9 @@ export function voidedMessage(input: { last4: string; amountCents: bigint | null
   const amount = input.amountCents === null ? '' : ` (${money(input.amountCents, input.format)})`;
   const line = `Voided code ${codeTail(input.last4)}${amount}. It can no longer be redeemed.`;
   return { text: fallbackText([line]), blocks: [section(line)] };
+}
+
+/** A code expires at the first instant it is no longer valid; people read the last day it still is. */
+function lastValidDay(expiresAt: Date): Date {
+  return new Date(expiresAt.getTime() - 1);
 }

@@ -37,7 +37,7 @@ const issued: IssuedCodesModel = {
   format: USD,
   amountCents: 50_000n,
   codes: issuedCodes(3),
-  expiresAt: new Date('2027-06-30T12:00:00Z'),
+  expiresAt: new Date('2027-07-01T00:00:00Z'), // valid through June 30
   note: 'Renewal for Globex',
   file: null,
   quoteNumber: null,
@@ -48,12 +48,12 @@ describe('issuedCodesMessage', () => {
     const message = issuedCodesMessage(issued);
     const shown = blockTexts(message.blocks ?? []);
     expect(shown).toContain('Issued 3 balance codes of *$500.00*.');
-    expect(shown).toMatch(/Expires <!date\^\d+\^\{date_short_pretty\}\|2027-06-30>/);
+    expect(shown).toMatch(/Valid through <!date\^\d+\^\{date_short_pretty\}\|2027-06-30>/);
     expect(shown).toContain('Note: Renewal for Globex');
     expect(shown).toContain(`\`\`\`${issued.codes.map((c) => c.code).join('\n')}\`\`\``);
     expect(shown).toContain(SHOWN_ONCE);
     expect(message.text).toContain('Issued 3 balance codes of $500.00.');
-    expect(message.text).toContain('Expires 2027-06-30.');
+    expect(message.text).toContain('Valid through 2027-06-30.');
     for (const { code } of issued.codes) expect(message.text).toContain(code);
     expect(message.text).toContain('Shown once — copy them now; Balance keeps only their last 4 characters.');
     expect(blockKitProblems(message)).toEqual([]);
@@ -136,7 +136,7 @@ const open: Listed = {
   months: null,
   status: 'issued',
   issuedAt: new Date('2026-12-01T10:00:00Z'),
-  expiresAt: new Date('2027-03-01T10:00:00Z'),
+  expiresAt: new Date('2027-03-02T00:00:00Z'),
   note: 'For Globex',
   redeemedAt: null,
   redeemedBy: null,
@@ -171,7 +171,7 @@ describe('codeListMessage', () => {
       list([
         open,
         redeemedPack,
-        { ...open, last4: 'EXP1', expiresAt: new Date('2026-12-09T00:00:00Z') },
+        { ...open, last4: 'EXP1', expiresAt: new Date('2026-12-10T00:00:00Z') },
         { ...open, last4: 'VOID', status: 'void', amountCents: 2_000n, note: null },
       ]),
     );
@@ -181,18 +181,18 @@ describe('codeListMessage', () => {
       text: { type: 'plain_text', text: 'Codes', emoji: true },
     });
     expect(shown).toMatch(
-      /`…ABCD` · balance \*\$500\.00\* · open · issued <!date\^\d+\^\{date_short_pretty\}\|2026-12-01> · expires <!date\^\d+\^\{date_short_pretty\}\|2027-03-01> · For Globex/,
+      /`…ABCD` · balance \*\$500\.00\* · open · issued <!date\^\d+\^\{date_short_pretty\}\|2026-12-01> · valid through <!date\^\d+\^\{date_short_pretty\}\|2027-03-01> · For Globex/,
     );
     expect(shown).toMatch(
       /`…WXYZ` · license pack 50 devices × 12 months · redeemed by <@U0ADMIN1> for \*Acme\* on <!date\^\d+\^\{date_short_pretty\}\|2026-12-05>/,
     );
     expect(message.text).toContain(
-      '`…ABCD` · balance $500.00 · open · issued 2026-12-01 · expires 2027-03-01 · For Globex',
+      '`…ABCD` · balance $500.00 · open · issued 2026-12-01 · valid through 2027-03-01 · For Globex',
     );
     expect(message.text).toContain(
       '`…WXYZ` · license pack 50 devices × 12 months · redeemed by <@U0ADMIN1> for Acme on 2026-12-05 · issued 2026-12-01',
     );
-    expect(message.text).toContain('`…EXP1` · balance $500.00 · expired on 2026-12-09 · issued 2026-12-01');
+    expect(message.text).toContain('`…EXP1` · balance $500.00 · expired after 2026-12-09 · issued 2026-12-01');
     expect(message.text).toContain('`…VOID` · balance $20.00 · void · issued 2026-12-01');
     expect(message.text).toContain('4 codes.');
     expect(blockKitProblems(message)).toEqual([]);

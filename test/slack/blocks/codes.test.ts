@@ -192,7 +192,9 @@ describe('codeListMessage', () => {
     expect(message.text).toContain(
       '`…WXYZ` · license pack 50 devices × 12 months · redeemed by <@U0ADMIN1> for Acme on 2026-12-05 · issued 2026-12-01',
     );
-    expect(message.text).toContain('`…EXP1` · balance $500.00 · expired after 2026-12-09 · issued 2026-12-01');
+    expect(message.text).toContain(
+      '`…EXP1` · balance $500.00 · expired after 2026-12-09 · issued 2026-12-01',
+    );
     expect(message.text).toContain('`…VOID` · balance $20.00 · void · issued 2026-12-01');
     expect(message.text).toContain('4 codes.');
     expect(blockKitProblems(message)).toEqual([]);

@@ -45,6 +45,27 @@ describe('npm start, by mode', () => {
     expect(out).not.toMatch(/"blocks"|\{"type"/); // readable text, not JSON
   });
 
+  it('in the shell, sales issues a code, an admin redeems it, and status shows the balance', async () => {
+    const app = await startCli(['start'], { DATABASE_URL: 'pglite://memory', PORT: '0' }, /balance> /);
+    const type = (line: string) => app.child.stdin!.write(`${line}\n`);
+    const waitFor = async (pattern: RegExp) => {
+      await expect.poll(() => pattern.exec(app.output()), { timeout: 10_000 }).not.toBeNull();
+      return pattern.exec(app.output())!;
+    };
+    type('/balance account create Acme');
+    type('/balance account link Acme');
+    type('/balance codes issue $1,200.50');
+    const [code] = await waitFor(/BAL-(?:[0-9A-Z]{4}-){4}[0-9A-Z]/);
+    type(`/balance redeem ${code!.toLowerCase()}`);
+    await waitFor(/Redeemed code …\w{4}: \$1,200\.50 added to Acme/);
+    type(`/balance redeem ${code}`);
+    await waitFor(/already redeemed for this account/);
+    type('/balance status');
+    await waitFor(/Balance:\s+\$1,200\.50/);
+    type('exit');
+    expect(await exitOf(app.child)).toBe(0);
+  });
+
   it('with Slack variables answers a signed /balance estimate 120 24 plus with $11,520.00 in the ack', async () => {
     const slack = await fakeSlackApi();
     try {

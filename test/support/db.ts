@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { type Database, type Db, openDatabase, queryRows } from '../../src/db/client.js';
 import { ensureSeed } from '../../src/db/seed.js';
+import { verifyLedger } from '../../src/ledger/verify.js';
 
 /**
  * Every database test runs on embedded PGlite and, when TEST_DATABASE_URL is set, again on PostgreSQL: one suite,
@@ -21,6 +22,8 @@ export interface TestDatabase {
   readonly database: Database;
   /** The connection string of this file's PostgreSQL database (postgres only), for extra pools or processes. */
   readonly url: string | undefined;
+  /** For a test that corrupts the ledger on purpose: skip the invariant check that follows every test. */
+  expectBrokenLedger(): void;
 }
 
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -68,6 +71,7 @@ export function describeDatabases(
 ): void {
   describe.each(kinds)(`${name} [%s]`, (kind) => {
     let opened: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
+    let brokenOnPurpose = false;
     const t: TestDatabase = {
       kind,
       get db() {
@@ -81,13 +85,22 @@ export function describeDatabases(
       get url() {
         return opened?.url;
       },
+      expectBrokenLedger() {
+        brokenOnPurpose = true;
+      },
     };
     beforeAll(async () => {
       opened = await openTestDatabase(kind);
       await opened.database.migrate();
     });
     beforeEach(async () => {
+      brokenOnPurpose = false;
       await resetDatabase(t.db);
+    });
+    // Whatever a test did, the ledger's invariants (SPEC §2) hold afterwards.
+    afterEach(async () => {
+      if (brokenOnPurpose) return;
+      expect((await verifyLedger(t.db)).problems).toEqual([]);
     });
     afterAll(async () => {
       await opened?.database.close();

@@ -326,3 +326,74 @@ export const licensePacks = pgTable(
     check('license_packs_months', sql`${t.startMonth} <= ${t.endMonth}`),
   ],
 );
+
+export const PAYMENT_STATUSES = ['pending', 'paid', 'expired', 'cancelled'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/**
+ * Card reloads (SPEC §7). A payment is recorded `pending` before the provider is asked for a checkout page, and the
+ * wallet is credited once, with key `reload:<payment id>`, when the provider confirms it.
+ */
+export const payments = pgTable(
+  'payments',
+  {
+    /** `pay_…`, random: it appears in URLs. */
+    id: text('id').primaryKey(),
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    amountCents: cents('amount_cents').notNull(),
+    currency: text('currency').notNull(),
+    status: text('status', { enum: PAYMENT_STATUSES }).notNull().default('pending'),
+    provider: text('provider', { enum: ['stripe', 'sandbox'] }).notNull(),
+    /** What it pays for, e.g. "120 devices × 24 months on Standard"; null for a manual amount. */
+    description: text('description'),
+    /** The modal view that asked for it: a double submit finds the same payment. */
+    viewId: text('view_id'),
+    checkoutUrl: text('checkout_url'),
+    /** The provider's checkout session and, once paid, its payment (Stripe: cs_…, pi_…). */
+    providerRef: text('provider_ref'),
+    providerPaymentRef: text('provider_payment_ref'),
+    requestedBy: text('requested_by').notNull(),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    completedAt: at('completed_at'),
+    transferId: ref('transfer_id').references(() => transfers.id),
+  },
+  (t) => [
+    uniqueIndex('payments_view').on(t.viewId),
+    uniqueIndex('payments_provider_ref').on(t.providerRef),
+    index('payments_account').on(t.accountId, t.createdAt),
+    check('payments_amount_positive', sql`${t.amountCents} > 0`),
+    check('payments_status', sql`${t.status} in ('pending', 'paid', 'expired', 'cancelled')`),
+    check('payments_paid_has_transfer', sql`(${t.status} = 'paid') = (${t.transferId} is not null)`),
+  ],
+);
+
+/** Refunds of card reloads: the reversing transfer is posted first, then the provider is asked. */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: id(),
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    amountCents: cents('amount_cents').notNull(),
+    /** The request that asked for it (Slack trigger id): a retried command finds the same refund. */
+    requestKey: text('request_key').notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] })
+      .notNull()
+      .default('pending'),
+    providerRef: text('provider_ref'),
+    transferId: ref('transfer_id')
+      .notNull()
+      .references(() => transfers.id),
+    requestedBy: text('requested_by').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('refunds_request').on(t.requestKey),
+    index('refunds_payment').on(t.paymentId),
+    check('refunds_amount_positive', sql`${t.amountCents} > 0`),
+  ],
+);

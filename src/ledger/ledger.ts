@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, or, sql } from 'drizzle-orm';
-import { type Db, pgErrorCode, queryRows } from '../db/client.js';
+import { type Db, pgErrorCode, queryRows, toBigInt } from '../db/client.js';
 import { ledgerAccounts, type SystemLedgerKind, transfers } from '../db/schema.js';
 
 /** Where value moves from or to: a customer's wallet (by account id) or one of the system ledger accounts. */
@@ -170,7 +170,8 @@ export interface ReversalInput {
 
 /**
  * Posts a transfer in the opposite direction that names the one it reverses. Partial reversals may add up to the
- * original amount and no more; the original's row lock serialises concurrent reversals of one transfer.
+ * original amount and no more (net of reversals that were themselves reversed); the original's row lock serialises
+ * concurrent reversals of one transfer.
  */
 export async function reverseTransfer(db: Db, input: ReversalInput): Promise<Posted> {
   return db.transaction(async (tx) => {
@@ -180,15 +181,16 @@ export async function reverseTransfer(db: Db, input: ReversalInput): Promise<Pos
       .where(eq(transfers.id, input.transferId))
       .for('update');
     if (!original) throw new ReversalError(`transfer ${input.transferId} does not exist`);
-    if (original.reversesId !== null) throw new ReversalError(`transfer ${original.id} is itself a reversal`);
     const [from, to] = await Promise.all([refOf(tx, original.toLedgerId), refOf(tx, original.fromLedgerId)]);
-    const [{ reversed }] = (await tx
-      .select({ reversed: sql<string>`coalesce(sum(${transfers.amount}), 0)` })
-      .from(transfers)
-      .where(
-        and(eq(transfers.reversesId, original.id), sql`${transfers.idempotencyKey} <> ${input.key}`),
-      )) as [{ reversed: string }];
-    const remaining = original.amount - BigInt(reversed);
+    // What is still reversed of each earlier reversal: a reversal that was itself reversed (a refund the provider
+    // refused, say) gives its amount back.
+    const [{ reversed }] = (await queryRows<{ reversed: unknown }>(
+      tx,
+      sql`select coalesce(sum(r.amount - coalesce(
+            (select sum(back.amount) from transfers back where back.reverses_id = r.id), 0)), 0) as reversed
+          from transfers r where r.reverses_id = ${original.id} and r.idempotency_key <> ${input.key}`,
+    )) as [{ reversed: unknown }];
+    const remaining = original.amount - toBigInt(reversed);
     const amount = input.amount ?? remaining;
     const posting: TransferInput = { ...input, from, to, amount };
     const inserted =

@@ -70,12 +70,17 @@ export async function verifyLedger(db: Db): Promise<VerifyReport> {
 async function reversalProblems(db: Db): Promise<string[]> {
   const rows = await queryRows<{ id: unknown; original: unknown; problem: string }>(
     db,
-    sql`select r.id, o.id as original,
-          case when r.from_ledger_id <> o.to_ledger_id or r.to_ledger_id <> o.from_ledger_id
+    sql`with net as (
+          select r.id, r.reverses_id, r.from_ledger_id, r.to_ledger_id,
+                 r.amount - coalesce((select sum(back.amount) from transfers back where back.reverses_id = r.id), 0) as kept
+          from transfers r where r.reverses_id is not null
+        )
+        select n.id, o.id as original,
+          case when n.from_ledger_id <> o.to_ledger_id or n.to_ledger_id <> o.from_ledger_id
                then 'does not run opposite to' else 'over-reverses' end as problem
-        from transfers r join transfers o on o.id = r.reverses_id
-        where r.from_ledger_id <> o.to_ledger_id or r.to_ledger_id <> o.from_ledger_id
-           or (select sum(x.amount) from transfers x where x.reverses_id = o.id) > o.amount
+        from net n join transfers o on o.id = n.reverses_id
+        where n.from_ledger_id <> o.to_ledger_id or n.to_ledger_id <> o.from_ledger_id
+           or (select sum(x.kept) from net x where x.reverses_id = o.id) > o.amount
         limit ${SHOW_AT_MOST}`,
   );
   return rows.map((r) => `transfer ${r.id} ${r.problem} transfer ${r.original}`);

@@ -38,3 +38,16 @@ export const ACTION = {
 
 /** The Redeem modal's one input: block_id and action_id. */
 export const REDEEM_INPUT = 'code';
+
+/** Inputs of the Reload modal: block_id and action_id are the same string (SPEC §5). */
+export const RELOAD_INPUT = {
+  mode: 'mode',
+  devices: 'devices',
+  months: 'months',
+  customMonths: 'custom_months',
+  amount: 'amount',
+} as const;
+/** The section of the Reload modal that shows the running total. */
+export const RELOAD_TOTAL_BLOCK = 'total';
+/** The Pay step's URL button (a link; Slack still sends a block action when it is clicked). */
+export const PAY_BUTTON = 'reload_pay';

@@ -131,6 +131,41 @@ describeDatabases('ledger', (t) => {
     expect((await verifyLedger(t.db)).ok).toBe(true);
   });
 
+  it('gives back what a reversed reversal took: a refused refund can be refunded again later', async () => {
+    const acme = await makeAccount(t.db);
+    const { transfer } = await fund(t.db, acme.id, 10_000n);
+    const refund = await reverseTransfer(t.db, {
+      transferId: transfer.id,
+      key: 'refund:1',
+      actor: 'U9',
+      memo: 'refund',
+    });
+    await reverseTransfer(t.db, {
+      transferId: refund.transfer.id,
+      key: 'refund-failed:1',
+      actor: 'system',
+      memo: 'provider refused',
+    });
+    expect(await walletBalance(t.db, acme.id)).toBe(10_000n);
+    const again = await reverseTransfer(t.db, {
+      transferId: transfer.id,
+      key: 'refund:2',
+      actor: 'U9',
+      memo: 'refund',
+    });
+    expect(again.transfer.amount).toBe(10_000n);
+    await expect(
+      reverseTransfer(t.db, {
+        transferId: transfer.id,
+        key: 'refund:3',
+        amount: 1n,
+        actor: 'U9',
+        memo: 'more',
+      }),
+    ).rejects.toBeInstanceOf(ReversalError);
+    expect(await walletBalance(t.db, acme.id)).toBe(0n);
+  });
+
   it('refuses a reversal the wallet cannot pay back', async () => {
     const acme = await makeAccount(t.db);
     const { transfer } = await fund(t.db, acme.id, 10_000n);

@@ -1,16 +1,19 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption, StaticSelect } from '@slack/types';
-import { DEVICES, MONTHS } from '../../domain/money.js';
-import { COMPARISON_MONTHS } from '../../domain/pricing.js';
 import { CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, ESTIMATE_TOTAL_BLOCK } from '../ids.js';
 import { devicesText, LIMITS, money, monthsText, plain, plainUserText, section, truncate } from './format.js';
+import { customMonthsInput, devicesInput, monthsInput } from './modal-inputs.js';
 import type { EstimateModalModel, Format, PlanChoice } from './models.js';
 
 export const ESTIMATE_EMPTY_TOTAL = 'Enter devices and months to see the total.';
 
 /** The Estimate modal, re-rendered with the running total as the user types. */
 export function estimateModal(m: EstimateModalModel): ModalView {
-  const blocks: KnownBlock[] = [devicesInput(m.devices), monthsInput(m.monthsChoice)];
-  if (m.monthsChoice === CUSTOM_MONTHS) blocks.push(customMonthsInput(m.customMonths));
+  const blocks: KnownBlock[] = [
+    devicesInput(ESTIMATE_INPUT.devices, m.devices),
+    monthsInput(ESTIMATE_INPUT.months, m.monthsChoice),
+  ];
+  if (m.monthsChoice === CUSTOM_MONTHS)
+    blocks.push(customMonthsInput(ESTIMATE_INPUT.customMonths, m.customMonths));
   blocks.push(planInput(m.plans, m.planCode, m.format));
   blocks.push(section(totalText(m), ESTIMATE_TOTAL_BLOCK));
   return {
@@ -28,67 +31,6 @@ function totalText(m: EstimateModalModel): string {
   if (!m.estimate) return ESTIMATE_EMPTY_TOTAL;
   const { totalCents, devices, months } = m.estimate;
   return `*${money(totalCents, m.format)}* for ${devicesText(devices)} × ${monthsText(months)}`;
-}
-
-function devicesInput(devices: number | null): InputBlock {
-  return {
-    type: 'input',
-    block_id: ESTIMATE_INPUT.devices,
-    dispatch_action: true,
-    label: plain('Devices'),
-    element: {
-      type: 'number_input',
-      action_id: ESTIMATE_INPUT.devices,
-      is_decimal_allowed: false,
-      min_value: String(DEVICES.min),
-      max_value: String(DEVICES.max),
-      placeholder: plain('How many devices?'),
-      dispatch_action_config: { trigger_actions_on: ['on_character_entered'] },
-      ...(devices !== null ? { initial_value: String(devices) } : {}),
-    },
-  };
-}
-
-function monthsInput(choice: string | null): InputBlock {
-  const options: PlainTextOption[] = [
-    ...COMPARISON_MONTHS.map((n) => ({ text: plain(monthsText(n)), value: String(n) })),
-    { text: plain('Custom…'), value: CUSTOM_MONTHS },
-  ];
-  const select: StaticSelect = {
-    type: 'static_select',
-    action_id: ESTIMATE_INPUT.months,
-    placeholder: plain('How long?'),
-    options,
-  };
-  const initial = options.find((o) => o.value === choice);
-  if (initial) select.initial_option = initial;
-  return {
-    type: 'input',
-    block_id: ESTIMATE_INPUT.months,
-    dispatch_action: true,
-    label: plain('Months'),
-    element: select,
-  };
-}
-
-function customMonthsInput(months: number | null): InputBlock {
-  return {
-    type: 'input',
-    block_id: ESTIMATE_INPUT.customMonths,
-    optional: true,
-    dispatch_action: true,
-    label: plain('Number of months'),
-    hint: plain(`A whole number from ${MONTHS.min} to ${MONTHS.max}.`),
-    element: {
-      type: 'number_input',
-      action_id: ESTIMATE_INPUT.customMonths,
-      is_decimal_allowed: false,
-      min_value: String(MONTHS.min),
-      max_value: String(MONTHS.max),
-      dispatch_action_config: { trigger_actions_on: ['on_character_entered'] },
-      ...(months !== null ? { initial_value: String(months) } : {}),
-    },
-  };
 }
 
 /** `Plus — $4.00/device/month`, within an option's 75 characters (the price is never cut). */

@@ -183,3 +183,66 @@ export interface RedeemModalModel {
   accountName: string;
   privateMetadata: string;
 }
+
+/** The Reload modal's current state (SPEC §5, §7), re-rendered as the user types. */
+export interface ReloadModalModel {
+  format: Format;
+  accountName: string;
+  plan: PlanChoice;
+  mode: 'devices' | 'amount';
+  devices: number | null;
+  /** 12, 24, 36 or 'custom'. */
+  monthsChoice: string | null;
+  customMonths: number | null;
+  /** What the user typed in the amount field, as typed (re-shown as the initial value). */
+  amountText: string | null;
+  /** The total the inputs make so far, computed on the server. */
+  totalCents: bigint | null;
+  privateMetadata: string;
+}
+
+/** The "Pay $X" step the Reload modal turns into after Continue to payment. */
+export interface PayStepModel {
+  format: Format;
+  accountName: string;
+  amountCents: bigint;
+  /** What the amount buys, e.g. "120 devices × 24 months on Standard", or null for a manual amount. */
+  description: string | null;
+  provider: 'stripe' | 'sandbox';
+  checkoutUrl: string;
+  /** When the checkout link stops working. */
+  expiresAt: Date;
+  paymentId: string;
+}
+
+export interface ReloadNoticeModel {
+  format: Format;
+  accountName: string;
+  amountCents: bigint;
+  balanceCents: bigint;
+  /** Who paid (a Slack user id). */
+  by: string;
+  paymentId: string;
+}
+
+export interface RefundModel {
+  format: Format;
+  accountName: string;
+  paymentId: string;
+  refundedCents: bigint;
+  /** What is left of the payment to refund after this one. */
+  remainingCents: bigint;
+  balanceCents: bigint;
+  provider: 'stripe' | 'sandbox';
+}
+
+/** The sandbox checkout page (SPEC §7): plain HTML, no real money. */
+export interface SandboxPageModel {
+  format: Format;
+  paymentId: string;
+  accountName: string;
+  amountCents: bigint;
+  status: 'pending' | 'paid' | 'expired' | 'cancelled' | 'unknown';
+  /** Where the Pay and Cancel form posts. */
+  action: string;
+}

@@ -8,7 +8,7 @@ import type { Deps, Interactions } from './commands/types.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
-import { healthRoute } from './http/health.js';
+import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer, type Route } from './http/server.js';
 import { type Logger, registerSecret } from './logger.js';
 import { resolveCodeSecret } from './services/secrets.js';
@@ -70,6 +70,7 @@ export async function startApp(
   const config = shell ? { ...baseConfig, owners: [...baseConfig.owners, SHELL_USER] } : baseConfig;
   const database = await openAppDatabase(config);
   const codeSecret = await resolveCodeSecret(database, config);
+  const payments = paymentsFor(config);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
   const deps: Deps = {
@@ -80,9 +81,10 @@ export async function startApp(
     background: createBackground(logger),
     notifier: shell ? shellNotifier(terminal.output) : slackNotifier(() => slackApp!.client),
     codeSecret,
+    payments: payments.provider,
   };
   const interactions = createInteractions(deps);
-  const routes: Route[] = [healthRoute(database)];
+  const routes: Route[] = appRoutes(deps, database, payments);
 
   let server: Server | undefined;
   let port: number;

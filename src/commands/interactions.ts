@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { getAccount } from '../services/accounts.js';
 import { rolesOf } from '../services/roles.js';
-import { noticeMessage, refusalMessage } from '../slack/blocks/common.js';
-import { ACTION, CALLBACK, ESTIMATE_INPUT } from '../slack/ids.js';
-import { allows, canRead, refusal } from './access.js';
+import { refusalMessage } from '../slack/blocks/common.js';
+import { ACTION, CALLBACK, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../slack/ids.js';
+import { allows, canRead, refusal, resolveAccount } from './access.js';
 import { parseJson } from './args.js';
 import { issueCodeForQuote } from './handlers/codes.js';
 import { openEstimateModal, submitEstimateModal, updateEstimateModal } from './handlers/estimate-modal.js';
 import { buildHome, pickHomeAccount } from './handlers/home.js';
 import { postQuote } from './handlers/quote.js';
 import { openRedeemModal, submitRedeemModal } from './handlers/redeem.js';
+import { openReloadModal, submitReloadModal, updateReloadModal } from './handlers/reload.js';
 import { runCommand } from './router.js';
 import type { ActionInput, Actor, CommandContext, Deps, Interactions, Reply } from './types.js';
 
@@ -28,6 +29,7 @@ export function createInteractions(deps: Deps): Interactions {
       const ctx = await context(actor);
       if (view.callbackId === CALLBACK.estimate) return submitEstimateModal(ctx, view);
       if (view.callbackId === CALLBACK.redeem) return submitRedeemModal(ctx, view);
+      if (view.callbackId === CALLBACK.reload) return submitReloadModal(ctx, view);
       return { kind: 'close', replies: [] };
     },
     home: (userId) => buildHome(deps, userId),
@@ -40,14 +42,20 @@ const QuoteRequest = z.object({
   plan: z.string().max(32),
 });
 
-const notYet = (what: string): Reply[] => [
-  { kind: 'private', message: noticeMessage(`${what} is not available yet.`) },
-];
+/** What the estimate's Reload this amount button carries. */
+const ReloadRequest = z.object({
+  devices: z.number().int().min(1).max(1_000_000),
+  months: z.number().int().min(1).max(120),
+});
 
 async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply[]> {
   const estimateInputs: string[] = Object.values(ESTIMATE_INPUT);
   if (input.view?.callbackId === CALLBACK.estimate && estimateInputs.includes(input.actionId)) {
     return updateEstimateModal(ctx, input.view);
+  }
+  const reloadInputs: string[] = Object.values(RELOAD_INPUT);
+  if (input.view?.callbackId === CALLBACK.reload && reloadInputs.includes(input.actionId)) {
+    return updateReloadModal(ctx, input.view);
   }
   switch (input.actionId) {
     case ACTION.shareAsQuote: {
@@ -74,9 +82,23 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
       }
       return [openRedeemModal(ctx, account)];
     }
-    case ACTION.homeReload:
-    case ACTION.reloadThisAmount:
-      return notYet('Reloading');
+    case ACTION.homeReload: {
+      const account = await getAccount(ctx.deps.db, Number(input.value));
+      if (!account) return [];
+      return [await openReloadModal(ctx, account, { mode: 'devices' })];
+    }
+    case ACTION.reloadThisAmount: {
+      // From an estimate: the devices and months it showed, for the account of the channel it was shown in.
+      const request = ReloadRequest.safeParse(parseJson(input.value));
+      const account = await resolveAccount(ctx.deps.db, {
+        channelId: input.message?.channelId ?? ctx.actor.channelId,
+        roles: ctx.roles,
+      }).catch(() => undefined);
+      if (!request.success || !account) return [];
+      return [await openReloadModal(ctx, account, { mode: 'devices', ...request.data })];
+    }
+    case PAY_BUTTON:
+      return []; // a link: the browser opens the checkout; Slack only wants the click acknowledged
     case ACTION.issueCodeForQuote:
       return issueCodeForQuote(ctx, Number(input.value), input.message);
     default:

@@ -4,6 +4,7 @@ import { codesIssue, codesList, codesVoid } from './handlers/codes.js';
 import { estimateCommand } from './handlers/estimate.js';
 import { quoteCommand } from './handlers/quote.js';
 import { redeemCommand } from './handlers/redeem.js';
+import { refundCommand, reloadCommand } from './handlers/reload.js';
 import {
   accountAdmins,
   accountCreate,
@@ -89,7 +90,14 @@ export const SUBCOMMANDS: Subcommand[] = [
     account: 'required',
     run: redeemCommand,
   },
-  later(['reload'], '[<amount> | <devices> <months>]', 'add to the balance by card', ['admin']),
+  {
+    words: ['reload'],
+    args: '[<amount> | <devices> <months>]',
+    description: 'add to the balance by card (opens a form)',
+    access: ['admin'],
+    account: 'required',
+    run: reloadCommand,
+  },
   {
     words: ['devices'],
     args: '[<count>]',
@@ -132,7 +140,14 @@ export const SUBCOMMANDS: Subcommand[] = [
     run: codesVoid,
   },
   later(['adjust'], '<+amount|-amount> <reason…>', 'post an adjustment to the balance', ['finance']),
-  later(['refund'], '<payment id> [<amount>]', 'refund a card reload', ['finance']),
+  {
+    words: ['refund'],
+    args: '<payment id> [<amount>]',
+    description: 'refund a card reload, if the balance still holds it',
+    access: ['finance'],
+    account: 'none',
+    run: refundCommand,
+  },
   {
     words: ['account', 'create'],
     args: '<name> [<plan>]',

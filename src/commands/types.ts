@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { PaymentProvider } from '../services/payments/provider.js';
 import type { Roles } from '../services/roles.js';
 
 /**
@@ -39,6 +40,8 @@ export type Reply =
 export interface Actor {
   userId: string;
   channelId?: string;
+  /** Identifies this one request (Slack's trigger_id): a retried request carries the same one. */
+  requestId?: string;
 }
 
 /** The values of a modal's inputs, as Slack sends them in `view.state.values` (block_id → action_id → value). */
@@ -94,6 +97,8 @@ export interface Deps {
   background: Background;
   /** The key balance codes are hashed with (CODE_SECRET, or generated for embedded PGlite). */
   codeSecret: string;
+  /** The card payment provider (Stripe, or the sandbox). */
+  payments: PaymentProvider;
 }
 
 export interface CommandContext {

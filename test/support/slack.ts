@@ -7,7 +7,7 @@ import { createInteractions } from '../../src/commands/interactions.js';
 import type { Deps, Notifier } from '../../src/commands/types.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
-import { healthRoute } from '../../src/http/health.js';
+import { appRoutes, type Payments, paymentsFor } from '../../src/http/routes.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createApp, slackNotifier } from '../../src/slack/app.js';
 
@@ -51,12 +51,13 @@ export interface SlackHarness {
 /** The real Bolt app on its real HTTP receiver, on a free port, with the Slack Web API intercepted by nock. */
 export async function startSlack(
   db: Db,
-  options: { clock?: Clock; config?: Config; notifier?: Notifier } = {},
+  options: { clock?: Clock; config?: Config; notifier?: Notifier; payments?: Payments } = {},
 ): Promise<SlackHarness> {
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const config = options.config ?? testConfig();
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
+  const payments = options.payments ?? paymentsFor(config);
   const clock = (options.clock as ReturnType<typeof fixedClock>) ?? fixedClock('2026-11-26T10:00:00Z');
   let app: ReturnType<typeof createApp> | undefined;
   const deps: Deps = {
@@ -67,12 +68,13 @@ export async function startSlack(
     background: createBackground(logger),
     notifier: options.notifier ?? slackNotifier(() => app!.client),
     codeSecret: CODE_SECRET,
+    payments: payments.provider,
   };
   app = createApp({
     config,
     interactions: createInteractions(deps),
     logger,
-    routes: [healthRoute({ ping: async () => true })],
+    routes: appRoutes(deps, { ping: async () => true }, payments),
     retries: 0,
   });
   const server = (await app.start(0)) as Server;

@@ -1,16 +1,21 @@
 import { z } from 'zod';
-import { DEVICES, MONTHS, parseWholeNumber } from '../../domain/money.js';
 import { estimate } from '../../domain/pricing.js';
 import { type Account, getAccount, getPlan, listPlans } from '../../services/accounts.js';
 import { readingAt } from '../../services/devices.js';
 import { estimateMessage } from '../../slack/blocks/estimate.js';
 import { estimateModal } from '../../slack/blocks/estimate-modal.js';
-import { CUSTOM_MONTHS, ESTIMATE_INPUT } from '../../slack/ids.js';
+import { ESTIMATE_INPUT } from '../../slack/ids.js';
 import { canRead } from '../access.js';
-import { capitalize } from '../args.js';
 import type { CommandContext, Reply, SubmitResult, ViewValues } from '../types.js';
 import { estimateModel } from './estimate.js';
 import { formatOf } from './format.js';
+import {
+  type DurationDraft,
+  monthsOf,
+  readDuration,
+  selectedValue,
+  validateDuration,
+} from './modal-values.js';
 
 /** What the Estimate modal carries between steps: where it was opened and for which account. */
 const Metadata = z.object({ c: z.string().max(40).optional(), a: z.number().int().positive().optional() });
@@ -38,31 +43,12 @@ export async function openEstimateModal(ctx: CommandContext, account?: Account):
   return { kind: 'open_modal', view: await renderModal(ctx, draft, JSON.stringify(metadata)) };
 }
 
-interface Draft {
-  devices: number | null;
-  monthsChoice: string | null;
-  customMonths: number | null;
+interface Draft extends DurationDraft {
   planCode: string;
 }
 
 function readDraft(values: ViewValues): Draft {
-  const text = (block: string) => values[block]?.[block]?.value ?? '';
-  const selected = (block: string) => values[block]?.[block]?.selected_option?.value ?? null;
-  const whole = (raw: string, rule: typeof DEVICES | typeof MONTHS) => {
-    const parsed = parseWholeNumber(raw, rule);
-    return parsed.ok ? parsed.value : null;
-  };
-  return {
-    devices: whole(text(ESTIMATE_INPUT.devices), DEVICES),
-    monthsChoice: selected(ESTIMATE_INPUT.months),
-    customMonths: whole(text(ESTIMATE_INPUT.customMonths), MONTHS),
-    planCode: selected(ESTIMATE_INPUT.plan) ?? 'standard',
-  };
-}
-
-function monthsOf(draft: Draft): number | null {
-  if (draft.monthsChoice === CUSTOM_MONTHS) return draft.customMonths;
-  return draft.monthsChoice ? Number(draft.monthsChoice) : null;
+  return { ...readDuration(values), planCode: selectedValue(values, ESTIMATE_INPUT.plan) ?? 'standard' };
 }
 
 async function renderModal(ctx: CommandContext, draft: Draft, privateMetadata: string) {
@@ -94,27 +80,20 @@ export async function submitEstimateModal(
   ctx: CommandContext,
   view: { privateMetadata: string; values: ViewValues },
 ): Promise<SubmitResult> {
-  const errors: Record<string, string> = {};
-  const raw = (block: string) => view.values[block]?.[block];
-  const devices = parseWholeNumber(raw(ESTIMATE_INPUT.devices)?.value ?? '', DEVICES);
-  if (!devices.ok) errors[ESTIMATE_INPUT.devices] = capitalize(devices.error);
-  const choice = raw(ESTIMATE_INPUT.months)?.selected_option?.value;
-  let months: number | undefined;
-  if (choice === CUSTOM_MONTHS) {
-    const custom = parseWholeNumber(raw(ESTIMATE_INPUT.customMonths)?.value ?? '', MONTHS);
-    if (custom.ok) months = custom.value;
-    else errors[ESTIMATE_INPUT.customMonths] = capitalize(custom.error);
-  } else if (choice && ['12', '24', '36'].includes(choice)) months = Number(choice);
-  else errors[ESTIMATE_INPUT.months] = 'Choose 12, 24 or 36 months, or Custom.';
-  const planCode = raw(ESTIMATE_INPUT.plan)?.selected_option?.value ?? '';
+  const duration = validateDuration(view.values);
+  const errors = duration.ok ? {} : { ...duration.errors };
+  const planCode = selectedValue(view.values, ESTIMATE_INPUT.plan) ?? '';
   if (!(await getPlan(ctx.deps.db, planCode))) errors[ESTIMATE_INPUT.plan] = 'Choose a plan.';
-  if (Object.keys(errors).length > 0 || !devices.ok || months === undefined)
-    return { kind: 'errors', errors };
+  if (!duration.ok || Object.keys(errors).length > 0) return { kind: 'errors', errors };
 
   const metadata = readMetadata(view.privateMetadata);
   const candidate = metadata.a ? await getAccount(ctx.deps.db, metadata.a) : undefined;
   const account = candidate && canRead(ctx.roles, candidate) ? candidate : undefined;
-  const model = await estimateModel(ctx, { devices: devices.value, months, planCode }, account);
+  const model = await estimateModel(
+    ctx,
+    { devices: duration.devices, months: duration.months, planCode },
+    account,
+  );
   return {
     kind: 'close',
     replies: [{ kind: 'private', channelId: metadata.c, message: estimateMessage(model) }],

@@ -7,7 +7,6 @@ import {
   escapeMrkdwn,
   fallbackText,
   header,
-  isUserId,
   LIMITS,
   linesToSections,
   money,

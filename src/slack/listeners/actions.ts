@@ -2,11 +2,16 @@ import type { App, BlockAction } from '@slack/bolt';
 import type { ActionInput, Interactions, ViewValues } from '../../commands/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
-import { ACTION, ESTIMATE_INPUT } from '../ids.js';
+import { ACTION, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../ids.js';
 
 /** Every button and select the app sends: acked at once, then handed to the command layer. */
 export function registerActions(app: App, interactions: Interactions, logger: Logger): void {
-  const ids = [...Object.values(ACTION), ...Object.values(ESTIMATE_INPUT)];
+  const ids = [
+    ...Object.values(ACTION),
+    ...Object.values(ESTIMATE_INPUT),
+    ...Object.values(RELOAD_INPUT),
+    PAY_BUTTON,
+  ];
   for (const actionId of new Set(ids)) {
     app.action<BlockAction>(actionId, async ({ ack, body, action, client, respond }) => {
       await ack();

@@ -13,7 +13,7 @@ const ACK_BUDGET_MS = 2_000;
  */
 export function registerCommand(app: App, interactions: Interactions, logger: Logger): void {
   app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
-    const actor = { userId: command.user_id, channelId: command.channel_id };
+    const actor = { userId: command.user_id, channelId: command.channel_id, requestId: command.trigger_id };
     const work = interactions.command(actor, command.text ?? '');
     const timer = new Promise<'late'>((resolve) => setTimeout(resolve, ACK_BUDGET_MS, 'late').unref());
     const first = await Promise.race([work, timer]);

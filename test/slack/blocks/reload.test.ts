@@ -90,7 +90,7 @@ const refund: RefundModel = {
 const blockIds = (view: ModalView) => view.blocks.map((b) => b.block_id).filter(Boolean);
 
 function input(view: ModalView, id: string): InputBlock {
-  const found = view.blocks.find((b) => b.block_id === id);
+  const found = view.blocks.find((b) => b.block_id === id) as InputBlock | undefined;
   if (found?.type !== 'input') throw new Error(`no input ${id}`);
   return found;
 }

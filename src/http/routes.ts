@@ -1,0 +1,37 @@
+import type Stripe from 'stripe';
+import type { Deps } from '../commands/types.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { PaymentProvider } from '../services/payments/provider.js';
+import { sandboxProvider } from '../services/payments/sandbox.js';
+import { createStripeClient, stripeProvider } from '../services/payments/stripe.js';
+import { healthRoute } from './health.js';
+import { returnRoute, sandboxRoutes, stripeWebhookRoute } from './payments.js';
+import type { Route } from './server.js';
+
+export interface Payments {
+  provider: PaymentProvider;
+  /** Present with PAYMENTS_PROVIDER=stripe: the client and the secret its webhooks are signed with. */
+  stripe?: { client: Stripe; webhookSecret: string };
+}
+
+/** The provider the configuration names (SPEC §1 PAYMENTS_PROVIDER): Stripe with its keys, else the sandbox. */
+export function paymentsFor(config: Config, stripeClient?: Stripe): Payments {
+  if (config.payments.provider !== 'stripe') return { provider: sandboxProvider(config.publicUrl) };
+  const client = stripeClient ?? createStripeClient(config.payments.secretKey);
+  return {
+    provider: stripeProvider(client, config.publicUrl),
+    stripe: { client, webhookSecret: config.payments.webhookSecret },
+  };
+}
+
+/** The HTTP routes of SPEC §10, served in every mode; the sandbox pages exist only without Stripe. */
+export function appRoutes(deps: Deps, database: Pick<Database, 'ping'>, payments: Payments): Route[] {
+  return [
+    healthRoute(database),
+    returnRoute(deps),
+    ...(payments.stripe
+      ? [stripeWebhookRoute(deps, payments.stripe.client, payments.stripe.webhookSecret)]
+      : sandboxRoutes(deps)),
+  ];
+}

@@ -149,6 +149,8 @@ export interface Config {
   };
   port: number;
   publicUrl: string;
+  /** True when PUBLIC_URL was not given: it follows the port the app really listens on (PORT=0 picks one). */
+  publicUrlFromPort: boolean;
   database:
     | { kind: 'pglite-dir'; dir: string }
     | { kind: 'pglite-memory' }
@@ -204,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrlFromPort: e.PUBLIC_URL === undefined,
     database: parseDatabaseUrl(e.DATABASE_URL),
     owners: e.BALANCE_OWNERS,
     financeChannel: e.FINANCE_CHANNEL,

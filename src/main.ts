@@ -70,7 +70,9 @@ export async function startApp(
   const config = shell ? { ...baseConfig, owners: [...baseConfig.owners, SHELL_USER] } : baseConfig;
   const database = await openAppDatabase(config);
   const codeSecret = await resolveCodeSecret(database, config);
-  const payments = paymentsFor(config);
+  // Links to the payment pages follow the real port when PUBLIC_URL is not set and PORT=0 picks one.
+  let publicUrl = config.publicUrl;
+  const payments = paymentsFor(config, () => publicUrl);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
   const deps: Deps = {
@@ -106,6 +108,7 @@ export async function startApp(
     await database.close();
     throw err;
   }
+  if (config.publicUrlFromPort) publicUrl = `http://localhost:${port}`;
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
 
   const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});

@@ -16,11 +16,11 @@ export interface Payments {
 }
 
 /** The provider the configuration names (SPEC §1 PAYMENTS_PROVIDER): Stripe with its keys, else the sandbox. */
-export function paymentsFor(config: Config, stripeClient?: Stripe): Payments {
-  if (config.payments.provider !== 'stripe') return { provider: sandboxProvider(config.publicUrl) };
-  const client = stripeClient ?? createStripeClient(config.payments.secretKey);
+export function paymentsFor(config: Config, publicUrl: () => string = () => config.publicUrl): Payments {
+  if (config.payments.provider !== 'stripe') return { provider: sandboxProvider(publicUrl) };
+  const client = createStripeClient(config.payments.secretKey);
   return {
-    provider: stripeProvider(client, config.publicUrl),
+    provider: stripeProvider(client, publicUrl),
     stripe: { client, webhookSecret: config.payments.webhookSecret },
   };
 }

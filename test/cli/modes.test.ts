@@ -66,6 +66,33 @@ describe('npm start, by mode', () => {
     expect(await exitOf(app.child)).toBe(0);
   });
 
+  it('in the shell, reload 120 24 prints a sandbox URL; paying it with a POST credits $5,760.00 once', async () => {
+    const app = await startCli(['start'], { DATABASE_URL: 'pglite://memory', PORT: '0' }, /HTTP routes on port (\d+)/);
+    const port = app.match[1];
+    const type = (line: string) => app.child.stdin!.write(`${line}\n`);
+    const waitFor = async (pattern: RegExp) => {
+      await expect.poll(() => pattern.exec(app.output()), { timeout: 10_000 }).not.toBeNull();
+      return pattern.exec(app.output())!;
+    };
+    type('/balance account create Acme');
+    type('/balance account link Acme');
+    type('/balance reload 120 24');
+    await waitFor(/Reload balance/);
+    for (let i = 0; i < 4; i++) type(''); // keep the pre-filled mode, devices, months; then submit
+    const [url] = await waitFor(new RegExp(`http://localhost:${port}/pay/sandbox/pay_[0-9A-Z]{16}`));
+    const pay = () => fetch(url!, { method: 'POST' });
+    expect((await pay()).status).toBe(200);
+    expect((await pay()).status).toBe(200);
+    await waitFor(/Your reload of \$5,760\.00 for Acme has landed/);
+    type('/balance status');
+    await waitFor(/Balance:\s+\$5,760\.00/);
+    type('/balance history');
+    await waitFor(/Card reload pay_/);
+    type('exit');
+    expect(await exitOf(app.child)).toBe(0);
+    expect(app.output().match(/Your reload of/g)).toHaveLength(1);
+  });
+
   it('with Slack variables answers a signed /balance estimate 120 24 plus with $11,520.00 in the ack', async () => {
     const slack = await fakeSlackApi();
     try {

@@ -202,6 +202,19 @@ describeDatabases('reloading through the sandbox', (t) => {
     ]);
   });
 
+  it('finance refunds a sandbox reload without any provider call', async () => {
+    const view = await openModal('reload 100');
+    const url = payUrlOf(((await (await submit(view, amountState('100'))).json()) as { view: View }).view)!;
+    await fetch(url.replace('http://localhost:3000', slack.url), { method: 'POST' });
+    const id = new URL(url).pathname.split('/').at(-1);
+    const reply = (await (
+      await slack.command(`refund ${id} 40`, { userId: PEOPLE.finance, channelId: ACME_CHANNEL })
+    ).json()) as { text: string };
+    expect(reply.text).toContain('Refunded $40.00');
+    expect(reply.text).toContain('sandbox');
+    expect(await walletBalance(t.db, acme.id)).toBe(6_000n);
+  });
+
   it('cancel marks the payment cancelled and credits nothing; an unknown payment says so', async () => {
     const view = await openModal('reload 10');
     const url = payUrlOf(((await (await submit(view, amountState('10'))).json()) as { view: View }).view)!;

@@ -12,12 +12,12 @@ export function createStripeClient(secretKey: string): Stripe {
  * Stripe Checkout (mode `payment`): one line item of the amount, the payment id in metadata, return pages under
  * PUBLIC_URL. Every call carries an idempotency key, so a retried submit creates one session and one refund.
  */
-export function stripeProvider(stripe: Stripe, publicUrl: string): PaymentProvider {
+export function stripeProvider(stripe: Stripe, publicUrl: () => string): PaymentProvider {
   return {
     name: 'stripe',
     maxAmountCents: STRIPE_MAX_AMOUNT,
     async createCheckout({ paymentId, amountCents, currency, accountName, description }) {
-      const back = `${publicUrl}/pay/return/${encodeURIComponent(paymentId)}`;
+      const back = `${publicUrl()}/pay/return/${encodeURIComponent(paymentId)}`;
       const session = await stripe.checkout.sessions.create(
         {
           mode: 'payment',

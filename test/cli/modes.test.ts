@@ -67,7 +67,11 @@ describe('npm start, by mode', () => {
   });
 
   it('in the shell, reload 120 24 prints a sandbox URL; paying it with a POST credits $5,760.00 once', async () => {
-    const app = await startCli(['start'], { DATABASE_URL: 'pglite://memory', PORT: '0' }, /HTTP routes on port (\d+)/);
+    const app = await startCli(
+      ['start'],
+      { DATABASE_URL: 'pglite://memory', PORT: '0' },
+      /HTTP routes on port (\d+)/,
+    );
     const port = app.match[1];
     const type = (line: string) => app.child.stdin!.write(`${line}\n`);
     const waitFor = async (pattern: RegExp) => {

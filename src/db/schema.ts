@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -396,4 +397,130 @@ export const refunds = pgTable(
     index('refunds_payment').on(t.paymentId),
     check('refunds_amount_positive', sql`${t.amountCents} > 0`),
   ],
+);
+
+export const INVOICE_STATUSES = ['paid', 'due'] as const;
+
+/**
+ * One invoice per account and billing month (unique), written with its usage transfer and its messages in one
+ * transaction by the invoice run (SPEC §8). Every figure is a snapshot of what was billed; the lines of the invoice
+ * are derived from them (src/domain/invoice.ts).
+ */
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: id(),
+    /** `INV-YYYY-NNNNN`, gapless within the year of the billing month. */
+    number: text('number').notNull(),
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** The billing month, 'YYYY-MM'. */
+    month: text('month').notNull(),
+    planCode: text('plan_code').notNull(),
+    unitPriceCents: cents('unit_price_cents').notNull(),
+    billedDevices: integer('billed_devices').notNull(),
+    coveredDevices: integer('covered_devices').notNull(),
+    billableDevices: integer('billable_devices').notNull(),
+    chargeCents: cents('charge_cents').notNull(),
+    paidFromBalanceCents: cents('paid_from_balance_cents').notNull(),
+    amountDueCents: cents('amount_due_cents').notNull(),
+    status: text('status', { enum: INVOICE_STATUSES }).notNull(),
+    transferId: ref('transfer_id').references(() => transfers.id),
+    runId: ref('run_id').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('invoices_account_month').on(t.accountId, t.month),
+    uniqueIndex('invoices_number').on(t.number),
+    index('invoices_month').on(t.month),
+    index('invoices_run').on(t.runId),
+    check('invoices_sums', sql`${t.chargeCents} = ${t.paidFromBalanceCents} + ${t.amountDueCents}`),
+    check('invoices_status', sql`${t.status} = case when ${t.amountDueCents} = 0 then 'paid' else 'due' end`),
+    check(
+      'invoices_billable',
+      sql`${t.billableDevices} = greatest(${t.billedDevices} - ${t.coveredDevices}, 0)`,
+    ),
+  ],
+);
+
+/** One execution of the invoice run; a run that stopped part-way is carried on by the next one. */
+export const invoiceRuns = pgTable('invoice_runs', {
+  id: id(),
+  status: text('status', { enum: ['running', 'finished'] })
+    .notNull()
+    .default('running'),
+  /** The time the run stood for (`--now`). */
+  asOf: at('as_of').notNull(),
+  startedAt: at('started_at').notNull(),
+  finishedAt: at('finished_at'),
+});
+
+/** A billing month every account has an invoice for. */
+export const closedMonths = pgTable('closed_months', {
+  month: text('month').primaryKey(),
+  runId: ref('run_id').notNull(),
+  closedAt: at('closed_at').notNull(),
+});
+
+/** Leases that let one replica at a time run a job (the invoice run), taken over when they expire. */
+export const jobLeases = pgTable('job_leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: at('expires_at').notNull(),
+});
+
+/**
+ * Slack messages waiting to be sent (SPEC §8): written in the same transaction as what they announce, sent by a
+ * dispatcher that retries with back-off. `dedupeKey` makes writing the same message twice a no-op.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: id(),
+    dedupeKey: text('dedupe_key').notNull(),
+    kind: text('kind', { enum: ['message', 'file'] }).notNull(),
+    /** A channel id, or a user id for a DM. */
+    channelId: text('channel_id').notNull(),
+    /** `message`: {text, blocks}; `file`: {name, content, comment}. */
+    payload: jsonb('payload').notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: at('next_attempt_at').notNull(),
+    leaseUntil: at('lease_until'),
+    lastError: text('last_error'),
+    slackTs: text('slack_ts'),
+    createdAt: at('created_at').notNull(),
+    sentAt: at('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('outbox_dedupe').on(t.dedupeKey),
+    index('outbox_due').on(t.nextAttemptAt, t.id).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/** The low-balance state last seen per account (SPEC §9), and when an alert was last posted. */
+export const alertStates = pgTable('alert_states', {
+  accountId: ref('account_id')
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  state: text('state', { enum: ['ok', 'low', 'empty'] }).notNull(),
+  changedAt: at('changed_at').notNull(),
+  lastAlertAt: at('last_alert_at'),
+});
+
+/** Bearer tokens for `POST /api/device-counts`, stored as SHA-256 hashes (the token is shown once). */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull(),
+    lastUsedAt: at('last_used_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_name').on(t.name), uniqueIndex('api_tokens_hash').on(t.tokenHash)],
 );

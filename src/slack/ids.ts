@@ -34,6 +34,9 @@ export const ACTION = {
   homeReload: 'home_reload',
   /** Finance and sales pick which account their Home tab shows. */
   homePickAccount: 'home_pick_account',
+  /** On a low-balance alert: open the Reload modal / the Estimate modal for the account. Value: account id. */
+  alertReload: 'alert_reload',
+  alertEstimate: 'alert_estimate',
 } as const;
 
 /** The Redeem modal's one input: block_id and action_id. */

@@ -246,3 +246,66 @@ export interface SandboxPageModel {
   /** Where the Pay and Cancel form posts. */
   action: string;
 }
+
+/** An invoice as a message or a line of a list (SPEC §8). */
+export interface InvoiceModel {
+  format: Format;
+  number: string;
+  accountName: string;
+  /** 'YYYY-MM'. */
+  month: string;
+  planName: string;
+  unitPriceCents: bigint;
+  billedDevices: number;
+  coveredDevices: number;
+  billableDevices: number;
+  chargeCents: bigint;
+  paidFromBalanceCents: bigint;
+  amountDueCents: bigint;
+  status: 'paid' | 'due';
+  createdAt: Date;
+}
+
+export interface InvoiceListModel {
+  format: Format;
+  accountName: string;
+  /** Newest first, at most 12. */
+  invoices: InvoiceModel[];
+}
+
+/** The finance channel's summary of one invoice run. */
+export interface RunSummaryModel {
+  format: Format;
+  /** The billing months the run closed, oldest first. */
+  months: string[];
+  accountsInvoiced: number;
+  totalChargedCents: bigint;
+  paidFromBalanceCents: bigint;
+  amountDueCents: bigint;
+  /** Accounts left owing, largest first (the message lists as many as fit and counts the rest). */
+  dueAccounts: Array<{ accountName: string; number: string; amountDueCents: bigint }>;
+  /** Invoices of $0.00 (no billable devices): recorded, not posted. */
+  zeroInvoices: number;
+  /** The CSV of the run's invoices that follows the summary. */
+  csvName: string;
+}
+
+/** A step down in an account's low-balance state (SPEC §9). */
+export interface LowBalanceAlertModel {
+  format: Format;
+  accountId: number;
+  accountName: string;
+  state: 'low' | 'empty';
+  balanceCents: bigint;
+  monthlyCents: bigint;
+  runway: Runway;
+  thresholdTenths: number;
+}
+
+/** A credit brought the account back to ok. */
+export interface AlertResolvedModel {
+  format: Format;
+  accountName: string;
+  balanceCents: bigint;
+  runway: Runway;
+}

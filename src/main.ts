@@ -1,15 +1,15 @@
 import type { Server } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
-import { createBackground } from './background.js';
-import { systemClock } from './clock.js';
 import { createInteractions } from './commands/interactions.js';
 import type { Deps, Interactions } from './commands/types.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
+import { createDeps, outboxSender } from './deps.js';
 import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer, type Route } from './http/server.js';
+import { startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { resolveCodeSecret } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
@@ -75,16 +75,20 @@ export async function startApp(
   const payments = paymentsFor(config, () => publicUrl);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
-  const deps: Deps = {
-    db: database.db,
+  const deps = createDeps({
     config,
-    clock: systemClock,
+    db: database.db,
     logger,
-    background: createBackground(logger),
-    notifier: shell ? shellNotifier(terminal.output) : slackNotifier(() => slackApp!.client),
     codeSecret,
     payments: payments.provider,
-  };
+    door: shell ? shellNotifier(terminal.output) : slackNotifier(() => slackApp!.client),
+    sender: outboxSender(
+      shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
+      config,
+      database.db,
+      logger,
+    ),
+  });
   const interactions = createInteractions(deps);
   const routes: Route[] = appRoutes(deps, database, payments);
 
@@ -111,6 +115,8 @@ export async function startApp(
   if (config.publicUrlFromPort) publicUrl = `http://localhost:${port}`;
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
 
+  const jobs = startJobs(deps);
+  void deps.outbox.kick(); // what an earlier process could not send
   const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});
 
   let stopping: Promise<void> | undefined;
@@ -118,7 +124,9 @@ export async function startApp(
     stopping ??= (async () => {
       if (slackApp && config.slack.mode === 'socket') await slackApp.stop();
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs.stop();
       await deps.background.drain();
+      await deps.outbox.idle();
       await database.close();
       logger.info('stopped');
     })();

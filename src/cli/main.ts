@@ -5,6 +5,7 @@ import { verifyLedger } from '../ledger/verify.js';
 import { createLogger, fileSink, registerSecret } from '../logger.js';
 import { openAppDatabase, SHELL_LOG, startApp } from '../main.js';
 import { listPlans } from '../services/accounts.js';
+import { createApiToken } from '../services/api-tokens.js';
 import { importLicensePacks } from '../services/codes.js';
 import { UserError } from '../services/errors.js';
 import { resolveCodeSecret } from '../services/secrets.js';
@@ -16,7 +17,9 @@ const USAGE = `usage: balance <command>
   migrate   apply the database migrations
   verify    check the ledger's invariants; exits 1 on any mismatch
   license-packs import <file.csv>
-            import license pack codes (code,devices,months,plan); all rows or none`;
+            import license pack codes (code,devices,months,plan); all rows or none
+  api-tokens create <name>
+            make a token for POST /api/device-counts; it is shown only once`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -78,6 +81,13 @@ async function run(argv: string[]): Promise<number> {
       }
       return importPacks(config, rest[1]);
     }
+    case 'api-tokens': {
+      if (rest[0] !== 'create' || rest[1] === undefined || rest.length !== 2) {
+        process.stderr.write('usage: balance api-tokens create <name>\n');
+        return 2;
+      }
+      return createToken(config, rest[1]);
+    }
     default:
       process.stderr.write(
         `balance: unknown command "${command.slice(0, 40)}" ${rest.length ? '…' : ''}\n${USAGE}\n`,
@@ -118,6 +128,25 @@ async function importPacks(config: Config, file: string): Promise<number> {
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     process.stderr.write(`${file}: ${err.message}\n${file}: nothing imported\n`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
+
+async function createToken(config: Config, name: string): Promise<number> {
+  const database = await openAppDatabase(config);
+  try {
+    const { token } = await createApiToken(database.db, { name, actor: 'cli', now: new Date() });
+    process.stdout.write(
+      `${token}\n` +
+        `API token "${name.trim()}" created. It is shown only once: store it now; only its hash is kept.\n` +
+        'Send it as "Authorization: Bearer <token>" to POST /api/device-counts.\n',
+    );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    process.stderr.write(`balance: ${err.message}\n`);
     return 1;
   } finally {
     await database.close();

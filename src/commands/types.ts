@@ -82,7 +82,8 @@ export interface ActionInput {
 /** Proactive output that is not an answer to the user's own request. */
 export interface Notifier {
   publishHome(userId: string, view: HomeView): Promise<void>;
-  postMessage(channelId: string, message: Message): Promise<void>;
+  /** Queued in the outbox and sent by the dispatcher; the same `dedupeKey` is queued once. */
+  postMessage(channelId: string, message: Message, dedupeKey: string): Promise<void>;
   /** Gives a file privately to a user; returns where it went, in words ("in your DM with Balance", a path). */
   sendFile(userId: string, file: { name: string; content: string }): Promise<string>;
 }
@@ -99,6 +100,8 @@ export interface Deps {
   codeSecret: string;
   /** The card payment provider (Stripe, or the sandbox). */
   payments: PaymentProvider;
+  /** Sends what is queued in the outbox: `kick()` after writing to it. */
+  outbox: { kick(): Promise<void>; idle(): Promise<void> };
 }
 
 export interface CommandContext {

@@ -5,6 +5,7 @@ import type { Database } from '../db/client.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import { sandboxProvider } from '../services/payments/sandbox.js';
 import { createStripeClient, stripeProvider } from '../services/payments/stripe.js';
+import { deviceCountsRoute } from './device-counts.js';
 import { healthRoute } from './health.js';
 import { returnRoute, sandboxRoutes, stripeWebhookRoute } from './payments.js';
 import type { Route } from './server.js';
@@ -29,6 +30,7 @@ export function paymentsFor(config: Config, publicUrl: () => string = () => conf
 export function appRoutes(deps: Deps, database: Pick<Database, 'ping'>, payments: Payments): Route[] {
   return [
     healthRoute(database),
+    deviceCountsRoute(deps),
     returnRoute(deps),
     ...(payments.stripe
       ? [stripeWebhookRoute(deps, payments.stripe.client, payments.stripe.webhookSecret)]

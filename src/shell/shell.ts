@@ -1,7 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { ActionInput, Actor, Interactions, Message, Notifier, Reply } from '../commands/types.js';
+import type { DoorNotifier } from '../commands/notifier.js';
+import type { Rendered } from '../commands/outbox-render.js';
+import type { ActionInput, Actor, Interactions, Message, Reply } from '../commands/types.js';
+import type { OutboxSender } from '../jobs/dispatch.js';
+import type { OutboxRow } from '../services/outbox.js';
 import { SLASH_COMMAND } from '../slack/ids.js';
 import { type Ask, createLineReader } from './lines.js';
 import type { TextStyle } from './mrkdwn.js';
@@ -47,14 +51,14 @@ export async function runShell(options: ShellOptions): Promise<ShellEnd> {
 }
 
 /** Proactive output in the shell: messages print as `[to #channel] …`, a Home publish as one short line. */
-export function shellNotifier(output: Writable, style: TextStyle = {}, fileDir = DEFAULT_FILE_DIR): Notifier {
+export function shellNotifier(
+  output: Writable,
+  style: TextStyle = {},
+  fileDir = DEFAULT_FILE_DIR,
+): DoorNotifier {
   return {
     async publishHome(userId) {
       output.write(`[home tab of @${userId} updated]\n`);
-    },
-    async postMessage(channelId, message) {
-      const { text } = renderMessage(message, { ...style, interactive: false });
-      output.write(`[to #${channelId}] ${text}\n`);
     },
     async sendFile(_userId, file) {
       // The shell's "DM" is the local disk: the file is written where the user can open it.
@@ -62,6 +66,29 @@ export function shellNotifier(output: Writable, style: TextStyle = {}, fileDir =
       const path = join(fileDir, basename(file.name));
       await writeFile(path, file.content, { mode: 0o600 });
       return `at ${resolve(path)}`;
+    },
+  };
+}
+
+/** In the shell, the outbox "sends" by printing: messages as `[to #channel] …`, files into the file folder. */
+export function shellOutboxSender(
+  output: Writable,
+  render: (row: OutboxRow) => Promise<Rendered>,
+  fileDir = DEFAULT_FILE_DIR,
+): OutboxSender {
+  return {
+    async send(row) {
+      const rendered = await render(row);
+      if (rendered.kind === 'message') {
+        const { text } = renderMessage(rendered.message, { interactive: false });
+        output.write(`[to #${row.channelId}] ${text}\n`);
+      } else {
+        await mkdir(fileDir, { recursive: true });
+        const path = join(fileDir, basename(rendered.name));
+        await writeFile(path, rendered.content, { mode: 0o600 });
+        output.write(`[to #${row.channelId}] ${rendered.comment}: ${resolve(path)}\n`);
+      }
+      return { ts: null };
     },
   };
 }

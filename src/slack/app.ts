@@ -1,6 +1,7 @@
 import { App, type CustomRoute } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Interactions, Notifier } from '../commands/types.js';
+import type { DoorNotifier } from '../commands/notifier.js';
+import type { Interactions } from '../commands/types.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { registerActions } from './listeners/actions.js';
@@ -44,13 +45,10 @@ export function createApp({ config, interactions, logger, routes = [], retries }
 }
 
 /** Proactive messages and Home tabs, straight through the Web API. */
-export function slackNotifier(client: () => WebClient): Notifier {
+export function slackNotifier(client: () => WebClient): DoorNotifier {
   return {
     publishHome: async (userId, view) => {
       await client().views.publish({ user_id: userId, view });
-    },
-    postMessage: async (channelId, message) => {
-      await client().chat.postMessage({ channel: channelId, ...message });
     },
     sendFile: async (userId, file) => {
       const dm = await client().conversations.open({ users: userId });

@@ -186,7 +186,7 @@ describeDatabases('reloading through the sandbox', (t) => {
     expect((await pay()).status).toBe(200);
     const again = await (await pay()).text();
     expect(again).toContain('This payment is complete');
-    await slack.deps.background.drain();
+    await slack.settle();
     expect(await walletBalance(t.db, acme.id)).toBe(1_152_000n);
     expect(
       await t.db.select().from(transfers).where(like(transfers.idempotencyKey, 'reload:%')),

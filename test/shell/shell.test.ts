@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import type { ActionInput, Reply } from '../../src/commands/types.js';
-import { runShell, shellNotifier } from '../../src/shell/shell.js';
+import { runShell, shellNotifier, shellOutboxSender } from '../../src/shell/shell.js';
 import { ACTION, CUSTOM_MONTHS } from '../../src/slack/ids.js';
 import { type FakeInteractions, fakeInteractions } from './fakes.js';
 import { ESTIMATE_MESSAGE, estimateModal, HOME_VIEW, QUOTE_MESSAGE } from './fixtures.js';
@@ -129,12 +129,21 @@ describe('runShell', () => {
 });
 
 describe('shellNotifier', () => {
-  it('prints proactive messages with their channel and Home publishes as one short line', async () => {
+  it('prints a Home publish as one short line', async () => {
     const output = new PassThrough();
     const printed = collect(output);
-    const notifier = shellNotifier(output);
-    await notifier.postMessage('C0FIN', { text: 'Invoice run for *2026-11*: 3 accounts' });
-    await notifier.publishHome('U1', HOME_VIEW);
-    expect(printed()).toBe('[to #C0FIN] Invoice run for 2026-11: 3 accounts\n[home tab of @U1 updated]\n');
+    await shellNotifier(output).publishHome('U1', HOME_VIEW);
+    expect(printed()).toBe('[home tab of @U1 updated]\n');
+  });
+
+  it('prints what the outbox sends, with its channel', async () => {
+    const output = new PassThrough();
+    const printed = collect(output);
+    const sender = shellOutboxSender(output, async () => ({
+      kind: 'message',
+      message: { text: 'Invoice run for *2026-11*: 3 accounts' },
+    }));
+    await sender.send({ channelId: 'C0FIN' } as Parameters<typeof sender.send>[0]);
+    expect(printed()).toBe('[to #C0FIN] Invoice run for 2026-11: 3 accounts\n');
   });
 });

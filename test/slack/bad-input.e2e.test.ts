@@ -88,7 +88,7 @@ describeDatabases('bad input to every subcommand', (t) => {
       // Nothing the user typed comes back as a live mention or link.
       expect(body.text).not.toMatch(/<[@#!]/);
       expect(body.text).not.toContain('\u0007');
-      await slack.deps.background.drain();
+      await slack.settle();
       expect(await tableCounts(t.db)).toEqual(before);
     },
   );

@@ -60,7 +60,7 @@ describeDatabases('the Estimate modal', (t) => {
     const opened = slackApi('views.open', { view: { id: 'V123' } });
     const ack = await slack.command('estimate', { userId: PEOPLE.admin, channelId: ACME_CHANNEL });
     expect(await ack.text()).toBe('');
-    await slack.deps.background.drain();
+    await slack.settle();
     await expect.poll(() => opened.length).toBe(1);
     const view = (opened[0] as { view: View }).view;
     expect(view.callback_id).toBe(CALLBACK.estimate);

@@ -108,7 +108,7 @@ describeDatabases('/balance flows', (t) => {
     );
     expect(reply.text).toContain('120');
     expect((await readingAt(t.db, acme.id, slack.clock.now()))?.count).toBe(120);
-    await slack.deps.background.drain();
+    await slack.settle();
     expect(published.map((p) => (p as { user_id: string }).user_id)).toEqual([PEOPLE.admin]);
     expect(JSON.stringify(published[0])).toContain('Acme');
   });

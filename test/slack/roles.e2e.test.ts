@@ -59,7 +59,7 @@ describeDatabases('who may run what', (t) => {
         expect({ person, refused }).toEqual({ person, refused: !allowed.includes(person) });
         if (refused) {
           expect(text).toMatch(/^`\/balance [a-z -]+` needs .+\. Ask an owner if you should have access\.$/);
-          await slack.deps.background.drain();
+          await slack.settle();
           expect(await tableCounts(t.db)).toEqual(before);
         }
       }

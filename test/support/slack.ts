@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import nock from 'nock';
-import { createBackground } from '../../src/background.js';
 import { type Clock, fixedClock } from '../../src/clock.js';
 import { createInteractions } from '../../src/commands/interactions.js';
-import type { Deps, Notifier } from '../../src/commands/types.js';
+import type { Deps } from '../../src/commands/types.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
+import { createDeps, outboxSender } from '../../src/deps.js';
 import { appRoutes, type Payments, paymentsFor } from '../../src/http/routes.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createApp, slackNotifier } from '../../src/slack/app.js';
@@ -45,13 +45,21 @@ export interface SlackHarness {
   command(text: string, as?: { userId?: string; channelId?: string }): Promise<Response>;
   interaction(payload: unknown): Promise<Response>;
   event(event: Record<string, unknown>): Promise<Response>;
+  /** Waits for work that follows replies: Home refreshes, balance checks, the outbox. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** The real Bolt app on its real HTTP receiver, on a free port, with the Slack Web API intercepted by nock. */
 export async function startSlack(
   db: Db,
-  options: { clock?: Clock; config?: Config; notifier?: Notifier; payments?: Payments } = {},
+  options: {
+    clock?: Clock;
+    config?: Config;
+    payments?: Payments;
+    /** How the outbox waits out Slack's Retry-After (tests pass a fake). */
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
 ): Promise<SlackHarness> {
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const config = options.config ?? testConfig();
@@ -60,16 +68,17 @@ export async function startSlack(
   const payments = options.payments ?? paymentsFor(config);
   const clock = (options.clock as ReturnType<typeof fixedClock>) ?? fixedClock('2026-11-26T10:00:00Z');
   let app: ReturnType<typeof createApp> | undefined;
-  const deps: Deps = {
-    db,
+  const deps = createDeps({
     config,
-    clock,
+    db,
     logger,
-    background: createBackground(logger),
-    notifier: options.notifier ?? slackNotifier(() => app!.client),
+    clock,
     codeSecret: CODE_SECRET,
     payments: payments.provider,
-  };
+    door: slackNotifier(() => app!.client),
+    sender: outboxSender({ kind: 'slack' }, config, db, logger),
+    sleep: options.sleep,
+  });
   app = createApp({
     config,
     interactions: createInteractions(deps),
@@ -120,8 +129,14 @@ export async function startSlack(
         }),
         'application/json',
       ),
+    settle: async () => {
+      await deps.background.drain();
+      await deps.outbox.idle();
+      await deps.background.drain();
+    },
     stop: async () => {
       await deps.background.drain();
+      await deps.outbox.idle();
       await app?.stop();
     },
   };

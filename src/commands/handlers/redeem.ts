@@ -9,8 +9,8 @@ import { REDEEM_INPUT } from '../../slack/ids.js';
 import { allows, refusal } from '../access.js';
 import { parseJson } from '../args.js';
 import type { CommandContext, Reply, SubmitResult, ViewValues } from '../types.js';
+import { balanceChanged } from './balance-changed.js';
 import { formatOf } from './format.js';
-import { refreshHomes } from './home.js';
 
 /** What the Redeem modal carries: where it was opened and for which account. */
 const Metadata = z.object({ c: z.string().max(40).optional(), a: z.number().int().positive() });
@@ -68,10 +68,10 @@ async function redeem(ctx: CommandContext, account: Account, text: string): Prom
     if (account.billingChannelId) {
       const channel = account.billingChannelId;
       deps.background.run('redemption notice', () =>
-        deps.notifier.postMessage(channel, redemptionNotice(model)),
+        deps.notifier.postMessage(channel, redemptionNotice(model), `redeem-notice:${result.code.id}`),
       );
     }
-    refreshHomes(deps, account.id);
+    balanceChanged(deps, account.id);
   }
   return result;
 }

@@ -26,8 +26,8 @@ import { RELOAD_INPUT } from '../../slack/ids.js';
 import { allows, refusal } from '../access.js';
 import { amountArg, devicesArg, monthsArg, noMoreArguments, parseJson, read, UsageError } from '../args.js';
 import type { CommandContext, Deps, Reply, SubmitResult, ViewValues } from '../types.js';
+import { balanceChanged } from './balance-changed.js';
 import { formatOf } from './format.js';
-import { refreshHomes } from './home.js';
 import {
   inputText,
   monthsChoiceOf,
@@ -224,13 +224,19 @@ export async function completePayment(
     paymentId: payment.id,
   };
   deps.background.run('reload receipt', () =>
-    deps.notifier.postMessage(payment.requestedBy, reloadReceivedMessage(model)),
+    deps.notifier.postMessage(
+      payment.requestedBy,
+      reloadReceivedMessage(model),
+      `reload-receipt:${payment.id}`,
+    ),
   );
   if (account.billingChannelId) {
     const channel = account.billingChannelId;
-    deps.background.run('reload notice', () => deps.notifier.postMessage(channel, reloadNotice(model)));
+    deps.background.run('reload notice', () =>
+      deps.notifier.postMessage(channel, reloadNotice(model), `reload-notice:${payment.id}`),
+    );
   }
-  refreshHomes(deps, account.id);
+  balanceChanged(deps, account.id);
   return confirmation;
 }
 
@@ -258,7 +264,7 @@ export async function refundCommand(ctx: CommandContext, args: string[]): Promis
       now: ctx.now,
     });
     const account = (await getAccount(ctx.deps.db, result.payment.accountId))!;
-    refreshHomes(ctx.deps, account.id);
+    balanceChanged(ctx.deps, account.id);
     const message = refundMessage({
       format,
       accountName: account.name,

@@ -1,0 +1,131 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { accounts, invoices, plans } from '../db/schema.js';
+import { invoicesCsv } from '../domain/csv.js';
+import { runway } from '../domain/runway.js';
+import { getAccount } from '../services/accounts.js';
+import { type Invoice, invoicesOfRun } from '../services/invoicing.js';
+import type { OutboxEvent, OutboxRow } from '../services/outbox.js';
+import { alertResolvedMessage, lowBalanceAlertMessage } from '../slack/blocks/alerts.js';
+import { invoiceMessage, runSummaryMessage } from '../slack/blocks/invoices.js';
+import type { Format, InvoiceModel } from '../slack/blocks/models.js';
+import type { Message } from './types.js';
+
+export type Rendered =
+  | { kind: 'message'; message: Message }
+  | { kind: 'file'; name: string; content: string; comment: string };
+
+/** Turns an outbox event into what is sent, when it is sent (the domain that wrote it knows nothing of Slack). */
+export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Promise<Rendered> {
+  const event = row.payload as OutboxEvent;
+  switch (event.type) {
+    case 'message':
+      return { kind: 'message', message: event.message as Message };
+    case 'invoice': {
+      const [found] = await invoiceRows(db, { invoiceId: event.invoiceId });
+      if (!found) throw new Error(`invoice ${event.invoiceId} does not exist`);
+      return { kind: 'message', message: invoiceMessage(invoiceModel(found, format)) };
+    }
+    case 'run_summary':
+      return { kind: 'message', message: runSummaryMessage(await runSummaryModel(db, event.runId, format)) };
+    case 'run_csv': {
+      const rows = await invoiceRows(db, { runId: event.runId });
+      const content = invoicesCsv(
+        rows.map((r) => ({ ...r.invoice, accountName: r.accountName })),
+        format.currency,
+      );
+      return { kind: 'file', name: csvName(event.runId), content, comment: `Invoices of run ${event.runId}` };
+    }
+    case 'low_balance': {
+      const account = await getAccount(db, event.accountId);
+      const balanceCents = BigInt(event.balanceCents);
+      const monthlyCents = BigInt(event.monthlyCents);
+      return {
+        kind: 'message',
+        message: lowBalanceAlertMessage({
+          format,
+          accountId: event.accountId,
+          accountName: account?.name ?? `account ${event.accountId}`,
+          state: event.state,
+          balanceCents,
+          monthlyCents,
+          runway: runway(balanceCents, monthlyCents, new Date(event.at), format.timeZone),
+          thresholdTenths: event.thresholdTenths,
+        }),
+      };
+    }
+    case 'alert_resolved': {
+      const account = await getAccount(db, event.accountId);
+      const balanceCents = BigInt(event.balanceCents);
+      return {
+        kind: 'message',
+        message: alertResolvedMessage({
+          format,
+          accountName: account?.name ?? `account ${event.accountId}`,
+          balanceCents,
+          runway: runway(balanceCents, BigInt(event.monthlyCents), new Date(event.at), format.timeZone),
+        }),
+      };
+    }
+  }
+}
+
+function csvName(runId: number): string {
+  return `balance-invoices-run-${runId}.csv`;
+}
+
+async function invoiceRows(db: Db, where: { invoiceId: number } | { runId: number }) {
+  const found = 'runId' in where ? await invoicesOfRun(db, where.runId) : await byId(db, where.invoiceId);
+  const names = new Map<number, { name: string; planName: string }>();
+  for (const invoice of found) {
+    if (names.has(invoice.accountId)) continue;
+    const [row] = await db
+      .select({ name: accounts.name, planName: plans.name })
+      .from(accounts)
+      .innerJoin(plans, eq(plans.code, accounts.planCode))
+      .where(eq(accounts.id, invoice.accountId));
+    names.set(invoice.accountId, row ?? { name: `account ${invoice.accountId}`, planName: invoice.planCode });
+  }
+  return found.map((invoice) => ({
+    invoice,
+    accountName: names.get(invoice.accountId)!.name,
+    planName: names.get(invoice.accountId)!.planName,
+  }));
+}
+
+async function byId(db: Db, id: number): Promise<Invoice[]> {
+  return db.select().from(invoices).where(eq(invoices.id, id));
+}
+
+export function invoiceModel(
+  row: { invoice: Invoice; accountName: string; planName: string },
+  format: Format,
+): InvoiceModel {
+  const { invoice } = row;
+  return { format, ...invoice, accountName: row.accountName, planName: row.planName };
+}
+
+async function runSummaryModel(db: Db, runId: number, format: Format) {
+  const rows = await invoiceRows(db, { runId });
+  const sum = (pick: (i: Invoice) => bigint) => rows.reduce((total, r) => total + pick(r.invoice), 0n);
+  return {
+    format,
+    months: [...new Set(rows.map((r) => r.invoice.month))].sort(),
+    accountsInvoiced: rows.length,
+    totalChargedCents: sum((i) => i.chargeCents),
+    paidFromBalanceCents: sum((i) => i.paidFromBalanceCents),
+    amountDueCents: sum((i) => i.amountDueCents),
+    dueAccounts: rows
+      .filter((r) => r.invoice.amountDueCents > 0n)
+      .map((r) => ({
+        accountName: r.accountName,
+        number: r.invoice.number,
+        amountDueCents: r.invoice.amountDueCents,
+      }))
+      .sort((a, b) =>
+        b.amountDueCents > a.amountDueCents ? 1 : b.amountDueCents < a.amountDueCents ? -1 : 0,
+      ),
+    zeroInvoices: rows.filter((r) => r.invoice.chargeCents === 0n).length,
+    csvName: csvName(runId),
+  };
+}

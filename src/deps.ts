@@ -1,0 +1,67 @@
+import type { Writable } from 'node:stream';
+import { createBackground } from './background.js';
+import { type Clock, systemClock } from './clock.js';
+import { formatOf } from './commands/handlers/format.js';
+import { type DoorNotifier, withOutbox } from './commands/notifier.js';
+import { renderOutbox } from './commands/outbox-render.js';
+import type { Deps } from './commands/types.js';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { createDispatcher, dispatchOutbox, type OutboxSender } from './jobs/dispatch.js';
+import type { Logger } from './logger.js';
+import type { PaymentProvider } from './services/payments/provider.js';
+import { shellOutboxSender } from './shell/shell.js';
+import { slackOutboxSender } from './slack/outbox-sender.js';
+
+/** How the outbox reaches people in this process: Slack's Web API, the shell's terminal, or not at all (CLI jobs
+ * without Slack credentials: the messages stay queued for the app to send). */
+export type OutboxTarget = { kind: 'slack' } | { kind: 'shell'; output: Writable } | { kind: 'none' };
+
+export function outboxSender(
+  target: OutboxTarget,
+  config: Config,
+  db: Db,
+  logger: Logger,
+): OutboxSender | undefined {
+  const format = formatOf({ config });
+  if (target.kind === 'slack') return slackOutboxSender(config, db, format, logger);
+  if (target.kind === 'shell')
+    return shellOutboxSender(target.output, (row) => renderOutbox(db, format, row));
+  return undefined;
+}
+
+/** Everything the command layer and the jobs need, built the same way by the app, the CLI and the tests. */
+export function createDeps(input: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  codeSecret: string;
+  payments: PaymentProvider;
+  door: DoorNotifier;
+  sender: OutboxSender | undefined;
+  clock?: Clock;
+  /** Waits out a Retry-After (tests use fake timers). */
+  sleep?: (ms: number) => Promise<void>;
+}): Deps {
+  const { config, db, logger, sender } = input;
+  const clock = input.clock ?? systemClock;
+  const dispatcher = createDispatcher(
+    async () =>
+      sender
+        ? dispatchOutbox({ db, sender, clock, logger, sleep: input.sleep })
+        : { sent: 0, retried: 0, failed: 0 },
+    logger,
+  );
+  const outbox = { kick: () => dispatcher.kick(), idle: () => dispatcher.idle() };
+  return {
+    db,
+    config,
+    clock,
+    logger,
+    background: createBackground(logger),
+    notifier: withOutbox(input.door, { db, clock, kick: outbox.kick }),
+    codeSecret: input.codeSecret,
+    payments: input.payments,
+    outbox,
+  };
+}

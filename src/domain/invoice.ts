@@ -1,0 +1,132 @@
+// What one account owes for one billing month (SPEC §8), and the lines an invoice shows. Pure integer
+// arithmetic in minor units: counts become bigint before any multiplication, nothing is ever a float.
+
+/** The figures an invoice row keeps (a snapshot of what was billed). */
+export type InvoiceFigures = {
+  unitPriceCents: bigint;
+  /** The highest device count in effect during the month. */
+  billedDevices: number;
+  /** Devices license packs covered that month (may be more than were billed). */
+  coveredDevices: number;
+  /** max(billed − covered, 0). */
+  billableDevices: number;
+  /** billable × unit price. */
+  chargeCents: bigint;
+  paidFromBalanceCents: bigint;
+  amountDueCents: bigint;
+};
+
+export type InvoiceLineKind = 'usage' | 'coverage' | 'paid_from_balance' | 'amount_due';
+
+export type InvoiceLine = {
+  kind: InvoiceLineKind;
+  label: string;
+  /** Devices, for the lines priced per device; null otherwise. */
+  quantity: number | null;
+  unitPriceCents: bigint | null;
+  /** Negative for what is taken off (coverage, what the balance paid). */
+  amountCents: bigint;
+};
+
+export type Charge = {
+  billableDevices: number;
+  chargeCents: bigint;
+  paidFromBalanceCents: bigint;
+  amountDueCents: bigint;
+  status: 'paid' | 'due';
+};
+
+/**
+ * An invoice's lines, in order: usage (billed × unit price); coverage by license packs (only when the account had
+ * any: −(billed − billable) × unit price); what the balance paid (−paid); the amount due (always, even $0.00).
+ * For figures as `chargeFor` makes them, usage + coverage = charge = paid + due.
+ */
+export function invoiceLines(f: InvoiceFigures): InvoiceLine[] {
+  const lines: InvoiceLine[] = [
+    {
+      kind: 'usage',
+      label: 'Devices (highest count in the month)',
+      quantity: f.billedDevices,
+      unitPriceCents: f.unitPriceCents,
+      amountCents: BigInt(f.billedDevices) * f.unitPriceCents,
+    },
+  ];
+  if (f.coveredDevices > 0) {
+    // The coverage applied: never more devices than were billed, whatever the packs hold.
+    const applied = Math.max(f.billedDevices - f.billableDevices, 0);
+    const label =
+      applied < f.coveredDevices
+        ? `License packs cover ${devices(applied)} (up to ${group(f.coveredDevices)}; ${group(f.billedDevices)} billed)`
+        : `License packs cover ${devices(applied)}`;
+    lines.push({
+      kind: 'coverage',
+      label,
+      quantity: applied,
+      unitPriceCents: f.unitPriceCents,
+      amountCents: -(BigInt(applied) * f.unitPriceCents),
+    });
+  }
+  lines.push(
+    {
+      kind: 'paid_from_balance',
+      label: 'Paid from balance',
+      quantity: null,
+      unitPriceCents: null,
+      amountCents: -f.paidFromBalanceCents,
+    },
+    {
+      kind: 'amount_due',
+      label: 'Amount due',
+      quantity: null,
+      unitPriceCents: null,
+      amountCents: f.amountDueCents,
+    },
+  );
+  return lines;
+}
+
+/**
+ * What a month costs and how it is paid: billable = max(billed − covered, 0), charge = billable × unit price,
+ * the wallet pays min(charge, balance) — it never goes below zero — and the rest is due.
+ */
+export function chargeFor(
+  billedDevices: number,
+  coveredDevices: number,
+  unitPriceCents: bigint,
+  balanceCents: bigint,
+): Charge {
+  wholeCount(billedDevices, 'billed devices');
+  wholeCount(coveredDevices, 'covered devices');
+  nonNegative(unitPriceCents, 'unit price');
+  nonNegative(balanceCents, 'balance');
+  const billableDevices = Math.max(billedDevices - coveredDevices, 0);
+  const chargeCents = BigInt(billableDevices) * unitPriceCents;
+  const paidFromBalanceCents = chargeCents < balanceCents ? chargeCents : balanceCents;
+  const amountDueCents = chargeCents - paidFromBalanceCents;
+  return {
+    billableDevices,
+    chargeCents,
+    paidFromBalanceCents,
+    amountDueCents,
+    status: amountDueCents === 0n ? 'paid' : 'due',
+  };
+}
+
+const grouping = new Intl.NumberFormat('en-US');
+
+function group(n: number): string {
+  return grouping.format(n);
+}
+
+function devices(n: number): string {
+  return `${group(n)} ${n === 1 ? 'device' : 'devices'}`;
+}
+
+// A fractional or negative count is a caller bug; failing loudly beats a silently wrong invoice.
+function wholeCount(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be a whole number ≥ 0, got ${n}`);
+}
+
+function nonNegative(cents: bigint, what: string): void {
+  if (cents < 0n) throw new RangeError(`${what} must not be negative, got ${cents}`);
+}

@@ -1,0 +1,163 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { refreshHomes } from '../commands/handlers/home.js';
+import type { Deps } from '../commands/types.js';
+import { ACCOUNT_NAME_MAX, findAccountByName } from '../services/accounts.js';
+import { authenticateApiToken } from '../services/api-tokens.js';
+import { recordReading } from '../services/devices.js';
+import { BodyTooLargeError, readBody } from './body.js';
+import { type Route, sendJson } from './server.js';
+
+export const DEVICE_COUNTS_PATH = '/api/device-counts';
+export const DEVICE_COUNTS_BODY_LIMIT = 10 * 1024;
+export const MAX_DEVICE_COUNT = 1_000_000;
+/** A reading may be stamped a little ahead of our clock (clock skew), never further. */
+export const FUTURE_SKEW_MS = 5 * 60_000;
+
+const FIELD_ERRORS = {
+  account: `account must be an account name of 1–${ACCOUNT_NAME_MAX} characters`,
+  count: `count must be a whole number from 0 to ${MAX_DEVICE_COUNT.toLocaleString('en-US')} (a JSON number, not a string)`,
+  at: 'at must be an ISO 8601 time with an offset, e.g. 2026-11-26T10:00:00Z or 2026-11-26T11:00:00+01:00',
+} as const;
+type Field = keyof typeof FIELD_ERRORS;
+
+/** The body of SPEC §10. Nothing is coerced: `"120"` is not a count. Unknown fields are refused (typos show). */
+const DeviceCountBody = z.strictObject({
+  account: z.string().trim().min(1).max(ACCOUNT_NAME_MAX),
+  count: z.number().int().min(0).max(MAX_DEVICE_COUNT),
+  at: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** A refusal: sent as `{"error": …}` after the transaction it was thrown from has rolled back. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { error: string; field?: string },
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(body.error);
+  }
+}
+
+const unauthorized = (error: string, invalidToken: boolean) =>
+  new Refusal(
+    401,
+    { error },
+    {
+      'www-authenticate': invalidToken
+        ? 'Bearer realm="balance", error="invalid_token"'
+        : 'Bearer realm="balance"',
+    },
+  );
+
+/** The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive, RFC 7235). */
+function bearerToken(req: IncomingMessage): string {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || header.trim() === '')
+    throw unauthorized('an Authorization: Bearer <API token> header is required', false);
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (!match) throw unauthorized('the Authorization header must use the Bearer scheme', false);
+  return match[1]!;
+}
+
+type Parsed =
+  | { ok: true; value: z.infer<typeof DeviceCountBody>; at: Date | undefined }
+  | { ok: false; refusal: Refusal };
+
+/** Content type, JSON and fields, checked without touching the database. */
+function parseBody(req: IncomingMessage, raw: Buffer, now: Date): Parsed {
+  const refuse = (error: string, field?: Field): Parsed => ({
+    ok: false,
+    refusal: new Refusal(400, field ? { error, field } : { error }),
+  });
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json')
+    return refuse('the body must be JSON (Content-Type: application/json)');
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch {
+    return refuse('the body is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return refuse(
+      'the body must be a JSON object: {"account": "<name>", "count": <devices>, "at": "<ISO time>"}',
+    );
+  const result = DeviceCountBody.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => `"${k.slice(0, 40)}"`).join(', ');
+      return refuse(`unknown field ${keys}: the fields are account, count and at`);
+    }
+    const field = issue.path[0] as Field;
+    return refuse(FIELD_ERRORS[field] ?? 'the body is not a device count', field);
+  }
+  const at = result.data.at === undefined ? undefined : new Date(result.data.at);
+  if (at !== undefined && Number.isNaN(at.getTime())) return refuse(FIELD_ERRORS.at, 'at');
+  if (at !== undefined && at.getTime() > now.getTime() + FUTURE_SKEW_MS)
+    return refuse('at must not be more than 5 minutes in the future', 'at');
+  return { ok: true, value: result.data, at };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('cache-control', 'no-store');
+  sendJson(res, status, body);
+}
+
+/**
+ * `POST /api/device-counts` (SPEC §8, §10): records a device reading for an account, authenticated by an API token.
+ * 201 `{account, count, at, id}`; 401 without a valid bearer token; 400 for a body that is not a valid reading or an
+ * unknown account; 413 over 10 KB. The token check, the account lookup and the insert share one transaction, so a
+ * refusal writes nothing (not even the token's last use).
+ */
+export function deviceCountsRoute(deps: Deps): Route {
+  return {
+    path: DEVICE_COUNTS_PATH,
+    method: 'POST',
+    handler: async (req, res) => {
+      try {
+        const token = bearerToken(req);
+        let raw: Buffer;
+        try {
+          raw = await readBody(req, DEVICE_COUNTS_BODY_LIMIT);
+        } catch (err) {
+          if (err instanceof BodyTooLargeError) throw new Refusal(413, { error: 'the body is over 10 KB' });
+          throw err;
+        }
+        const now = deps.clock.now();
+        const parsed = parseBody(req, raw, now);
+        const recorded = await deps.db.transaction(async (tx) => {
+          const caller = await authenticateApiToken(tx, token, now);
+          if (!caller) throw unauthorized('the API token is not valid', true);
+          if (!parsed.ok) throw parsed.refusal;
+          const account = await findAccountByName(tx, parsed.value.account);
+          if (!account) throw new Refusal(400, { error: 'unknown account' });
+          const reading = await recordReading(tx, {
+            accountId: account.id,
+            count: parsed.value.count,
+            at: parsed.at ?? now,
+            by: `api:${caller.name}`,
+          });
+          return { account, reading, caller };
+        });
+        const { account, reading, caller } = recorded;
+        deps.logger.info(
+          `API token "${caller.name}" recorded ${reading.count} devices for account ${account.id} (reading ${reading.id})`,
+        );
+        send(res, 201, {
+          account: account.name,
+          count: reading.count,
+          at: reading.effectiveAt.toISOString(),
+          id: reading.id,
+        });
+        refreshHomes(deps, account.id);
+      } catch (err) {
+        if (err instanceof Refusal) return send(res, err.status, err.body, err.headers);
+        deps.logger.error(`${DEVICE_COUNTS_PATH} failed`, err);
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      }
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import cron from 'node-cron';
+import type { Deps } from '../commands/types.js';
+import { checkAlerts } from '../services/alerts.js';
+import { type InvoiceRunResult, runInvoices } from '../services/invoicing.js';
+import { getSetting } from '../services/settings.js';
+
+/** Where invoice runs are reported: `/balance config finance-channel` wins over FINANCE_CHANNEL. */
+export async function financeChannel(deps: Pick<Deps, 'db' | 'config'>): Promise<string | undefined> {
+  return (await getSetting(deps.db, 'finance_channel')) ?? deps.config.financeChannel;
+}
+
+export interface JobControl {
+  /** Set on shutdown: the invoice run stops after the chunk in hand. */
+  stopping: boolean;
+}
+
+/** `balance jobs invoices` and the INVOICE_CRON task: the run, then the outbox. */
+export async function invoiceJob(
+  deps: Deps,
+  input: { now?: Date; month?: string; control?: JobControl } = {},
+): Promise<InvoiceRunResult> {
+  const result = await runInvoices(deps.db, {
+    now: input.now ?? deps.clock.now(),
+    timeZone: deps.config.billingTimeZone,
+    month: input.month,
+    financeChannel: await financeChannel(deps),
+    shouldStop: () => input.control?.stopping === true,
+  });
+  if (result.kind === 'busy') deps.logger.info('invoice run skipped: another process is running it');
+  else
+    deps.logger.info(
+      `invoice run ${result.runId}: ${result.invoiced} invoices for ${result.months.join(', ') || 'no month'}`,
+    );
+  await deps.outbox.kick();
+  return result;
+}
+
+/** `balance jobs alerts` and the ALERT_CRON task: every account's low-balance state, then the outbox. */
+export async function alertJob(deps: Deps, input: { now?: Date } = {}) {
+  const changes = await checkAlerts(deps.db, {
+    now: input.now ?? deps.clock.now(),
+    timeZone: deps.config.billingTimeZone,
+  });
+  deps.logger.info(
+    `balance check: ${changes.length} state changes, ${changes.filter((c) => c.announced).length} messages`,
+  );
+  await deps.outbox.kick();
+  return changes;
+}
+
+/**
+ * The cron tasks of every mode (SPEC §1): the invoice run, the daily balance check (both in the billing time zone)
+ * and the outbox every minute. A job that throws is logged and does not stop the others.
+ */
+export function startJobs(deps: Deps): { stop(): Promise<void> } {
+  const control: JobControl = { stopping: false };
+  const running = new Set<Promise<unknown>>();
+  const guarded = (name: string, job: () => Promise<unknown>) => async () => {
+    if (control.stopping) return;
+    const run = job().catch((err: unknown) => deps.logger.error(`${name} failed`, err));
+    running.add(run);
+    await run;
+    running.delete(run);
+  };
+  const options = { timezone: deps.config.billingTimeZone, noOverlap: true };
+  const tasks = [
+    cron.schedule(
+      deps.config.invoiceCron,
+      guarded('invoice run', () => invoiceJob(deps, { control })),
+      { ...options, name: 'invoices' },
+    ),
+    cron.schedule(
+      deps.config.alertCron,
+      guarded('balance check', () => alertJob(deps)),
+      { ...options, name: 'alerts' },
+    ),
+    cron.schedule(
+      '* * * * *',
+      guarded('outbox', () => deps.outbox.kick()),
+      { ...options, name: 'outbox' },
+    ),
+  ];
+  return {
+    async stop() {
+      control.stopping = true;
+      await Promise.all(tasks.map((task) => task.stop()));
+      await Promise.allSettled([...running]);
+      await deps.outbox.idle();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { type Db, pgErrorCode } from '../db/client.js';
+import { apiTokens } from '../db/schema.js';
+import { CODE_ALPHABET } from '../domain/code-format.js';
+import { UserError } from './errors.js';
+
+/** Bearer tokens for `POST /api/device-counts` (SPEC §10): shown once, stored only as a SHA-256 hash. */
+export const API_TOKEN_PREFIX = 'bal_tok_';
+export const API_TOKEN_NAME_MAX = 60;
+/** 20 random bytes = 160 bits = exactly 32 Crockford base-32 characters. */
+const TOKEN_BYTES = 20;
+const TOKEN_SHAPE = /^bal_tok_[0-9A-HJKMNP-TV-Z]{32}$/;
+
+export interface ApiTokenIdentity {
+  id: number;
+  name: string;
+}
+
+/** 160 random bits, 5 bits per Crockford character (no modulo bias). */
+function newToken(): string {
+  const bytes = randomBytes(TOKEN_BYTES);
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += CODE_ALPHABET[(buffer >> bits) & 31];
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return API_TOKEN_PREFIX + out;
+}
+
+/**
+ * A token has 160 random bits, so a plain SHA-256 is enough (no slow password hash is needed): nobody can search
+ * the token space, and the hash alone cannot be presented as a token.
+ */
+export function hashApiToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Trimmed, 1–60 characters, no control or invisible format characters, no line breaks. */
+function checkName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || [...name].length > API_TOKEN_NAME_MAX || /[\p{C}\p{Zl}\p{Zp}]/u.test(name)) {
+    throw new UserError(`An API token name is 1–${API_TOKEN_NAME_MAX} printable characters.`);
+  }
+  return name;
+}
+
+/** Makes a token; the caller shows `token` once, as only its hash is kept. Names are unique. */
+export async function createApiToken(
+  db: Db,
+  input: { name: string; actor: string; now: Date },
+): Promise<{ token: string; id: number }> {
+  const name = checkName(input.name);
+  const token = newToken();
+  try {
+    const [row] = await db
+      .insert(apiTokens)
+      .values({ name, tokenHash: hashApiToken(token), createdBy: input.actor, createdAt: input.now })
+      .returning({ id: apiTokens.id });
+    return { token, id: row!.id };
+  } catch (err) {
+    // The hash cannot collide in practice (160 random bits): a unique violation is the name.
+    if (pgErrorCode(err) === '23505') throw new UserError(`An API token named "${name}" already exists.`);
+    throw err;
+  }
+}
+
+/**
+ * The token's identity, or undefined. The presented token is never compared with stored secrets: it is hashed and
+ * looked up by hash, so timing reveals nothing about any valid token. Marks the token used at `now`.
+ */
+export async function authenticateApiToken(
+  db: Db,
+  token: string,
+  now: Date,
+): Promise<ApiTokenIdentity | undefined> {
+  if (!TOKEN_SHAPE.test(token)) return undefined;
+  const [row] = await db
+    .update(apiTokens)
+    .set({ lastUsedAt: now })
+    .where(eq(apiTokens.tokenHash, hashApiToken(token)))
+    .returning({ id: apiTokens.id, name: apiTokens.name });
+  return row;
+}

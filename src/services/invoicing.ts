@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { type Db, queryRows, toBigInt } from '../db/client.js';
+import { closedMonths, invoiceRuns, invoices, jobLeases } from '../db/schema.js';
+import { monthOf, monthStart, monthsBetween, nextMonth } from '../domain/billing-month.js';
+import { chargeFor } from '../domain/invoice.js';
+import { postWalletDebits } from '../ledger/batch.js';
+import { checkAlerts } from './alerts.js';
+import { enqueue, type OutboxItem } from './outbox.js';
+
+export type Invoice = typeof invoices.$inferSelect;
+
+export const INVOICE_LEASE = 'invoice-run';
+const LEASE_MS = 5 * 60_000;
+export const DEFAULT_CHUNK = 1_000;
+
+export interface InvoiceRunOptions {
+  /** The time the run stands for (`--now`): months that ended before it are closed. */
+  now: Date;
+  timeZone: string;
+  /** Close only this month (it must have ended). */
+  month?: string;
+  chunkSize?: number;
+  /** Where the run's summary goes (none: no summary is written). */
+  financeChannel?: string;
+  /** Checked between chunks: on SIGTERM the run stops after the chunk in hand. */
+  shouldStop?: () => boolean;
+  /** Called after each committed chunk (tests use it to crash a run part-way). */
+  afterChunk?: (invoiced: number) => void | Promise<void>;
+  /** Identifies this process in the lease. */
+  holder?: string;
+}
+
+export type InvoiceRunResult =
+  | { kind: 'busy' }
+  | { kind: 'done'; runId: number; months: string[]; invoiced: number; stopped: boolean };
+
+/**
+ * The monthly invoice run (SPEC §8). Closes every ended, unclosed billing month, oldest first; per chunk of accounts
+ * one transaction writes their invoices, usage transfers and messages together, in a handful of set-based
+ * statements. Exactly once: an account-month is unique in the database, one replica at a time holds the run's lease,
+ * and a run that stopped part-way (a crash, SIGTERM) is carried on by the next, under the same run id.
+ */
+export async function runInvoices(db: Db, options: InvoiceRunOptions): Promise<InvoiceRunResult> {
+  const holder = options.holder ?? randomUUID();
+  if (!(await takeLease(db, holder))) return { kind: 'busy' };
+  try {
+    const runId = await currentRun(db, options.now);
+    const months = await monthsToClose(db, options);
+    let invoiced = 0;
+    for (const month of months) {
+      const done = await closeMonth(db, { ...options, month, runId, holder });
+      invoiced += done.invoiced;
+      if (done.stopped) return { kind: 'done', runId, months, invoiced, stopped: true };
+    }
+    await finishRun(db, { runId, now: options.now, financeChannel: options.financeChannel });
+    return { kind: 'done', runId, months, invoiced, stopped: false };
+  } finally {
+    await db.delete(jobLeases).where(and(eq(jobLeases.name, INVOICE_LEASE), eq(jobLeases.holder, holder)));
+  }
+}
+
+/** One replica at a time; a lease left by a crashed process runs out and is taken over. Real time, not `--now`. */
+async function takeLease(db: Db, holder: string): Promise<boolean> {
+  const rows = await queryRows<{ holder: string }>(
+    db,
+    sql`insert into job_leases (name, holder, expires_at)
+        values (${INVOICE_LEASE}, ${holder}, now() + ${`${LEASE_MS} milliseconds`}::interval)
+        on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
+          where job_leases.expires_at < now()
+        returning holder`,
+  );
+  return rows.length === 1;
+}
+
+async function renewLease(db: Db, holder: string): Promise<void> {
+  const renewed = await db
+    .update(jobLeases)
+    .set({ expiresAt: sql`now() + ${`${LEASE_MS} milliseconds`}::interval` })
+    .where(and(eq(jobLeases.name, INVOICE_LEASE), eq(jobLeases.holder, holder)))
+    .returning();
+  if (renewed.length === 0) throw new Error('the invoice run lost its lease to another process');
+}
+
+/** The run that stopped part-way, carried on; else a new one. */
+async function currentRun(db: Db, now: Date): Promise<number> {
+  const [unfinished] = await db
+    .select()
+    .from(invoiceRuns)
+    .where(eq(invoiceRuns.status, 'running'))
+    .orderBy(desc(invoiceRuns.id))
+    .limit(1);
+  if (unfinished) return unfinished.id;
+  const [run] = await db.insert(invoiceRuns).values({ asOf: now, startedAt: new Date() }).returning();
+  return run!.id;
+}
+
+/** Ended months not closed yet, from the month of the first account on, oldest first. */
+async function monthsToClose(db: Db, options: InvoiceRunOptions): Promise<string[]> {
+  const current = monthOf(options.now, options.timeZone);
+  if (options.month) {
+    if (options.month >= current) throw new Error(`${options.month} has not ended yet`);
+    return [options.month];
+  }
+  const [first] = await queryRows<{ first: Date | string | null }>(
+    db,
+    sql`select min(created_at) as first from accounts`,
+  );
+  if (!first?.first) return [];
+  const closed = new Set(
+    (await db.select({ month: closedMonths.month }).from(closedMonths)).map((r) => r.month),
+  );
+  return monthsBetween(monthOf(new Date(first.first), options.timeZone), current).filter(
+    (m) => !closed.has(m),
+  );
+}
+
+interface ChunkRow {
+  account_id: unknown;
+  billing_channel_id: string | null;
+  price_cents: unknown;
+  plan_code: string;
+  balance: unknown;
+  billed: unknown;
+  covered: unknown;
+}
+
+async function closeMonth(
+  db: Db,
+  options: InvoiceRunOptions & { month: string; runId: number; holder: string },
+): Promise<{ invoiced: number; stopped: boolean }> {
+  const start = monthStart(options.month, options.timeZone);
+  const end = monthStart(nextMonth(options.month), options.timeZone);
+  let invoiced = 0;
+  let after = 0;
+  for (;;) {
+    if (options.shouldStop?.()) return { invoiced, stopped: true };
+    const chunk = await db.transaction((tx) => invoiceChunk(tx, { ...options, start, end, after }));
+    if (chunk.count === 0) break;
+    invoiced += chunk.count;
+    after = chunk.lastAccountId;
+    await renewLease(db, options.holder);
+    await options.afterChunk?.(chunk.count);
+  }
+  await db
+    .insert(closedMonths)
+    .values({ month: options.month, runId: options.runId, closedAt: options.now })
+    .onConflictDoNothing();
+  return { invoiced, stopped: false };
+}
+
+/** Invoices the next chunk of accounts of a month in one transaction. */
+async function invoiceChunk(
+  tx: Db,
+  o: InvoiceRunOptions & { month: string; runId: number; start: Date; end: Date; after: number },
+): Promise<{ count: number; lastAccountId: number }> {
+  const rows = await queryRows<ChunkRow>(
+    tx,
+    sql`select a.id as account_id, a.billing_channel_id, a.plan_code, p.price_cents, w.balance,
+          greatest(
+            coalesce((select r.count from device_readings r where r.account_id = a.id and r.effective_at < ${o.start}
+                      order by r.effective_at desc, r.id desc limit 1), 0),
+            coalesce((select max(r.count) from device_readings r where r.account_id = a.id
+                      and r.effective_at >= ${o.start} and r.effective_at < ${o.end}), 0)) as billed,
+          coalesce((select sum(lp.devices) from license_packs lp where lp.account_id = a.id
+                    and lp.start_month <= ${o.month} and lp.end_month >= ${o.month}), 0) as covered
+        from accounts a
+        join plans p on p.code = a.plan_code
+        join ledger_accounts w on w.account_id = a.id
+        where a.id > ${o.after} and a.created_at < ${o.end}
+          and not exists (select 1 from invoices i where i.account_id = a.id and i.month = ${o.month})
+        order by a.id
+        limit ${o.chunkSize ?? DEFAULT_CHUNK}
+        for update of w`,
+  );
+  if (rows.length === 0) return { count: 0, lastAccountId: o.after };
+  const charges = rows.map((r) => {
+    const accountId = Number(r.account_id);
+    const unitPriceCents = toBigInt(r.price_cents);
+    const billedDevices = Number(r.billed);
+    const coveredDevices = Number(r.covered);
+    return {
+      accountId,
+      billingChannelId: r.billing_channel_id,
+      planCode: r.plan_code,
+      unitPriceCents,
+      billedDevices,
+      coveredDevices,
+      ...chargeFor(billedDevices, coveredDevices, unitPriceCents, toBigInt(r.balance)),
+    };
+  });
+  const year = o.month.slice(0, 4);
+  const [{ last } = { last: 0 }] = await queryRows<{ last: unknown }>(
+    tx,
+    sql`insert into number_sequences (scope, last) values (${`invoice:${year}`}, ${charges.length})
+        on conflict (scope) do update set last = number_sequences.last + ${charges.length}
+        returning last`,
+  );
+  const firstNumber = Number(last) - charges.length + 1;
+  const transferIds = await postWalletDebits(
+    tx,
+    charges.map((c) => ({
+      key: `usage:${c.accountId}:${o.month}`,
+      accountId: c.accountId,
+      amount: c.paidFromBalanceCents,
+      memo: `Usage ${o.month}: ${c.billableDevices} devices`,
+    })),
+    { to: 'usage_revenue', actor: 'system', at: o.now },
+  );
+  const created = await tx
+    .insert(invoices)
+    .values(
+      charges.map((c, i) => ({
+        number: `INV-${year}-${String(firstNumber + i).padStart(5, '0')}`,
+        accountId: c.accountId,
+        month: o.month,
+        planCode: c.planCode,
+        unitPriceCents: c.unitPriceCents,
+        billedDevices: c.billedDevices,
+        coveredDevices: c.coveredDevices,
+        billableDevices: c.billableDevices,
+        chargeCents: c.chargeCents,
+        paidFromBalanceCents: c.paidFromBalanceCents,
+        amountDueCents: c.amountDueCents,
+        status: c.status,
+        transferId: transferIds.get(`usage:${c.accountId}:${o.month}`) ?? null,
+        runId: o.runId,
+        createdAt: o.now,
+      })),
+    )
+    .returning({ id: invoices.id, accountId: invoices.accountId, chargeCents: invoices.chargeCents });
+  const channelOf = new Map(charges.map((c) => [c.accountId, c.billingChannelId]));
+  // $0.00 invoices (no billable devices) are recorded but not posted.
+  const messages: OutboxItem[] = created
+    .filter((inv) => inv.chargeCents > 0n && channelOf.get(inv.accountId))
+    .map((inv) => ({
+      dedupeKey: `invoice:${inv.id}`,
+      channelId: channelOf.get(inv.accountId)!,
+      event: { type: 'invoice', invoiceId: inv.id },
+    }));
+  await enqueue(tx, messages, o.now);
+  const debited = charges.filter((c) => c.paidFromBalanceCents > 0n).map((c) => c.accountId);
+  await checkAlerts(tx, { accountIds: debited, now: o.now, timeZone: o.timeZone });
+  return { count: charges.length, lastAccountId: charges.at(-1)!.accountId };
+}
+
+/** Marks the run finished and, in the same transaction, writes its summary and CSV for finance. */
+async function finishRun(
+  db: Db,
+  input: { runId: number; now: Date; financeChannel?: string },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [run] = await tx
+      .update(invoiceRuns)
+      .set({ status: 'finished', finishedAt: new Date() })
+      .where(and(eq(invoiceRuns.id, input.runId), eq(invoiceRuns.status, 'running')))
+      .returning();
+    if (!run || !input.financeChannel) return;
+    const [{ n } = { n: 0 }] = await queryRows<{ n: unknown }>(
+      tx,
+      sql`select count(*) as n from invoices where run_id = ${run.id}`,
+    );
+    if (Number(n) === 0) return;
+    await enqueue(
+      tx,
+      [
+        {
+          dedupeKey: `run-summary:${run.id}`,
+          channelId: input.financeChannel,
+          event: { type: 'run_summary', runId: run.id },
+        },
+        {
+          dedupeKey: `run-csv:${run.id}`,
+          channelId: input.financeChannel,
+          event: { type: 'run_csv', runId: run.id },
+        },
+      ],
+      input.now,
+    );
+  });
+}
+
+export async function invoicesOfAccount(db: Db, accountId: number, limit: number): Promise<Invoice[]> {
+  return db
+    .select()
+    .from(invoices)
+    .where(eq(invoices.accountId, accountId))
+    .orderBy(desc(invoices.month))
+    .limit(limit);
+}
+
+export async function invoiceOfMonth(db: Db, accountId: number, month: string): Promise<Invoice | undefined> {
+  const [row] = await db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.accountId, accountId), eq(invoices.month, month)));
+  return row;
+}
+
+export async function invoicesOfRun(db: Db, runId: number): Promise<Invoice[]> {
+  return db.select().from(invoices).where(eq(invoices.runId, runId)).orderBy(asc(invoices.number));
+}

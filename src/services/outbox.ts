@@ -1,0 +1,119 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../db/client.js';
+import { outbox } from '../db/schema.js';
+
+/**
+ * What the outbox holds: events to announce, rendered into Slack messages only when sent, so the domain that writes
+ * them (invoicing, alerts) knows nothing of Slack. `message` carries an already-built message (notices).
+ */
+export type OutboxEvent =
+  | { type: 'message'; message: { text: string; blocks?: unknown[] } }
+  | { type: 'invoice'; invoiceId: number }
+  | { type: 'run_summary'; runId: number }
+  | { type: 'run_csv'; runId: number }
+  | {
+      type: 'low_balance';
+      accountId: number;
+      state: 'low' | 'empty';
+      balanceCents: string;
+      monthlyCents: string;
+      thresholdTenths: number;
+      at: string;
+    }
+  | { type: 'alert_resolved'; accountId: number; balanceCents: string; monthlyCents: string; at: string };
+
+export interface OutboxItem {
+  /** Writing the same key twice writes one message. */
+  dedupeKey: string;
+  /** A channel id, or a user id for a DM. */
+  channelId: string;
+  event: OutboxEvent;
+}
+
+export type OutboxRow = typeof outbox.$inferSelect;
+
+/** Queues items in the caller's transaction (one statement however many). */
+export async function enqueue(db: Db, items: OutboxItem[], now: Date): Promise<number> {
+  if (items.length === 0) return 0;
+  const rows = items.map((i) => ({
+    dedupe_key: i.dedupeKey,
+    kind: i.event.type === 'run_csv' ? 'file' : 'message',
+    channel_id: i.channelId,
+    payload: i.event,
+  }));
+  const inserted = await queryRows<{ id: unknown }>(
+    db,
+    sql`insert into outbox (dedupe_key, kind, channel_id, payload, next_attempt_at, created_at)
+        select x.dedupe_key, x.kind, x.channel_id, x.payload, ${now}, ${now}
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as x(dedupe_key text, kind text, channel_id text, payload jsonb)
+        on conflict (dedupe_key) do nothing
+        returning id`,
+  );
+  return inserted.length;
+}
+
+/**
+ * Takes up to `limit` due messages for this dispatcher: leased with SKIP LOCKED, so each message is in the hands of
+ * one replica at a time; a lease that runs out (a crashed sender) frees the message for the next try.
+ */
+export async function claimDue(
+  db: Db,
+  input: { now: Date; leaseMs: number; limit: number },
+): Promise<OutboxRow[]> {
+  const leaseUntil = new Date(input.now.getTime() + input.leaseMs);
+  const claimed = await db
+    .update(outbox)
+    .set({ leaseUntil, attempts: sql`${outbox.attempts} + 1` })
+    .where(
+      sql`${outbox.id} in (
+        select id from outbox
+        where status = 'pending' and next_attempt_at <= ${input.now}
+          and (lease_until is null or lease_until < ${input.now})
+        order by next_attempt_at, id
+        limit ${input.limit}
+        for update skip locked)`,
+    )
+    .returning();
+  return claimed.sort((a, b) => a.id - b.id);
+}
+
+export async function markSent(db: Db, id: number, input: { ts: string | null; now: Date }): Promise<void> {
+  await db
+    .update(outbox)
+    .set({ status: 'sent', sentAt: input.now, slackTs: input.ts, leaseUntil: null, lastError: null })
+    .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')));
+}
+
+/** Keeps the message for a later try; `countAttempt: false` when Slack only asked to wait (429). */
+export async function markRetry(
+  db: Db,
+  id: number,
+  input: { error: string; nextAttemptAt: Date; countAttempt: boolean },
+): Promise<void> {
+  await db
+    .update(outbox)
+    .set({
+      nextAttemptAt: input.nextAttemptAt,
+      leaseUntil: null,
+      lastError: input.error.slice(0, 500),
+      ...(input.countAttempt ? {} : { attempts: sql`greatest(${outbox.attempts} - 1, 0)` }),
+    })
+    .where(eq(outbox.id, id));
+}
+
+/** A message Slack will never take (the channel is gone, the blocks are invalid): kept, marked, not retried. */
+export async function markFailed(db: Db, id: number, error: string): Promise<void> {
+  await db
+    .update(outbox)
+    .set({ status: 'failed', leaseUntil: null, lastError: error.slice(0, 500) })
+    .where(eq(outbox.id, id));
+}
+
+export async function pendingCount(db: Db): Promise<number> {
+  const [row] = await queryRows<{ n: unknown }>(
+    db,
+    sql`select count(*) as n from outbox where status = 'pending'`,
+  );
+  return Number(row?.n ?? 0);
+}

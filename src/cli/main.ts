@@ -9,7 +9,9 @@ import { createApiToken } from '../services/api-tokens.js';
 import { importLicensePacks } from '../services/codes.js';
 import { UserError } from '../services/errors.js';
 import { resolveCodeSecret } from '../services/secrets.js';
+import { exportCommand, jobsCommand } from './jobs.js';
 import { parseLicensePackCsv } from './license-packs.js';
+import { CliUsageError } from './options.js';
 
 /** The `balance` command line (SPEC §12). Errors print one clear line and exit non-zero. */
 const USAGE = `usage: balance <command>
@@ -19,7 +21,11 @@ const USAGE = `usage: balance <command>
   license-packs import <file.csv>
             import license pack codes (code,devices,months,plan); all rows or none
   api-tokens create <name>
-            make a token for POST /api/device-counts; it is shown only once`;
+            make a token for POST /api/device-counts; it is shown only once
+  jobs invoices|alerts|outbox [--month YYYY-MM] [--now ISO time]
+            run a job by hand; --now stands for the current time
+  export invoices|ledger [--month YYYY-MM] [--out file.csv]
+            CSV with a header row, to stdout or a file`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -74,6 +80,17 @@ async function run(argv: string[]): Promise<number> {
         await database.close();
       }
     }
+    case 'jobs':
+    case 'export': {
+      const database = await openAppDatabase(config);
+      try {
+        return command === 'jobs'
+          ? await jobsCommand(config, database, logger, rest)
+          : await exportCommand(config, database, rest);
+      } finally {
+        await database.close();
+      }
+    }
     case 'license-packs': {
       if (rest[0] !== 'import' || !rest[1]) {
         process.stderr.write('usage: balance license-packs import <file.csv>\n');
@@ -101,7 +118,7 @@ run(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError) {
       for (const line of err.lines) process.stderr.write(`${line}\n`);
-    } else if (err instanceof DatabaseLockedError) {
+    } else if (err instanceof DatabaseLockedError || err instanceof CliUsageError) {
       process.stderr.write(`${err.message}\n`);
     } else {
       process.stderr.write(`balance: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -17,10 +17,10 @@ export interface JobControl {
 /** `balance jobs invoices` and the INVOICE_CRON task: the run, then the outbox. */
 export async function invoiceJob(
   deps: Deps,
-  input: { now?: Date; month?: string; control?: JobControl } = {},
+  input: { month?: string; control?: JobControl } = {},
 ): Promise<InvoiceRunResult> {
   const result = await runInvoices(deps.db, {
-    now: input.now ?? deps.clock.now(),
+    now: deps.clock.now(),
     timeZone: deps.config.billingTimeZone,
     month: input.month,
     financeChannel: await financeChannel(deps),

@@ -1,0 +1,150 @@
+import { writeFile } from 'node:fs/promises';
+import { sql } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import { type Database, queryRows } from '../db/client.js';
+import { createDeps, outboxSender } from '../deps.js';
+import { invoicesCsv, ledgerCsv } from '../domain/csv.js';
+import { paymentsFor } from '../http/routes.js';
+import { alertJob, invoiceJob } from '../jobs/jobs.js';
+import type { Logger } from '../logger.js';
+import { pendingCount } from '../services/outbox.js';
+import { resolveCodeSecret } from '../services/secrets.js';
+import { CliUsageError, parseOptions } from './options.js';
+
+/** The jobs run by hand outside the app: messages go to Slack when it is configured, else they wait in the outbox. */
+async function cliDeps(config: Config, database: Database, logger: Logger, now?: Date) {
+  const target = config.slack.mode === 'shell' ? ({ kind: 'none' } as const) : ({ kind: 'slack' } as const);
+  return createDeps({
+    config,
+    db: database.db,
+    logger,
+    codeSecret: await resolveCodeSecret(database, config),
+    payments: paymentsFor(config).provider,
+    door: {
+      publishHome: async () => {},
+      sendFile: async () => {
+        throw new Error('files cannot be sent from the command line');
+      },
+    },
+    sender: outboxSender(target, config, database.db, logger),
+    // `--now` stands for the current time everywhere, the outbox's schedule included.
+    ...(now ? { clock: { now: () => new Date(now) } } : {}),
+  });
+}
+
+/** `balance jobs invoices|alerts|outbox [--month YYYY-MM] [--now ISO]`. */
+export async function jobsCommand(
+  config: Config,
+  database: Database,
+  logger: Logger,
+  args: string[],
+): Promise<number> {
+  const [job, ...rest] = args;
+  const options = parseOptions(rest, job === 'invoices' ? ['month', 'now'] : ['now']);
+  const deps = await cliDeps(config, database, logger, options.now);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  switch (job) {
+    case 'invoices': {
+      const result = await invoiceJob(deps, { month: options.month });
+      if (result.kind === 'busy') {
+        say('another process is running the invoice run; nothing done');
+        return 1;
+      }
+      say(
+        `run ${result.runId}: ${result.invoiced} invoices; months closed: ${result.months.join(', ') || 'none'}`,
+      );
+      break;
+    }
+    case 'alerts': {
+      const changes = await alertJob(deps);
+      say(
+        `${changes.length} accounts changed state; ${changes.filter((c) => c.announced).length} messages queued`,
+      );
+      break;
+    }
+    case 'outbox': {
+      await deps.outbox.kick();
+      break;
+    }
+    default:
+      throw new CliUsageError(
+        'usage: balance jobs invoices|alerts|outbox [--month YYYY-MM] [--now ISO time]',
+      );
+  }
+  const waiting = await pendingCount(database.db);
+  say(
+    config.slack.mode === 'shell'
+      ? `${waiting} messages wait in the outbox (no Slack credentials here: the app sends them)`
+      : `${waiting} messages still wait in the outbox`,
+  );
+  return 0;
+}
+
+/** `balance export invoices|ledger [--month YYYY-MM] [--out file.csv]`: CSV with a header row. */
+export async function exportCommand(config: Config, database: Database, args: string[]): Promise<number> {
+  const [what, ...rest] = args;
+  const options = parseOptions(rest, ['month', 'out']);
+  let csv: string;
+  if (what === 'invoices') csv = await invoicesExport(database, config, options.month);
+  else if (what === 'ledger') csv = await ledgerExport(database, config, options.month);
+  else throw new CliUsageError('usage: balance export invoices|ledger [--month YYYY-MM] [--out file.csv]');
+  if (options.out) {
+    await writeFile(options.out, csv);
+    process.stdout.write(`wrote ${options.out}\n`);
+  } else process.stdout.write(csv);
+  return 0;
+}
+
+async function invoicesExport(database: Database, config: Config, month?: string): Promise<string> {
+  const rows = await queryRows<Record<string, unknown>>(
+    database.db,
+    sql`select i.*, a.name as account_name from invoices i join accounts a on a.id = i.account_id
+        where ${month ?? null}::text is null or i.month = ${month ?? null}
+        order by i.number`,
+  );
+  return invoicesCsv(
+    rows.map((r) => ({
+      number: String(r.number),
+      accountName: String(r.account_name),
+      month: String(r.month),
+      planCode: String(r.plan_code),
+      unitPriceCents: BigInt(String(r.unit_price_cents)),
+      billedDevices: Number(r.billed_devices),
+      coveredDevices: Number(r.covered_devices),
+      billableDevices: Number(r.billable_devices),
+      chargeCents: BigInt(String(r.charge_cents)),
+      paidFromBalanceCents: BigInt(String(r.paid_from_balance_cents)),
+      amountDueCents: BigInt(String(r.amount_due_cents)),
+      status: String(r.status) as 'paid' | 'due',
+      createdAt: new Date(String(r.created_at)),
+    })),
+    config.currency,
+  );
+}
+
+async function ledgerExport(database: Database, config: Config, month?: string): Promise<string> {
+  const rows = await queryRows<Record<string, unknown>>(
+    database.db,
+    sql`select t.*, coalesce(fa.name, f.kind) as from_name, coalesce(ta.name, tl.kind) as to_name
+        from transfers t
+        join ledger_accounts f on f.id = t.from_ledger_id left join accounts fa on fa.id = f.account_id
+        join ledger_accounts tl on tl.id = t.to_ledger_id left join accounts ta on ta.id = tl.account_id
+        where ${month ?? null}::text is null
+           or to_char(t.created_at at time zone ${config.billingTimeZone}, 'YYYY-MM') = ${month ?? null}
+        order by t.id`,
+  );
+  return ledgerCsv(
+    rows.map((r) => ({
+      id: Number(r.id),
+      createdAt: new Date(String(r.created_at)),
+      idempotencyKey: String(r.idempotency_key),
+      from: String(r.from_name),
+      to: String(r.to_name),
+      amountCents: BigInt(String(r.amount)),
+      reversesId: r.reverses_id === null ? null : Number(r.reverses_id),
+      actor: String(r.actor),
+      memo: String(r.memo),
+    })),
+    config.currency,
+  );
+}

@@ -82,6 +82,15 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
       }
       return [openRedeemModal(ctx, account)];
     }
+    case ACTION.alertReload:
+    case ACTION.alertEstimate: {
+      const account = await getAccount(ctx.deps.db, Number(input.value));
+      if (!account) return [];
+      if (input.actionId === ACTION.alertEstimate) {
+        return [await openEstimateModal(ctx, canRead(ctx.roles, account) ? account : undefined)];
+      }
+      return [await openReloadModal(ctx, account, { mode: 'devices' })];
+    }
     case ACTION.homeReload: {
       const account = await getAccount(ctx.deps.db, Number(input.value));
       if (!account) return [];

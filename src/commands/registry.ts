@@ -1,7 +1,9 @@
 import type { Account } from '../services/accounts.js';
 import type { Access } from './access.js';
+import { adjustCommand } from './handlers/adjust.js';
 import { codesIssue, codesList, codesVoid } from './handlers/codes.js';
 import { estimateCommand } from './handlers/estimate.js';
+import { invoicesCommand } from './handlers/invoices.js';
 import { quoteCommand } from './handlers/quote.js';
 import { redeemCommand } from './handlers/redeem.js';
 import { refundCommand, reloadCommand } from './handlers/reload.js';
@@ -29,31 +31,6 @@ export interface Subcommand {
    * `optional`: an account's figures are added when one is meant and the user may read it. */
   account: 'required' | 'optional' | 'none';
   run(ctx: CommandContext, args: string[], account: Account | undefined): Promise<Reply[]>;
-}
-
-/** Subcommands whose issue has not landed yet answer plainly instead of failing silently. */
-function later(words: string[], args: string, description: string, access: Access): Subcommand {
-  return {
-    words,
-    args,
-    description,
-    access,
-    account: 'none',
-    run: async () => [
-      {
-        kind: 'private',
-        message: {
-          text: `/balance ${words.join(' ')} is not available yet.`,
-          blocks: [
-            {
-              type: 'section',
-              text: { type: 'mrkdwn', text: `\`/balance ${words.join(' ')}\` is not available yet.` },
-            },
-          ],
-        },
-      },
-    ],
-  };
 }
 
 /** Every `/balance` subcommand, in the order help lists them (SPEC §4). */
@@ -106,7 +83,14 @@ export const SUBCOMMANDS: Subcommand[] = [
     account: 'required',
     run: devicesCommand,
   },
-  later(['invoices'], '[<YYYY-MM>]', 'the last 12 invoices, or one in full', ['admin', 'finance']),
+  {
+    words: ['invoices'],
+    args: '[<YYYY-MM>]',
+    description: 'the last 12 invoices, or one in full',
+    access: ['admin', 'finance'],
+    account: 'required',
+    run: invoicesCommand,
+  },
   {
     words: ['history'],
     args: '[<n>]',
@@ -139,7 +123,14 @@ export const SUBCOMMANDS: Subcommand[] = [
     account: 'none',
     run: codesVoid,
   },
-  later(['adjust'], '<+amount|-amount> <reason…>', 'post an adjustment to the balance', ['finance']),
+  {
+    words: ['adjust'],
+    args: '<+amount|-amount> <reason…>',
+    description: 'add to or take from the balance, with the reason',
+    access: ['finance'],
+    account: 'required',
+    run: adjustCommand,
+  },
   {
     words: ['refund'],
     args: '<payment id> [<amount>]',

@@ -1,0 +1,49 @@
+import { isMonth } from '../../domain/billing-month.js';
+import { describeInput } from '../../domain/money.js';
+import { type Account, requirePlan } from '../../services/accounts.js';
+import { invoiceOfMonth, invoicesOfAccount } from '../../services/invoicing.js';
+import { noticeMessage } from '../../slack/blocks/common.js';
+import { invoiceDetailMessage, invoiceListMessage } from '../../slack/blocks/invoices.js';
+import { noMoreArguments, UsageError } from '../args.js';
+import { invoiceModel } from '../outbox-render.js';
+import type { CommandContext, Reply } from '../types.js';
+import { formatOf } from './format.js';
+
+const LAST_INVOICES = 12;
+
+/** `invoices [<YYYY-MM>]`: the last 12 invoices, or one in full. */
+export async function invoicesCommand(
+  ctx: CommandContext,
+  args: string[],
+  account?: Account,
+): Promise<Reply[]> {
+  const month = args[0];
+  if (month !== undefined && !isMonth(month))
+    throw new UsageError(`"${describeInput(month)}" is not a month like 2026-11.`);
+  noMoreArguments(args, 1);
+  const { db } = ctx.deps;
+  const format = formatOf(ctx.deps);
+  const plan = await requirePlan(db, account!.planCode);
+  const row = (invoice: Parameters<typeof invoiceModel>[0]['invoice']) =>
+    invoiceModel(
+      {
+        invoice,
+        accountName: account!.name,
+        planName: plan.code === invoice.planCode ? plan.name : invoice.planCode,
+      },
+      format,
+    );
+  if (month) {
+    const invoice = await invoiceOfMonth(db, account!.id, month);
+    if (!invoice)
+      return [{ kind: 'private', message: noticeMessage(`There is no invoice for ${month} yet.`) }];
+    return [{ kind: 'private', message: invoiceDetailMessage(row(invoice)) }];
+  }
+  const invoices = await invoicesOfAccount(db, account!.id, LAST_INVOICES);
+  return [
+    {
+      kind: 'private',
+      message: invoiceListMessage({ format, accountName: account!.name, invoices: invoices.map(row) }),
+    },
+  ];
+}

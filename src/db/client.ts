@@ -120,3 +120,8 @@ export function pgErrorCode(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** A timestamp parameter for raw SQL (postgres.js takes no Date objects there; both drivers take ISO text). */
+export function at(instant: Date): SQL {
+  return sql`${instant.toISOString()}::timestamptz`;
+}

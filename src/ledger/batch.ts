@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.js';
+import { at, type Db, queryRows } from '../db/client.js';
 import type { SystemLedgerKind } from '../db/schema.js';
 import { IdempotencyConflictError } from './ledger.js';
 
@@ -29,7 +29,7 @@ export async function postWalletDebits(
     db,
     sql`insert into transfers (idempotency_key, from_ledger_id, to_ledger_id, amount, actor, memo, created_at)
         select x.key, w.id, (select id from ledger_accounts where kind = ${input.to}), x.amount::bigint, ${input.actor},
-               x.memo, ${input.at}
+               x.memo, ${at(input.at)}
         from jsonb_to_recordset(${payload}::jsonb) as x(key text, "accountId" bigint, amount text, memo text)
         join ledger_accounts w on w.account_id = x."accountId"
         on conflict (idempotency_key) do nothing

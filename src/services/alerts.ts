@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows, toBigInt } from '../db/client.js';
+import { at, type Db, queryRows, toBigInt } from '../db/client.js';
 import { localDate, monthOf } from '../domain/billing-month.js';
 import type { LowBalanceState } from '../domain/runway.js';
 import { enqueue, type OutboxItem } from './outbox.js';
@@ -46,7 +46,7 @@ export async function checkAlerts(
           select a.id, coalesce(a.alert_channel_id, a.billing_channel_id) as channel, w.balance,
                  a.alert_threshold_tenths as threshold,
                  greatest(coalesce((select r.count from device_readings r where r.account_id = a.id
-                                    and r.effective_at <= ${input.now}
+                                    and r.effective_at <= ${at(input.now)}
                                     order by r.effective_at desc, r.id desc limit 1), 0)
                           - coalesce((select sum(lp.devices) from license_packs lp where lp.account_id = a.id
                                       and lp.start_month <= ${month} and lp.end_month >= ${month}), 0), 0)
@@ -118,7 +118,7 @@ async function saveStates(db: Db, changes: AlertChange[], now: Date): Promise<vo
   }));
   await db.execute(sql`
     insert into alert_states (account_id, state, changed_at, last_alert_at)
-    select x.account_id, x.state, ${now}, case when x.alerted then ${now}::timestamptz end
+    select x.account_id, x.state, ${at(now)}, case when x.alerted then ${at(now)} end
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(account_id bigint, state text, alerted boolean)
     on conflict (account_id) do update
       set state = excluded.state, changed_at = excluded.changed_at,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { type Db, queryRows, toBigInt } from '../db/client.js';
+import { at, type Db, queryRows, toBigInt } from '../db/client.js';
 import { closedMonths, invoiceRuns, invoices, jobLeases } from '../db/schema.js';
 import { monthOf, monthStart, monthsBetween, nextMonth } from '../domain/billing-month.js';
 import { chargeFor } from '../domain/invoice.js';
@@ -158,16 +158,16 @@ async function invoiceChunk(
     tx,
     sql`select a.id as account_id, a.billing_channel_id, a.plan_code, p.price_cents, w.balance,
           greatest(
-            coalesce((select r.count from device_readings r where r.account_id = a.id and r.effective_at < ${o.start}
+            coalesce((select r.count from device_readings r where r.account_id = a.id and r.effective_at < ${at(o.start)}
                       order by r.effective_at desc, r.id desc limit 1), 0),
             coalesce((select max(r.count) from device_readings r where r.account_id = a.id
-                      and r.effective_at >= ${o.start} and r.effective_at < ${o.end}), 0)) as billed,
+                      and r.effective_at >= ${at(o.start)} and r.effective_at < ${at(o.end)}), 0)) as billed,
           coalesce((select sum(lp.devices) from license_packs lp where lp.account_id = a.id
                     and lp.start_month <= ${o.month} and lp.end_month >= ${o.month}), 0) as covered
         from accounts a
         join plans p on p.code = a.plan_code
         join ledger_accounts w on w.account_id = a.id
-        where a.id > ${o.after} and a.created_at < ${o.end}
+        where a.id > ${o.after} and a.created_at < ${at(o.end)}
           and not exists (select 1 from invoices i where i.account_id = a.id and i.month = ${o.month})
         order by a.id
         limit ${o.chunkSize ?? DEFAULT_CHUNK}

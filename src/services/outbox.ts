@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.js';
+import { at, type Db, queryRows } from '../db/client.js';
 import { outbox } from '../db/schema.js';
 
 /**
@@ -44,7 +44,7 @@ export async function enqueue(db: Db, items: OutboxItem[], now: Date): Promise<n
   const inserted = await queryRows<{ id: unknown }>(
     db,
     sql`insert into outbox (dedupe_key, kind, channel_id, payload, next_attempt_at, created_at)
-        select x.dedupe_key, x.kind, x.channel_id, x.payload, ${now}, ${now}
+        select x.dedupe_key, x.kind, x.channel_id, x.payload, ${at(now)}, ${at(now)}
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           as x(dedupe_key text, kind text, channel_id text, payload jsonb)
         on conflict (dedupe_key) do nothing
@@ -68,8 +68,8 @@ export async function claimDue(
     .where(
       sql`${outbox.id} in (
         select id from outbox
-        where status = 'pending' and next_attempt_at <= ${input.now}
-          and (lease_until is null or lease_until < ${input.now})
+        where status = 'pending' and next_attempt_at <= ${at(input.now)}
+          and (lease_until is null or lease_until < ${at(input.now)})
         order by next_attempt_at, id
         limit ${input.limit}
         for update skip locked)`,

@@ -25,7 +25,9 @@ describeDatabases('the invoice run', (t) => {
   const run = (now = DEC_1, extra: Partial<Parameters<typeof runInvoices>[1]> = {}) =>
     runInvoices(t.db, { now, timeZone: TZ, financeChannel: 'C0FIN', ...extra });
   const invoiceOf = async (accountId: number, month = '2026-11') =>
-    (await t.db.select().from(invoices).where(eq(invoices.accountId, accountId))).find((i) => i.month === month);
+    (await t.db.select().from(invoices).where(eq(invoices.accountId, accountId))).find(
+      (i) => i.month === month,
+    );
 
   it('bills the highest count in effect during the month, the reading before it included', async () => {
     const rising = await account('Rising');
@@ -39,7 +41,11 @@ describeDatabases('the invoice run', (t) => {
     await fund(t.db, rising.id, 1_000_000n);
     await fund(t.db, carried.id, 1_000_000n);
     await run();
-    expect(await invoiceOf(rising.id)).toMatchObject({ billedDevices: 140, chargeCents: 28_000n, status: 'paid' });
+    expect(await invoiceOf(rising.id)).toMatchObject({
+      billedDevices: 140,
+      chargeCents: 28_000n,
+      status: 'paid',
+    });
     expect(await invoiceOf(carried.id)).toMatchObject({ billedDevices: 80, chargeCents: 16_000n });
     expect(await invoiceOf(later.id)).toMatchObject({ billedDevices: 0, chargeCents: 0n, status: 'paid' });
     expect(await walletBalance(t.db, rising.id)).toBe(1_000_000n - 28_000n);
@@ -49,8 +55,19 @@ describeDatabases('the invoice run', (t) => {
     const plus = await account('Plus Co', 'plus');
     await reading(plus.id, 120, '2026-11-02T00:00:00Z');
     const code = generateCode('license_pack');
-    await importLicensePacks(t.db, [{ line: 2, code, devices: 50, months: 12, planCode: 'plus' }], { actor: 'cli', now: NOV_1, secret: 's'.repeat(40) });
-    await redeemCode(t.db, { text: code, accountId: plus.id, actor: 'U1', now: new Date('2026-11-03T00:00:00Z'), secret: 's'.repeat(40), timeZone: TZ });
+    await importLicensePacks(t.db, [{ line: 2, code, devices: 50, months: 12, planCode: 'plus' }], {
+      actor: 'cli',
+      now: NOV_1,
+      secret: 's'.repeat(40),
+    });
+    await redeemCode(t.db, {
+      text: code,
+      accountId: plus.id,
+      actor: 'U1',
+      now: new Date('2026-11-03T00:00:00Z'),
+      secret: 's'.repeat(40),
+      timeZone: TZ,
+    });
     await fund(t.db, plus.id, 100_000n);
     await run();
     expect(await invoiceOf(plus.id)).toMatchObject({
@@ -67,9 +84,17 @@ describeDatabases('the invoice run', (t) => {
     await reading(short.id, 100, '2026-11-02T00:00:00Z');
     await fund(t.db, short.id, 5_000n);
     await run();
-    expect(await invoiceOf(short.id)).toMatchObject({ chargeCents: 20_000n, paidFromBalanceCents: 5_000n, amountDueCents: 15_000n, status: 'due' });
+    expect(await invoiceOf(short.id)).toMatchObject({
+      chargeCents: 20_000n,
+      paidFromBalanceCents: 5_000n,
+      amountDueCents: 15_000n,
+      status: 'due',
+    });
     expect(await walletBalance(t.db, short.id)).toBe(0n);
-    const [usage] = await t.db.select().from(transfers).where(eq(transfers.idempotencyKey, `usage:${short.id}:2026-11`));
+    const [usage] = await t.db
+      .select()
+      .from(transfers)
+      .where(eq(transfers.idempotencyKey, `usage:${short.id}:2026-11`));
     expect(usage!.amount).toBe(5_000n);
   });
 
@@ -82,7 +107,12 @@ describeDatabases('the invoice run', (t) => {
     const invoiceMessages = messages.filter((m) => (m.payload as { type: string }).type === 'invoice');
     expect(invoiceMessages.map((m) => m.channelId)).toEqual(['C0BUSY']);
     expect(await invoiceOf(idle.id)).toMatchObject({ chargeCents: 0n });
-    expect(messages.filter((m) => m.channelId === 'C0FIN').map((m) => (m.payload as { type: string }).type).sort()).toEqual(['run_csv', 'run_summary']);
+    expect(
+      messages
+        .filter((m) => m.channelId === 'C0FIN')
+        .map((m) => (m.payload as { type: string }).type)
+        .sort(),
+    ).toEqual(['run_csv', 'run_summary']);
   });
 
   it('invoices each account once per month however often it runs, with gapless numbers', async () => {
@@ -94,10 +124,20 @@ describeDatabases('the invoice run', (t) => {
     await run();
     const again = await run(new Date('2026-12-02T00:00:00Z'));
     expect(again).toMatchObject({ kind: 'done', invoiced: 0, months: [] });
-    expect(await runInvoices(t.db, { now: DEC_1, timeZone: TZ, month: '2026-11' })).toMatchObject({ invoiced: 0 });
+    expect(await runInvoices(t.db, { now: DEC_1, timeZone: TZ, month: '2026-11' })).toMatchObject({
+      invoiced: 0,
+    });
     const numbers = (await t.db.select().from(invoices)).map((i) => i.number).sort();
-    expect(numbers).toEqual(['INV-2026-00001', 'INV-2026-00002', 'INV-2026-00003', 'INV-2026-00004', 'INV-2026-00005']);
-    expect(await t.db.select().from(transfers).where(like(transfers.idempotencyKey, 'usage:%'))).toHaveLength(5);
+    expect(numbers).toEqual([
+      'INV-2026-00001',
+      'INV-2026-00002',
+      'INV-2026-00003',
+      'INV-2026-00004',
+      'INV-2026-00005',
+    ]);
+    expect(await t.db.select().from(transfers).where(like(transfers.idempotencyKey, 'usage:%'))).toHaveLength(
+      5,
+    );
   });
 
   it('carries on after a crash part-way: the rest invoiced, nothing doubled, numbers gapless, one run', async () => {
@@ -118,17 +158,23 @@ describeDatabases('the invoice run', (t) => {
     const resumed = await run(DEC_1, { chunkSize: 3 });
     expect(resumed).toMatchObject({ kind: 'done', invoiced: 4, months: ['2026-11'] });
     const all = await t.db.select().from(invoices);
-    expect(all.map((i) => i.number).sort()).toEqual(Array.from({ length: 7 }, (_, i) => `INV-2026-0000${i + 1}`));
+    expect(all.map((i) => i.number).sort()).toEqual(
+      Array.from({ length: 7 }, (_, i) => `INV-2026-0000${i + 1}`),
+    );
     expect(new Set(all.map((i) => i.runId)).size).toBe(1);
     expect(await t.db.select().from(invoiceRuns)).toHaveLength(1);
-    expect(await t.db.select().from(transfers).where(like(transfers.idempotencyKey, 'usage:%'))).toHaveLength(7);
+    expect(await t.db.select().from(transfers).where(like(transfers.idempotencyKey, 'usage:%'))).toHaveLength(
+      7,
+    );
   });
 
   it('catches up: closed through July, a run in November closes August, September and October in order', async () => {
     const old = await account('Old', 'standard', new Date('2026-07-01T00:00:00Z'));
     await reading(old.id, 10, '2026-07-02T00:00:00Z');
     await fund(t.db, old.id, 100_000n);
-    await t.db.insert(closedMonths).values({ month: '2026-07', runId: 0, closedAt: new Date('2026-08-01T09:00:00Z') });
+    await t.db
+      .insert(closedMonths)
+      .values({ month: '2026-07', runId: 0, closedAt: new Date('2026-08-01T09:00:00Z') });
     const result = await run(new Date('2026-11-15T00:00:00Z'));
     expect(result).toMatchObject({ kind: 'done', months: ['2026-08', '2026-09', '2026-10'] });
     const rows = (await t.db.select().from(invoices)).sort((a, b) => a.number.localeCompare(b.number));
@@ -138,12 +184,19 @@ describeDatabases('the invoice run', (t) => {
       ['INV-2026-00003', '2026-10'],
     ]);
     expect(await walletBalance(t.db, old.id)).toBe(100_000n - 3n * 2_000n);
-    expect((await t.db.select().from(closedMonths)).map((m) => m.month).sort()).toEqual(['2026-07', '2026-08', '2026-09', '2026-10']);
+    expect((await t.db.select().from(closedMonths)).map((m) => m.month).sort()).toEqual([
+      '2026-07',
+      '2026-08',
+      '2026-09',
+      '2026-10',
+    ]);
   });
 
   it('does not invoice a month for an account created after it ended', async () => {
     await account('Newcomer', 'standard', new Date('2026-12-05T00:00:00Z'));
     expect(await run(new Date('2027-01-02T00:00:00Z'))).toMatchObject({ months: ['2026-12'], invoiced: 1 });
-    expect(await runInvoices(t.db, { now: DEC_1, timeZone: TZ, month: '2026-11' })).toMatchObject({ invoiced: 0 });
+    expect(await runInvoices(t.db, { now: DEC_1, timeZone: TZ, month: '2026-11' })).toMatchObject({
+      invoiced: 0,
+    });
   });
 });

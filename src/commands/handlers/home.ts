@@ -8,10 +8,12 @@ import {
   listAccounts,
 } from '../../services/accounts.js';
 import { homeSelection, selectHomeAccount, usersViewingAccount } from '../../services/home.js';
+import { invoicesOfAccount } from '../../services/invoicing.js';
 import { rolesOf } from '../../services/roles.js';
 import { accountSummary } from '../../services/summary.js';
-import { homeView } from '../../slack/blocks/home.js';
+import { HOME_INVOICES, homeView } from '../../slack/blocks/home.js';
 import type { HomeAccountModel } from '../../slack/blocks/models.js';
+import { invoiceModel } from '../outbox-render.js';
 import type { Deps } from '../types.js';
 import { formatOf } from './format.js';
 
@@ -48,12 +50,24 @@ export async function buildHome(deps: Deps, userId: string): Promise<HomeView> {
 }
 
 async function homeAccount(deps: Deps, account: Account, now: Date): Promise<HomeAccountModel> {
-  const [summary, recent] = await Promise.all([
+  const [summary, recent, invoices] = await Promise.all([
     accountSummary(deps.db, account, now, deps.config.billingTimeZone),
     walletHistory(deps.db, account.id, RECENT_TRANSFERS),
+    invoicesOfAccount(deps.db, account.id, HOME_INVOICES),
   ]);
+  const format = formatOf(deps);
   return {
     summary,
+    invoices: invoices.map((invoice) =>
+      invoiceModel(
+        {
+          invoice,
+          accountName: account.name,
+          planName: summary.plan.code === invoice.planCode ? summary.plan.name : invoice.planCode,
+        },
+        format,
+      ),
+    ),
     recent: recent.map((t) => ({
       id: t.id,
       at: t.createdAt,

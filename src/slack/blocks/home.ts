@@ -18,6 +18,7 @@ import {
   userText,
 } from './format.js';
 import { transferLine } from './history.js';
+import { invoiceListLine } from './invoices.js';
 import type { Format, HomeAccountModel, HomeModel } from './models.js';
 import { lowBalanceText, runwayText, summaryFields } from './status.js';
 
@@ -29,7 +30,9 @@ export const HOME_FULL_ACCOUNTS = 3;
 export const HOME_CONDENSED_ACCOUNTS = 60;
 /** Transfers listed per account. */
 export const HOME_RECENT_TRANSFERS = 5;
-export const HOME_INVOICES_PLACEHOLDER = 'Invoices appear here after the first monthly run.';
+export const HOME_NO_INVOICES = 'No invoices yet: the first comes after the first month ends.';
+/** The Home tab shows this many of an account's latest invoices (SPEC §5). */
+export const HOME_INVOICES = 3;
 
 /** The Home tab of one user. */
 export function homeView(m: HomeModel): HomeView {
@@ -114,13 +117,20 @@ function welcomeBlocks(): KnownBlock[] {
   return [section(about), section(steps), actions([button('Estimate', ACTION.homeEstimate)])];
 }
 
-function accountBlocks({ summary: s, recent }: HomeAccountModel, format: Format): KnownBlock[] {
+function accountBlocks({ summary: s, recent, invoices }: HomeAccountModel, format: Format): KnownBlock[] {
   const blocks: KnownBlock[] = [divider(), header(s.account.name), fieldsSection(summaryFields(s, format))];
   if (s.state !== 'ok') blocks.push(section(lowBalanceText(s.state, s.account.alertThresholdTenths)));
   const transfers = recent.slice(0, HOME_RECENT_TRANSFERS).map((t) => `• ${transferLine(t, format)}`);
   blocks.push(
     section(['*Recent transfers*', ...(transfers.length > 0 ? transfers : ['No transfers yet.'])].join('\n')),
-    context(`*Invoices* — ${HOME_INVOICES_PLACEHOLDER}`),
+    section(
+      [
+        '*Invoices*',
+        ...(invoices.length > 0
+          ? invoices.slice(0, HOME_INVOICES).map((i) => `• ${invoiceListLine(i)}`)
+          : [HOME_NO_INVOICES]),
+      ].join('\n'),
+    ),
   );
   const id = String(s.account.id);
   blocks.push(

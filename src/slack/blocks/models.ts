@@ -98,6 +98,8 @@ export interface HomeAccountModel {
   summary: AccountSummary;
   /** The last 5 transfers, newest first. */
   recent: TransferLine[];
+  /** The last 3 invoices, newest first. */
+  invoices: InvoiceModel[];
 }
 
 export interface HomeModel {

@@ -1,7 +1,7 @@
 import type { SectionBlock, StaticSelect } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { HOME_FULL_ACCOUNTS, HOME_PICKER_BLOCK, homeView } from '../../../src/slack/blocks/home.js';
-import type { HomeAccountModel, TransferLine } from '../../../src/slack/blocks/models.js';
+import type { HomeAccountModel, InvoiceModel, TransferLine } from '../../../src/slack/blocks/models.js';
 import { ACTION } from '../../../src/slack/ids.js';
 import { viewProblems } from '../../../src/slack/limits.js';
 import { buttons, DANGEROUS, summaryOf, USD, viewTexts } from './fixtures.js';
@@ -14,9 +14,27 @@ const transfer = (i: number): TransferLine => ({
   actor: 'U0ADMIN1',
 });
 
+const invoice = (month: string, name = 'Acme'): InvoiceModel => ({
+  format: USD,
+  number: `INV-2026-000${month.slice(5)}`,
+  accountName: name,
+  month,
+  planName: 'Standard',
+  unitPriceCents: 200n,
+  billedDevices: 120,
+  coveredDevices: 0,
+  billableDevices: 120,
+  chargeCents: 24_000n,
+  paidFromBalanceCents: 24_000n,
+  amountDueCents: 0n,
+  status: 'paid',
+  createdAt: new Date(`${month}-28T09:00:00Z`),
+});
+
 const account = (id: number, name = `Account ${id}`): HomeAccountModel => ({
   summary: summaryOf({ account: { id, name } }),
   recent: Array.from({ length: 7 }, (_, i) => transfer(i)),
+  invoices: ['2026-11', '2026-10', '2026-09', '2026-08'].map((m) => invoice(m, name)),
 });
 
 describe('homeView', () => {
@@ -29,7 +47,7 @@ describe('homeView', () => {
     expect(shown).toMatch(/\*Runway\*\n6\.2 months — runs out <!date/);
     expect(shown).toContain('*Devices now*\n120 devices');
     expect(shown).toContain('*Next bill (estimate)*\nDecember 2026: 120 devices, $480.00');
-    expect(shown).toContain('Invoices appear here after the first monthly run.');
+    expect(shown).toContain('INV-2026-00011');
     expect(shown).toContain('memo 4');
     expect(shown).not.toContain('memo 5'); // the last 5 transfers only
     const all = buttons(view.blocks);
@@ -41,8 +59,19 @@ describe('homeView', () => {
     expect(viewProblems(view)).toEqual([]);
   });
 
+  it('shows the last 3 invoices, or says there are none yet', () => {
+    const texts = viewTexts(homeView({ format: USD, accounts: [account(1)], picker: null }));
+    expect(texts).toContain('INV-2026-00011');
+    expect(texts).toContain('INV-2026-00009');
+    expect(texts).not.toContain('INV-2026-00008');
+    const none = viewTexts(
+      homeView({ format: USD, accounts: [{ ...account(2), invoices: [] }], picker: null }),
+    );
+    expect(none).toContain('No invoices yet');
+  });
+
   it('shows covered devices only when license packs cover some', () => {
-    const covered = { summary: summaryOf({ coveredDevices: 20 }), recent: [] };
+    const covered = { summary: summaryOf({ coveredDevices: 20 }), recent: [], invoices: [] };
     expect(viewTexts(homeView({ format: USD, accounts: [covered], picker: null }))).toContain(
       'cover 20 devices',
     );
@@ -108,6 +137,7 @@ describe('homeView', () => {
     const evil = {
       summary: summaryOf({ account: { name: '<!channel> *x*' } }),
       recent: [{ ...transfer(1), memo: '<@U123> @here' }],
+      invoices: [invoice('2026-11', '<!channel> *x*')],
     };
     const view = homeView({ format: USD, accounts: [evil, evil, evil, evil], picker: null });
     expect(viewTexts(view).replaceAll('<@U0ADMIN1>', '')).not.toMatch(DANGEROUS);

@@ -42,6 +42,22 @@ function homeAccount(i: number): HomeAccountModel {
   });
   return {
     summary,
+    invoices: Array.from({ length: 3 }, (_, n) => ({
+      format: { currency: 'USD', timeZone: 'UTC' },
+      number: `INV-2026-${String(99_990 + n)}`,
+      accountName: summary.account.name,
+      month: `2026-0${n + 1}`,
+      planName: hugePlan.name,
+      unitPriceCents: hugePlan.priceCents,
+      billedDevices: 1_000_000,
+      coveredDevices: 1,
+      billableDevices: 999_999,
+      chargeCents: 999_999_999_999_999n,
+      paidFromBalanceCents: 1n,
+      amountDueCents: 999_999_999_999_998n,
+      status: 'due' as const,
+      createdAt: new Date('2026-11-01T00:00:00Z'),
+    })),
     recent: Array.from({ length: 5 }, (_, t) => ({
       id: t,
       at: NOW,

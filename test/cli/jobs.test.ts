@@ -8,7 +8,7 @@ import { openAppDatabase } from '../../src/main.js';
 import { createAccount, linkChannel } from '../../src/services/accounts.js';
 import { recordReading } from '../../src/services/devices.js';
 import { setSetting } from '../../src/services/settings.js';
-import { runCli } from '../support/cli.js';
+import { exitOf, runCli, startCli } from '../support/cli.js';
 import { fund } from '../support/fixtures.js';
 
 describe('balance jobs invoices and balance export', () => {
@@ -113,6 +113,30 @@ describe('balance jobs invoices and balance export', () => {
     );
     expect(csv[2]).toContain('INV-2026-00002,Due Co,2026-11,plus,4.00,50,0,50,200.00,50.00,150.00,due');
     expect((await runCli(['verify'], env)).code).toBe(0);
+  });
+
+  it('the shell shows the invoices the run made', async () => {
+    await inProcess(async (db) => {
+      const acme = await createAccount(db, {
+        name: 'Acme',
+        planCode: 'standard',
+        actor: 'U1',
+        at: new Date('2026-11-01T00:00:00Z'),
+      });
+      await linkChannel(db, 'local', acme.id, 'U1');
+      await recordReading(db, {
+        accountId: acme.id,
+        count: 12,
+        at: new Date('2026-11-02T00:00:00Z'),
+        by: 'U1',
+      });
+    });
+    await runCli(['jobs', 'invoices', '--now', '2026-12-01T09:00:00Z'], env);
+    const shell = await startCli(['start'], { ...env, PORT: '0' }, /balance> /);
+    shell.child.stdin!.end('/balance invoices\n/balance invoices 2026-11\nexit\n');
+    expect(await exitOf(shell.child)).toBe(0);
+    expect(shell.output()).toContain('INV-2026-00001');
+    expect(shell.output()).toMatch(/12 × \$2\.00 = \$24\.00/);
   });
 
   it('refuses bad options with one clear line', async () => {

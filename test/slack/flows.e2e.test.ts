@@ -1,8 +1,9 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { quotes } from '../../src/db/schema.js';
+import { accounts, quotes } from '../../src/db/schema.js';
 import { adminsOf, findAccountByName } from '../../src/services/accounts.js';
-import { readingAt } from '../../src/services/devices.js';
+import { readingAt, recordReading } from '../../src/services/devices.js';
+import { runInvoices } from '../../src/services/invoicing.js';
 import { ACTION } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
 import { fund } from '../support/fixtures.js';
@@ -144,6 +145,32 @@ describeDatabases('/balance flows', (t) => {
     expect(plan.text).toContain('Globex Corp is now on Standard ($2.00/device/month)');
     const duplicate = await json(await slack.command('account create GLOBEX corp', { userId: PEOPLE.owner }));
     expect(duplicate.text).toContain('An account named "GLOBEX corp" already exists.');
+  });
+
+  it('invoices lists the last invoices and shows one month in full', async () => {
+    await fund(t.db, acme.id, 100_000n);
+    await recordReading(t.db, {
+      accountId: acme.id,
+      count: 30,
+      at: new Date('2026-11-02T00:00:00Z'),
+      by: PEOPLE.admin,
+    });
+    await t.db.update(accounts).set({ createdAt: new Date('2026-11-01T00:00:00Z') });
+    await runInvoices(t.db, { now: new Date('2026-12-01T09:00:00Z'), timeZone: 'UTC' });
+    const list = await json(
+      await slack.command('invoices', { userId: PEOPLE.finance, channelId: ACME_CHANNEL }),
+    );
+    expect(list.text).toContain('INV-2026-00001');
+    expect(list.text).toContain('$120.00'); // 30 devices × $4.00 on plus
+    const one = await json(
+      await slack.command('invoices 2026-11', { userId: PEOPLE.admin, channelId: ACME_CHANNEL }),
+    );
+    expect(one.text).toContain('INV-2026-00001');
+    expect(one.text).toMatch(/30 × \$4\.00 = \$120\.00/);
+    const none = await json(
+      await slack.command('invoices 2026-10', { userId: PEOPLE.admin, channelId: ACME_CHANNEL }),
+    );
+    expect(none.text).toContain('There is no invoice for 2026-10 yet.');
   });
 
   it('publishes the Home tab on app_home_opened', async () => {

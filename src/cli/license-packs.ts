@@ -1,20 +1,10 @@
 import { z } from 'zod';
+import { wholeNumber } from '../commands/args.js';
 import { parseCode } from '../domain/code-format.js';
-import { DEVICES, MONTHS, parseWholeNumber } from '../domain/money.js';
+import { DEVICES, MONTHS } from '../domain/money.js';
 import type { LicensePackRow } from '../services/codes.js';
 
 const HEADER = 'code,devices,months,plan';
-
-function wholeNumber(rule: typeof DEVICES | typeof MONTHS) {
-  return z.string().transform((text, ctx) => {
-    const parsed = parseWholeNumber(text, rule);
-    if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', message: parsed.error });
-      return z.NEVER;
-    }
-    return parsed.value;
-  });
-}
 
 const Row = z.object({
   code: z.string().refine((text) => {

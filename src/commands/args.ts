@@ -49,7 +49,8 @@ export function extractAccountOption(tokens: string[]): { tokens: string[]; acco
   return { tokens: rest, account: name };
 }
 
-function wholeNumber(rule: WholeNumberRule) {
+/** A zod schema for a whole number within a rule's bounds, refusing with the rule's sentence. */
+export function wholeNumber(rule: WholeNumberRule) {
   return z.string().transform((text, ctx) => {
     const parsed = parseWholeNumber(text, rule);
     if (!parsed.ok) {

@@ -1,6 +1,7 @@
 // CSV files for finance (exports, the invoice run's attachment): RFC 4180 quoting, CRLF line ends, and a
 // defence against formula injection, since these files are opened in spreadsheets.
 
+import type { InvoiceFigures } from './invoice.js';
 import { decimalAmount } from './money.js';
 
 export type CsvCell = string | number | bigint | null;
@@ -54,18 +55,11 @@ export const INVOICES_CSV_HEADER = [
   'created_at',
 ];
 
-export interface InvoiceCsvRow {
+export interface InvoiceCsvRow extends InvoiceFigures {
   number: string;
   accountName: string;
   month: string;
   planCode: string;
-  unitPriceCents: bigint;
-  billedDevices: number;
-  coveredDevices: number;
-  billableDevices: number;
-  chargeCents: bigint;
-  paidFromBalanceCents: bigint;
-  amountDueCents: bigint;
   status: string;
   createdAt: Date;
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { exitOf, startCli } from '../support/cli.js';
+import { exitOf, startCli, waitForOutput } from '../support/cli.js';
 import { SIGNING_SECRET, sign } from '../support/slack.js';
 
 /** A local stand-in for the Slack Web API: answers auth.test, records every call. */
@@ -48,10 +48,7 @@ describe('npm start, by mode', () => {
   it('in the shell, sales issues a code, an admin redeems it, and status shows the balance', async () => {
     const app = await startCli(['start'], { DATABASE_URL: 'pglite://memory', PORT: '0' }, /balance> /);
     const type = (line: string) => app.child.stdin!.write(`${line}\n`);
-    const waitFor = async (pattern: RegExp) => {
-      await expect.poll(() => pattern.exec(app.output()), { timeout: 10_000 }).not.toBeNull();
-      return pattern.exec(app.output())!;
-    };
+    const waitFor = (pattern: RegExp) => waitForOutput(app.output, pattern);
     type('/balance account create Acme');
     type('/balance account link Acme');
     type('/balance codes issue $1,200.50');
@@ -74,10 +71,7 @@ describe('npm start, by mode', () => {
     );
     const port = app.match[1];
     const type = (line: string) => app.child.stdin!.write(`${line}\n`);
-    const waitFor = async (pattern: RegExp) => {
-      await expect.poll(() => pattern.exec(app.output()), { timeout: 10_000 }).not.toBeNull();
-      return pattern.exec(app.output())!;
-    };
+    const waitFor = (pattern: RegExp) => waitForOutput(app.output, pattern);
     type('/balance account create Acme');
     type('/balance account link Acme');
     type('/balance reload 120 24');

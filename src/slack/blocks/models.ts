@@ -1,3 +1,4 @@
+import type { InvoiceFigures } from '../../domain/invoice.js';
 import type { Estimate } from '../../domain/pricing.js';
 import type { Runway } from '../../domain/runway.js';
 import type { AccountSummary } from '../../services/summary.js';
@@ -250,20 +251,13 @@ export interface SandboxPageModel {
 }
 
 /** An invoice as a message or a line of a list (SPEC §8). */
-export interface InvoiceModel {
+export interface InvoiceModel extends InvoiceFigures {
   format: Format;
   number: string;
   accountName: string;
   /** 'YYYY-MM'. */
   month: string;
   planName: string;
-  unitPriceCents: bigint;
-  billedDevices: number;
-  coveredDevices: number;
-  billableDevices: number;
-  chargeCents: bigint;
-  paidFromBalanceCents: bigint;
-  amountDueCents: bigint;
   status: 'paid' | 'due';
   createdAt: Date;
 }

@@ -46,14 +46,19 @@ export function canRead(roles: Roles, account: Account): boolean {
  */
 export async function resolveAccount(
   db: Db,
-  input: { named?: string; channelId?: string; roles: Roles },
+  input: { named?: string; channelId?: string; roles: Roles; channelAccount?: Account | null },
 ): Promise<Account> {
   if (input.named !== undefined) {
     const account = await findAccountByName(db, input.named);
     if (!account) throw new UsageError(`There is no account named "${describeInput(input.named)}".`);
     return account;
   }
-  const linked = input.channelId ? await accountForChannel(db, input.channelId) : undefined;
+  const linked =
+    input.channelAccount !== undefined
+      ? input.channelAccount
+      : input.channelId
+        ? await accountForChannel(db, input.channelId)
+        : undefined;
   if (linked) return linked;
   if (input.roles.adminOf.length === 1) {
     const own = await getAccount(db, input.roles.adminOf[0]!);
@@ -67,7 +72,7 @@ export async function resolveAccount(
 /** Like resolveAccount, but quiet: undefined when no single account is meant or the user may not read it. */
 export async function contextAccount(
   db: Db,
-  input: { named?: string; channelId?: string; roles: Roles },
+  input: { named?: string; channelId?: string; roles: Roles; channelAccount?: Account | null },
 ): Promise<Account | undefined> {
   try {
     const account = await resolveAccount(db, input);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { getAccount } from '../services/accounts.js';
-import { rolesOf } from '../services/roles.js';
+import { requestContext } from '../services/roles.js';
 import { refusalMessage } from '../slack/blocks/common.js';
 import { ACTION, CALLBACK, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../slack/ids.js';
 import { allows, canRead, refusal, resolveAccount } from './access.js';
@@ -19,7 +19,11 @@ export function createInteractions(deps: Deps): Interactions {
   const context = async (actor: Actor): Promise<CommandContext> => ({
     deps,
     actor,
-    roles: await rolesOf(deps.db, actor.userId, deps.config.owners),
+    ...(await requestContext(deps.db, {
+      userId: actor.userId,
+      owners: deps.config.owners,
+      channelId: actor.channelId,
+    })),
     now: deps.clock.now(),
   });
   return {

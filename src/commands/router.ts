@@ -21,7 +21,12 @@ export async function runCommand(ctx: CommandContext, text: string): Promise<Rep
     const { sub, args } = found;
     usage = usageOf(sub);
     const command = sub.words.join(' ');
-    const lookup = { named, channelId: ctx.actor.channelId, roles: ctx.roles };
+    const lookup = {
+      named,
+      channelId: ctx.actor.channelId,
+      roles: ctx.roles,
+      channelAccount: ctx.channelAccount,
+    };
     if (!allows(sub.access, ctx.roles)) {
       // Name the account in the refusal when the channel or --account says which one is meant.
       const meant =

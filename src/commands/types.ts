@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Account } from '../services/accounts.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import type { Roles } from '../services/roles.js';
 
@@ -108,6 +109,8 @@ export interface CommandContext {
   deps: Deps;
   actor: Actor;
   roles: Roles;
+  /** The account the actor's channel is linked to (null: none; undefined: no channel). */
+  channelAccount: Account | null | undefined;
   now: Date;
 }
 

@@ -1,6 +1,8 @@
 // What one account owes for one billing month (SPEC §8), and the lines an invoice shows. Pure integer
 // arithmetic in minor units: counts become bigint before any multiplication, nothing is ever a float.
 
+import { groupDigits } from './money.js';
+
 /** The figures an invoice row keeps (a snapshot of what was billed). */
 export type InvoiceFigures = {
   unitPriceCents: bigint;
@@ -56,7 +58,7 @@ export function invoiceLines(f: InvoiceFigures): InvoiceLine[] {
     const applied = Math.max(f.billedDevices - f.billableDevices, 0);
     const label =
       applied < f.coveredDevices
-        ? `License packs cover ${devices(applied)} (up to ${group(f.coveredDevices)}; ${group(f.billedDevices)} billed)`
+        ? `License packs cover ${devices(applied)} (up to ${groupDigits(f.coveredDevices)}; ${groupDigits(f.billedDevices)} billed)`
         : `License packs cover ${devices(applied)}`;
     lines.push({
       kind: 'coverage',
@@ -112,14 +114,8 @@ export function chargeFor(
   };
 }
 
-const grouping = new Intl.NumberFormat('en-US');
-
-function group(n: number): string {
-  return grouping.format(n);
-}
-
 function devices(n: number): string {
-  return `${group(n)} ${n === 1 ? 'device' : 'devices'}`;
+  return `${groupDigits(n)} ${n === 1 ? 'device' : 'devices'}`;
 }
 
 // A fractional or negative count is a caller bug; failing loudly beats a silently wrong invoice.

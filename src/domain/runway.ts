@@ -2,6 +2,7 @@
 // rounds down: a runway is never overstated.
 
 import { addDaysToDate, addMonthsToDate, daysBetweenDates, localDate } from './billing-month.js';
+import { groupDigits } from './money.js';
 
 export type Runway = { kind: 'unlimited' } | { kind: 'months'; tenths: number; runsOutOn: string };
 export type LowBalanceState = 'ok' | 'low' | 'empty';
@@ -35,7 +36,7 @@ export function runway(balanceCents: bigint, monthlyCents: bigint, now: Date, ti
 /** '6.2 months', '1.0 month', '0.4 months'. */
 export function formatRunway(tenths: number): string {
   if (!Number.isSafeInteger(tenths) || tenths < 0) throw new RangeError(`not a runway in tenths: ${tenths}`);
-  const whole = new Intl.NumberFormat('en-US').format(Math.floor(tenths / 10));
+  const whole = groupDigits(Math.floor(tenths / 10));
   return `${whole}.${tenths % 10} ${tenths === 10 ? 'month' : 'months'}`;
 }
 

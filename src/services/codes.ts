@@ -305,21 +305,6 @@ export async function listCodes(db: Db, input: { filter?: CodeFilter; now: Date;
     .limit(input.limit);
 }
 
-/** License packs of an account that cover `month`. */
-export async function activePacks(db: Db, accountId: number, month: string): Promise<LicensePack[]> {
-  return db
-    .select()
-    .from(licensePacks)
-    .where(
-      and(
-        eq(licensePacks.accountId, accountId),
-        lte(licensePacks.startMonth, month),
-        gte(licensePacks.endMonth, month),
-      ),
-    )
-    .orderBy(licensePacks.endMonth, licensePacks.id);
-}
-
 export interface LicensePackRow {
   line: number;
   code: string;

@@ -1,11 +1,9 @@
-import type { Db } from '../db/client.js';
-import { monthOf } from '../domain/billing-month.js';
+import { sql } from 'drizzle-orm';
+import { at, type Db, queryRows, toBigInt } from '../db/client.js';
+import { monthOf, monthStart } from '../domain/billing-month.js';
 import { monthlyCost } from '../domain/pricing.js';
 import { type LowBalanceState, lowBalanceState, type Runway, runway } from '../domain/runway.js';
-import { walletBalance } from '../ledger/ledger.js';
-import { type Account, type Plan, requirePlan } from './accounts.js';
-import { activePacks } from './codes.js';
-import { readingAt, readingsOfMonth } from './devices.js';
+import type { Account, Plan } from './accounts.js';
 
 /** What `status`, the Home tab and estimates show of one account (SPEC §4 status, §9). */
 export interface AccountSummary {
@@ -25,6 +23,11 @@ export interface AccountSummary {
   nextBill: { month: string; billedDevices: number; amountCents: bigint };
 }
 
+/**
+ * One round trip (status, estimates and the Home tab all start here, the first two inside Slack's 3-second ack):
+ * the wallet, the plan, the reading in effect now, this month's highest count (the reading carried in from before
+ * the month included) and the license packs covering the month.
+ */
 export async function accountSummary(
   db: Db,
   account: Account,
@@ -32,15 +35,38 @@ export async function accountSummary(
   timeZone: string,
 ): Promise<AccountSummary> {
   const month = monthOf(now, timeZone);
-  const [plan, balanceCents, current, thisMonth, packs] = await Promise.all([
-    requirePlan(db, account.planCode),
-    walletBalance(db, account.id),
-    readingAt(db, account.id, now),
-    readingsOfMonth(db, account.id, month, timeZone, now),
-    activePacks(db, account.id, month),
-  ]);
+  const start = monthStart(month, timeZone);
+  const [row] = await queryRows<SummaryRow>(
+    db,
+    sql`select w.balance, p.code, p.name, p.price_cents, p.created_at,
+          (select r.count from device_readings r where r.account_id = ${account.id} and r.effective_at <= ${at(now)}
+           order by r.effective_at desc, r.id desc limit 1) as current,
+          greatest(
+            (select r.count from device_readings r where r.account_id = ${account.id} and r.effective_at < ${at(start)}
+             order by r.effective_at desc, r.id desc limit 1),
+            (select max(r.count) from device_readings r where r.account_id = ${account.id}
+             and r.effective_at >= ${at(start)} and r.effective_at <= ${at(now)})) as month_max,
+          (select coalesce(json_agg(json_build_object('devices', lp.devices, 'endMonth', lp.end_month)
+                                    order by lp.end_month, lp.id), '[]'::json)
+           from license_packs lp where lp.account_id = ${account.id}
+             and lp.start_month <= ${month} and lp.end_month >= ${month}) as packs
+        from ledger_accounts w join plans p on p.code = ${account.planCode}
+        where w.account_id = ${account.id}`,
+  );
+  if (!row) throw new Error(`account ${account.id} has no wallet or plan`);
+  const plan: Plan = {
+    code: row.code,
+    name: row.name,
+    priceCents: toBigInt(row.price_cents),
+    createdAt: new Date(row.created_at),
+  };
+  const balanceCents = toBigInt(row.balance);
+  const packs = (
+    typeof row.packs === 'string' ? JSON.parse(row.packs) : row.packs
+  ) as AccountSummary['packs'];
   const coveredDevices = packs.reduce((sum, pack) => sum + pack.devices, 0);
-  const devices = current?.count ?? null;
+  const devices = row.current === null ? null : Number(row.current);
+  const billedDevices = row.month_max === null ? 0 : Number(row.month_max);
   const monthlyCents = monthlyCost(devices ?? 0, coveredDevices, plan.priceCents);
   return {
     account,
@@ -48,14 +74,25 @@ export async function accountSummary(
     balanceCents,
     devices,
     coveredDevices,
-    packs: packs.map((p) => ({ devices: p.devices, endMonth: p.endMonth })),
+    packs,
     monthlyCents,
     runway: runway(balanceCents, monthlyCents, now, timeZone),
     state: lowBalanceState(balanceCents, monthlyCents, account.alertThresholdTenths),
     nextBill: {
       month,
-      billedDevices: thisMonth.billedCount,
-      amountCents: monthlyCost(thisMonth.billedCount, coveredDevices, plan.priceCents),
+      billedDevices,
+      amountCents: monthlyCost(billedDevices, coveredDevices, plan.priceCents),
     },
   };
+}
+
+interface SummaryRow {
+  balance: unknown;
+  code: string;
+  name: string;
+  price_cents: unknown;
+  created_at: string | Date;
+  current: unknown;
+  month_max: unknown;
+  packs: unknown;
 }

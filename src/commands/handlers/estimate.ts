@@ -33,9 +33,13 @@ export async function estimateModel(
   account?: Account,
 ): Promise<EstimateModel> {
   const { db, config } = ctx.deps;
-  const plan = await requirePlan(db, input.planCode ?? account?.planCode ?? 'standard');
-  const figures = estimate(input.devices, input.months, plan.priceCents);
   const summary = account ? await accountSummary(db, account, ctx.now, config.billingTimeZone) : undefined;
+  // The account's own plan comes with its summary; another plan is looked up.
+  const plan =
+    summary && (input.planCode ?? summary.plan.code) === summary.plan.code
+      ? summary.plan
+      : await requirePlan(db, input.planCode ?? 'standard');
+  const figures = estimate(input.devices, input.months, plan.priceCents);
   return {
     format: formatOf(ctx.deps),
     plan,

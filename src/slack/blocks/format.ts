@@ -12,7 +12,7 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import { localDate, localTime, monthStart } from '../../domain/billing-month.js';
-import { formatMoney } from '../../domain/money.js';
+import { formatMoney, groupDigits } from '../../domain/money.js';
 import type { Format } from './models.js';
 
 /** Block Kit limits the builders design for (checked in full by ../limits.ts). */
@@ -57,11 +57,9 @@ export function signedMoney(cents: bigint, format: Format): string {
   return `+${money(cents, format)}`;
 }
 
-const grouping = new Intl.NumberFormat('en-US');
-
 /** `1,000,000`. */
 export function count(n: number): string {
-  return grouping.format(n);
+  return groupDigits(n);
 }
 
 /** `1 device`, `120 devices`, `1,000,000 devices`. */

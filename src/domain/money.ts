@@ -122,6 +122,7 @@ export function parseWholeNumber(text: string, { min, max, what }: WholeNumberRu
 }
 
 const grouping = new Intl.NumberFormat('en-US');
+const BROADCAST = /@(?=(?:here|channel|everyone)\b)/giu;
 
 /** `1,000,000` (one formatter for the process: building one per call is slow). */
 export function groupDigits(n: number | bigint): string {
@@ -140,5 +141,6 @@ export function describeInput(text: string): string {
     .replace(CONTROL_ALL, '?')
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;');
+    .replaceAll('>', '&gt;')
+    .replace(BROADCAST, '@\u2060'); // a word joiner: `@here` typed by a user must not notify a channel
 }

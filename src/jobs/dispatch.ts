@@ -69,13 +69,26 @@ export async function dispatchOutbox(options: DispatchOptions): Promise<Dispatch
     for (const row of due) {
       const waitMs = await sendOne(options, row, result);
       if (waitMs === undefined) continue;
-      if (waitMs > (options.maxWaitMs ?? 30_000)) return result; // the next run will try again
+      if (waitMs > (options.maxWaitMs ?? 30_000)) {
+        await releaseAll(options, due.slice(due.indexOf(row) + 1)); // the next run will try them
+        return result;
+      }
       logger.info(`Slack asked to wait ${waitMs} ms`);
-      await sleep(waitMs);
-      break; // claim again: the waited-for message is due now, the rest of this batch too
+      await sleep(waitMs); // then on with the batch; the waited-for message is claimed again when due
     }
   }
   return result;
+}
+
+/** Hands back claimed rows untried: no attempt counted, free for the next run at once. */
+async function releaseAll(options: DispatchOptions, rows: OutboxRow[]): Promise<void> {
+  for (const row of rows) {
+    await markRetry(options.db, row.id, {
+      error: row.lastError ?? '',
+      nextAttemptAt: row.nextAttemptAt,
+      countAttempt: false,
+    });
+  }
 }
 
 /** Returns how long Slack asked to wait, if it did. */

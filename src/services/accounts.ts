@@ -150,6 +150,8 @@ export async function listPlans(db: Db): Promise<Plan[]> {
 }
 
 export async function getPlan(db: Db, code: string): Promise<Plan | undefined> {
+  // Only what could be a plan code reaches the database (a NUL byte would make PostgreSQL refuse the query).
+  if (!/^[a-z][a-z0-9_-]{0,31}$/i.test(code)) return undefined;
   const [row] = await db.select().from(plans).where(eq(plans.code, code.toLowerCase()));
   return row;
 }

@@ -1,4 +1,8 @@
-import { App, type CustomRoute } from '@slack/bolt';
+import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+
+/** The largest request Balance reads from Slack. */
+export const MAX_BODY_BYTES = 1_000_000;
+
 import type { WebClient } from '@slack/web-api';
 import type { DoorNotifier } from '../commands/notifier.js';
 import type { Interactions } from '../commands/types.js';
@@ -23,10 +27,21 @@ export interface SlackAppOptions {
 export function createApp({ config, interactions, logger, routes = [], retries }: SlackAppOptions): App {
   const { slack } = config;
   if (!slack.botToken || !slack.signingSecret) throw new Error('Slack credentials are missing');
+  // Slack's own payloads are small: anything over 1 MB is refused before it is parsed (Bolt allows 4 MB).
+  const receiver =
+    slack.mode === 'socket'
+      ? undefined
+      : new HTTPReceiver({
+          signingSecret: slack.signingSecret,
+          customRoutes: routes,
+          bodyLimit: MAX_BODY_BYTES,
+          logger,
+        });
   const app = new App({
     token: slack.botToken,
-    signingSecret: slack.signingSecret,
-    ...(slack.mode === 'socket' ? { socketMode: true, appToken: slack.appToken } : { customRoutes: routes }),
+    ...(receiver
+      ? { receiver }
+      : { signingSecret: slack.signingSecret, socketMode: true, appToken: slack.appToken }),
     ...(slack.botId ? { botId: slack.botId } : {}),
     ...(slack.botUserId ? { botUserId: slack.botUserId } : {}),
     logger,

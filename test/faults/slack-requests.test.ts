@@ -1,0 +1,150 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { describeDatabases, tableCounts } from '../support/db.js';
+import { OWNER, type SlackHarness, sign, startSlack, testConfig } from '../support/slack.js';
+import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * POSTs on a connection of its own, closed afterwards: a server that refuses a big body before reading it all (413)
+ * may reset the connection, which must not break the requests that follow on a shared keep-alive socket.
+ */
+function postAlone(url: string, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': String(Buffer.byteLength(body)),
+          ...headers,
+        },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
+    req.on('error', reject); // after a response has resolved the promise, a reset while still writing is ignored
+    req.end(body);
+  });
+}
+
+describeDatabases('requests to /slack/events that did not come from Slack', (t) => {
+  let slack: SlackHarness;
+  let api: FakeSlack;
+  beforeAll(async () => {
+    api = await startFakeSlack();
+    slack = await startSlack(t.db, { config: testConfig({ SLACK_API_URL: api.apiUrl }) });
+  });
+  afterAll(async () => {
+    await slack.stop();
+    await api.close();
+  });
+
+  /** A slash command that writes when it runs: an owner creating an account. */
+  const command = (text = 'account create Forged Co', padding = '') =>
+    new URLSearchParams({
+      token: 'legacy',
+      team_id: 'T1',
+      channel_id: 'C0GENERAL',
+      user_id: OWNER,
+      command: '/balance',
+      text,
+      response_url: `${api.baseUrl}/respond/1`,
+      trigger_id: `trigger.${Math.random()}`,
+      api_app_id: 'A1',
+      ...(padding ? { padding } : {}),
+    }).toString();
+  const post = (
+    body: string,
+    headers: Record<string, string>,
+    contentType = 'application/x-www-form-urlencoded',
+  ) =>
+    fetch(`${slack.url}/slack/events`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': contentType, ...headers },
+    });
+  let before: Record<string, number>;
+  beforeEach(async () => {
+    before = await tableCounts(t.db);
+  });
+  const nothingWritten = async () => {
+    await slack.settle();
+    expect(await tableCounts(t.db)).toEqual(before);
+  };
+
+  // The control: the same request, signed by Slack's secret just now, is taken and writes — so each refusal below is
+  // the check's doing, not a broken request.
+  it('a genuine signed command is taken (200) and writes the account', async () => {
+    const body = command('account create Genuine Co');
+    const res = await post(body, sign(body));
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).toContain('Genuine Co');
+    await slack.settle();
+    expect((await tableCounts(t.db)).accounts).toBe(before.accounts! + 1);
+  });
+
+  // Proves: the v0 signature is checked with our signing secret.
+  it('a signature made with another secret gets 401 and writes nothing', async () => {
+    const body = command();
+    const res = await post(body, sign(body, now(), 'not-our-signing-secret-0123456789'));
+    expect(res.status).toBe(401);
+    await nothingWritten();
+  });
+
+  // Proves: no signature headers at all is refused.
+  it('a request without signature headers gets 401 and writes nothing', async () => {
+    const res = await post(command(), {});
+    expect(res.status).toBe(401);
+    await nothingWritten();
+  });
+
+  // Proves: requests older than 5 minutes are refused even when correctly signed (replay window).
+  it('a correctly signed request stamped 6 minutes ago gets 401 and writes nothing', async () => {
+    const body = command();
+    const res = await post(body, sign(body, now() - 6 * 60));
+    expect(res.status).toBe(401);
+    await nothingWritten();
+  });
+
+  // Proves: the timestamp is part of what is signed — an old captured request cannot be refreshed.
+  it('a captured body replayed with a new timestamp but its old signature gets 401 and writes nothing', async () => {
+    const body = command();
+    const captured = sign(body, now() - 10 * 60);
+    const res = await post(body, { ...captured, 'x-slack-request-timestamp': String(now()) });
+    expect(res.status).toBe(401);
+    await nothingWritten();
+  });
+
+  // Proves: a body over 1 MB is refused before anything runs, unsigned or signed.
+  it('a forged body over 1 MB gets 4xx and writes nothing', async () => {
+    const body = command('account create Big Co', 'x'.repeat(1_100_000));
+    const status = await postAlone(
+      `${slack.url}/slack/events`,
+      body,
+      sign(body, now(), 'not-our-signing-secret-0123456789'),
+    );
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(status).toBeLessThan(500);
+    await nothingWritten();
+  });
+  it('a correctly signed body over 1 MB gets 413 and writes nothing', async () => {
+    const body = command('account create Big Co', 'x'.repeat(1_100_000));
+    expect(await postAlone(`${slack.url}/slack/events`, body, sign(body))).toBe(413);
+    await nothingWritten();
+  });
+
+  // Proves: only the content types Slack sends are parsed: a signed form body sent as text/plain is not run.
+  it('a signed command sent as text/plain gets 4xx and writes nothing', async () => {
+    const body = command();
+    const res = await post(body, sign(body), 'text/plain');
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    await nothingWritten();
+  });
+});

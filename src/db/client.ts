@@ -7,7 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import type { Config } from '../config.js';
 import { lockPgliteDir } from './pglite-lock.js';
 import * as schema from './schema.js';
@@ -62,9 +62,34 @@ export async function openDatabase(
   }
 }
 
+/**
+ * drizzle runs every query unnamed, and postgres.js sends an unnamed query with parameters in two round trips
+ * (describe, then execute). Asking for named prepared statements makes it one round trip from the second use on, per
+ * connection; the same few dozen statement shapes run over and over. Transactions and savepoints get a client of
+ * their own, which is wrapped the same way.
+ */
+export function preparing(sql: Sql): Sql {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe') {
+        return (query: string, params?: unknown[], options?: object) =>
+          target.unsafe(query, params as never, { ...options, prepare: true });
+      }
+      if (prop === 'begin' || prop === 'savepoint') {
+        return (...args: unknown[]) => {
+          const body = args.at(-1) as (inner: Sql) => unknown;
+          const method = Reflect.get(target, prop, receiver) as (...a: unknown[]) => unknown;
+          return method.apply(target, [...args.slice(0, -1), (inner: Sql) => body(preparing(inner))]);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
 function openPostgres(url: string, max: number): Database {
   const client = postgres(url, { max, onnotice: () => {} });
-  const db = drizzlePostgres({ client, schema }) as unknown as Db;
+  const db = drizzlePostgres({ client: preparing(client), schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, or, sql } from 'drizzle-orm';
-import { type Db, pgErrorCode, queryRows, toBigInt } from '../db/client.js';
+import { at, type Db, queryRows, toBigInt } from '../db/client.js';
 import { ledgerAccounts, type SystemLedgerKind, transfers } from '../db/schema.js';
 
 /** Where value moves from or to: a customer's wallet (by account id) or one of the system ledger accounts. */
@@ -73,49 +73,98 @@ function assertAmount(amount: bigint): void {
 }
 
 /**
- * Posts one transfer and updates the cached wallet balances, atomically (in a savepoint when `db` is already a
- * transaction, so a refusal leaves the caller's transaction usable).
- *
- * Concurrency: each wallet is changed by a single `UPDATE … SET balance = balance ± x` statement. PostgreSQL takes
- * the row lock inside that statement and, if another transaction changed the row first, re-evaluates the statement
- * (and its `balance >= x` condition) on the committed version — so there is no read-modify-write window, no lost
- * update and no overdraft, with one round trip per wallet instead of a SELECT … FOR UPDATE followed by an UPDATE.
- * The CHECK constraint `balance >= 0` is the database's own guarantee behind that condition. The idempotency key is
- * claimed first by `INSERT … ON CONFLICT DO NOTHING`: a concurrent post of the same key waits for the first
- * transaction and then finds its row, so a key is credited once.
+ * Posts one transfer and updates the cached wallet balances in a single statement (see `postStatement`), so a
+ * posting is one round trip and atomic on its own; inside a caller's transaction it joins that transaction, and a
+ * refusal (insufficient funds, a conflicting key) leaves the transaction usable.
  */
 export async function postTransfer(db: Db, input: TransferInput): Promise<Posted> {
   assertAmount(input.amount);
-  return db.transaction(async (tx) => {
-    const inserted = await insertTransfer(tx, input, null);
-    if (!inserted) return { transfer: await replayOf(tx, input, null), replayed: true };
-    await applyToWallets(tx, inserted, input);
-    return { transfer: inserted, replayed: false };
-  });
+  const posted = await postStatement(db, input, null);
+  if (posted.transfer) return { transfer: posted.transfer, replayed: false };
+  if (posted.shortOf !== undefined && !(await keyExists(db, input.key))) {
+    throw new InsufficientFundsError((input.from as { wallet: number }).wallet, posted.shortOf, input.amount);
+  }
+  return { transfer: await replayOf(db, input, null), replayed: true };
 }
 
-async function insertTransfer(db: Db, input: TransferInput, reversesId: number | null) {
-  try {
-    const [row] = await db
-      .insert(transfers)
-      .values({
-        idempotencyKey: input.key,
-        fromLedgerId: ledgerIdOf(input.from),
-        toLedgerId: ledgerIdOf(input.to),
-        amount: input.amount,
-        reversesId,
-        actor: input.actor,
-        memo: input.memo,
-        ...(input.at ? { createdAt: input.at } : {}),
-      })
-      .onConflictDoNothing({ target: transfers.idempotencyKey })
-      .returning();
-    return row;
-  } catch (err) {
-    if (pgErrorCode(err) === '23502')
-      throw new UnknownWalletError('wallet' in input.from ? input.from : input.to);
-    throw err;
+/**
+ * One statement: claim the idempotency key, move the amount, update the cached balances.
+ *
+ * Concurrency: a debited wallet is locked `FOR UPDATE` first, which waits for any transaction holding it and then
+ * reads the committed balance; the transfer is inserted only if that balance covers the amount, and the wallet is
+ * updated by `balance = balance - x` on the row already locked. A credited wallet is changed by
+ * `balance = balance + x`, which PostgreSQL applies to the newest version of the row. So there is no
+ * read-modify-write window in the application, no lost update and no overdraft; the `balance >= 0` CHECK stands behind
+ * it. System accounts are never locked or updated (no hot row). The key is claimed by `INSERT … ON CONFLICT DO NOTHING`:
+ * a concurrent post of the same key waits for the first and then inserts nothing.
+ */
+async function postStatement(
+  db: Db,
+  input: TransferInput,
+  reversesId: number | null,
+): Promise<{ transfer?: Transfer; shortOf?: bigint }> {
+  const debit = 'wallet' in input.from;
+  const rows = await queryRows<RawTransfer & { balance_before: unknown; from_id: unknown; to_id: unknown }>(
+    db,
+    sql`with src as (select ${ledgerIdOf(input.from)} as id),
+             dst as (select ${ledgerIdOf(input.to)} as id),
+             locked as (select w.id, w.balance from ledger_accounts w where ${debit} and w.id = (select id from src) for update),
+             ins as (
+               insert into transfers (idempotency_key, from_ledger_id, to_ledger_id, amount, reverses_id, actor, memo, created_at)
+               select ${input.key}, (select id from src), (select id from dst), ${input.amount.toString()}::bigint,
+                      ${reversesId}::bigint, ${input.actor}, ${input.memo}, ${at(input.at ?? new Date())}
+               where not ${debit} or (select balance from locked) >= ${input.amount.toString()}::bigint
+               on conflict (idempotency_key) do nothing
+               returning *),
+             debited as (update ledger_accounts w set balance = w.balance - ins.amount
+                         from ins where ${debit} and w.id = ins.from_ledger_id returning w.id),
+             credited as (update ledger_accounts w set balance = w.balance + ins.amount
+                          from ins where w.id = ins.to_ledger_id and w.kind = 'wallet' returning w.id)
+        select ins.*, (select balance from locked) as balance_before, (select id from src) as from_id,
+               (select id from dst) as to_id
+        from (select 1) one left join ins on true`,
+  );
+  const row = rows[0]!;
+  if (row.from_id === null || row.to_id === null) {
+    throw new UnknownWalletError(row.from_id === null ? input.from : input.to);
   }
+  if (row.id !== null && row.id !== undefined) return { transfer: toTransfer(row) };
+  const balance = row.balance_before === null ? undefined : toBigInt(row.balance_before);
+  return { shortOf: debit && balance !== undefined && balance < input.amount ? balance : undefined };
+}
+
+interface RawTransfer {
+  id: unknown;
+  idempotency_key: string;
+  from_ledger_id: unknown;
+  to_ledger_id: unknown;
+  amount: unknown;
+  reverses_id: unknown;
+  actor: string;
+  memo: string;
+  created_at: Date | string;
+}
+
+function toTransfer(row: RawTransfer): Transfer {
+  return {
+    id: Number(row.id),
+    idempotencyKey: row.idempotency_key,
+    fromLedgerId: Number(row.from_ledger_id),
+    toLedgerId: Number(row.to_ledger_id),
+    amount: toBigInt(row.amount),
+    reversesId: row.reverses_id === null ? null : Number(row.reverses_id),
+    actor: row.actor,
+    memo: row.memo,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+async function keyExists(db: Db, key: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: transfers.id })
+    .from(transfers)
+    .where(eq(transfers.idempotencyKey, key));
+  return row !== undefined;
 }
 
 /** The transfer already posted under this key, if it matches what the caller asked for; a conflict otherwise. */
@@ -133,29 +182,6 @@ async function replayOf(db: Db, input: TransferInput, reversesId: number | null)
     (reversesId === null || existing.reversesId === reversesId);
   if (!same) throw new IdempotencyConflictError(input.key);
   return existing;
-}
-
-async function applyToWallets(db: Db, transfer: Transfer, input: TransferInput): Promise<void> {
-  if ('wallet' in input.from) {
-    const debited = await db
-      .update(ledgerAccounts)
-      .set({ balance: sql`${ledgerAccounts.balance} - ${transfer.amount}` })
-      .where(and(eq(ledgerAccounts.id, transfer.fromLedgerId), gte(ledgerAccounts.balance, transfer.amount)))
-      .returning({ balance: ledgerAccounts.balance });
-    if (debited.length === 0) {
-      throw new InsufficientFundsError(
-        input.from.wallet,
-        await walletBalance(db, input.from.wallet),
-        transfer.amount,
-      );
-    }
-  }
-  if ('wallet' in input.to) {
-    await db
-      .update(ledgerAccounts)
-      .set({ balance: sql`${ledgerAccounts.balance} + ${transfer.amount}` })
-      .where(eq(ledgerAccounts.id, transfer.toLedgerId));
-  }
 }
 
 export interface ReversalInput {
@@ -193,18 +219,17 @@ export async function reverseTransfer(db: Db, input: ReversalInput): Promise<Pos
     const remaining = original.amount - toBigInt(reversed);
     const amount = input.amount ?? remaining;
     const posting: TransferInput = { ...input, from, to, amount };
-    const inserted =
-      amount > 0n && amount <= remaining ? await insertTransfer(tx, posting, original.id) : undefined;
-    if (!inserted) {
-      const [prior] = await tx
-        .select({ id: transfers.id })
-        .from(transfers)
-        .where(eq(transfers.idempotencyKey, input.key));
-      if (prior) return { transfer: await replayOf(tx, posting, original.id), replayed: true };
+    if (await keyExists(tx, input.key))
+      return { transfer: await replayOf(tx, posting, original.id), replayed: true };
+    if (amount <= 0n || amount > remaining) {
       throw new ReversalError(`transfer ${original.id} has ${remaining} left to reverse, not ${amount}`);
     }
-    await applyToWallets(tx, inserted, posting);
-    return { transfer: inserted, replayed: false };
+    const posted = await postStatement(tx, posting, original.id);
+    if (posted.transfer) return { transfer: posted.transfer, replayed: false };
+    if (posted.shortOf !== undefined) {
+      throw new InsufficientFundsError((from as { wallet: number }).wallet, posted.shortOf, amount);
+    }
+    return { transfer: await replayOf(tx, posting, original.id), replayed: true };
   });
 }
 

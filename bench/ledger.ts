@@ -361,39 +361,25 @@ function analysis(f: AnalysisFacts): string {
   return [
     '## What limits it, and what would close it',
     '',
-    `The app's figures are bounded by the client, not by PostgreSQL. Each \`postTransfer\` costs ${fmt(f.cpu('many'), 0)} µs of`,
-    "this process's CPU (one Node thread, on 2 cores shared with the server)" +
-      (sketch ? `, against ${fmt(f.cpu('sketchMany'), 0)} µs for the same credit as one statement.` : '.'),
-    'Two causes, both in src/:',
-    '',
-    `1. **Round trips.** \`postTransfer\` is BEGIN, INSERT … RETURNING, UPDATE, COMMIT: 4 statements, but ${fmt(f.trips.posting, 0)} round`,
-    "   trips on the wire. drizzle's postgres-js driver runs every query unnamed (`prepare: false`), and postgres.js",
-    '   sends an unnamed query that has parameters as Parse/Describe first, waits for the parameter types, and only',
-    '   then sends Bind/Execute (`describeFirst` in `node_modules/postgres/src/connection.js`), so every parameterised',
-    `   statement costs 2 round trips. \`walletBalance\` is one SELECT and ${fmt(f.trips.read, 0)} round trips for the same reason. Each`,
-    '   round trip is a socket write, a read and a turn of the event loop; in a CPU profile of the postings, socket',
-    "   writes were about 30% of the process's time and drizzle's query building about 15%.",
-    '2. **Lock hold time on a hot wallet.** The wallet row is locked from the UPDATE until the COMMIT returns; the',
-    "   UPDATE's second round trip and the COMMIT's both fall inside that window, so postings to one wallet serialise",
-    '   on client round trips as well as on the WAL flush.',
-    '',
-    'What would close it (src/ledger/ledger.ts; the sketch rows run the same work on the same database):',
-    '',
-    '- **Post a transfer as one statement**: `WITH t AS (INSERT INTO transfers … ON CONFLICT (idempotency_key) DO',
-    '  NOTHING RETURNING …), u AS (UPDATE ledger_accounts SET balance = balance + t.amount FROM t WHERE …) SELECT …`.',
-    '  A debit is the same with `balance - x`, refused by the existing `balance >= 0` CHECK (23514 →',
-    '  `InsufficientFundsError`); a replayed key returns no row and falls back to `replayOf`. Outside a transaction it',
-    "  needs no BEGIN/COMMIT (one statement is atomic); inside the caller's transaction the SAVEPOINT stays, for the",
-    '  refusal case. One round trip instead of ' +
-      `${fmt(f.trips.posting, 0)}` +
+    `The app's figures are bounded by the client, not by PostgreSQL. A \`postTransfer\` is one statement and`,
+    `${fmt(f.trips.posting, 0)} round trip (the debited wallet locked \`FOR UPDATE\`, the transfer inserted if the balance`,
+    'covers it, both cached balances updated, all in one `WITH` statement, prepared and named so postgres.js sends',
+    `Bind/Execute only). It still costs ${fmt(f.cpu('many'), 0)} µs of this process's CPU per call` +
       (sketch
-        ? `: in this run that sketch reached ${x('sketchMany')} TPC-B over many wallets (the app: ${x('many')}) and ${x('sketchHot')} on the hot wallet (the app: ${x('hot')}).`
-        : '.'),
-    '- **Prepared statements** on the hot paths (drizzle `.prepare(name)` with `sql.placeholder`, or the postgres.js',
-    '  client directly for these few statements), so a call is Bind/Execute only: `walletBalance` becomes 1 round trip' +
+        ? `, against ${fmt(f.cpu('sketchMany'), 0)} µs for the bare one-statement credit of the sketch`
+        : '') +
+      ': drizzle builds',
+    'the SQL text and its parameters on every call, and the statement resolves both ledger accounts by subquery.',
+    'On 2 cores the client thread and the server share the CPU, so that client time shows in the throughput.',
+    '',
+    'What would close the rest (src/ledger/ledger.ts):',
+    '',
+    '- Build the posting statement once (drizzle `sql.placeholder` with `.prepare(name)`, or postgres.js directly)',
+    '  instead of once per call, and resolve the system account ids once per process (they never change).',
+    '- `walletBalance` through a prepared, named select with a placeholder' +
       (sketch
-        ? `; the prepared-read sketch reached ${x('sketchReads')} of \`-S\` (the app: ${x('reads')}).`
+        ? `: the prepared-read sketch reached ${x('sketchReads')} of \`-S\` (the app: ${x('reads')}).`
         : '.'),
-    '- A stored function `post_transfer(…)` would give the same single round trip with the logic in the database.',
+    '- A stored function `post_transfer(…)` would move the remaining logic into the database.',
   ].join('\n');
 }

@@ -5,7 +5,7 @@ import { createAccount, linkChannel, updateAccountSettings } from '../../src/ser
 import { checkAlerts } from '../../src/services/alerts.js';
 import { recordReading } from '../../src/services/devices.js';
 import { describeDatabases } from '../support/db.js';
-import { fund } from '../support/fixtures.js';
+import { fund, spend } from '../support/fixtures.js';
 
 const TZ = 'UTC';
 const day = (d: number, hour = 9) => new Date(Date.UTC(2026, 11, d, hour));
@@ -18,15 +18,6 @@ describeDatabases('low-balance alerts', (t) => {
     await recordReading(t.db, { accountId: a.id, count: 100, at: day(1, 0), by: 'U1' });
     return a;
   };
-  const spend = (accountId: number, amount: bigint, key: string) =>
-    postTransfer(t.db, {
-      key,
-      from: { wallet: accountId },
-      to: { system: 'usage_revenue' },
-      amount,
-      actor: 'system',
-      memo: 'usage',
-    });
   const check = (now: Date) => checkAlerts(t.db, { now, timeZone: TZ });
   const messages = async () =>
     (await t.db.select().from(outbox)).map((m) => {
@@ -38,9 +29,9 @@ describeDatabases('low-balance alerts', (t) => {
     const a = await acme();
     await fund(t.db, a.id, 100_000n); // 5 months
     expect(await check(day(2))).toEqual([]);
-    await spend(a.id, 90_000n, 'u1'); // $100: half a month < 1.0
+    await spend(t.db, a.id, 90_000n, 'u1'); // $100: half a month < 1.0
     expect(await check(day(3))).toEqual([{ accountId: a.id, from: 'ok', to: 'low', announced: true }]);
-    await spend(a.id, 10_000n, 'u2');
+    await spend(t.db, a.id, 10_000n, 'u2');
     expect(await check(day(4))).toEqual([{ accountId: a.id, from: 'low', to: 'empty', announced: true }]);
     expect(await check(day(5))).toEqual([]);
     expect(await messages()).toEqual([
@@ -53,7 +44,7 @@ describeDatabases('low-balance alerts', (t) => {
     const a = await acme();
     await fund(t.db, a.id, 10_000n);
     await check(day(2, 9));
-    await spend(a.id, 10_000n, 'u1');
+    await spend(t.db, a.id, 10_000n, 'u1');
     const sameDay = await check(day(2, 15));
     expect(sameDay).toEqual([{ accountId: a.id, from: 'low', to: 'empty', announced: false }]);
     expect(await messages()).toEqual([['C0ACME', 'low_balance', 'low']]);

@@ -4,19 +4,11 @@ import { transfers } from '../../src/db/schema.js';
 import { InsufficientFundsError, postTransfer, walletBalance } from '../../src/ledger/ledger.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { describePostgres } from '../support/db.js';
-import { fund, makeAccount } from '../support/fixtures.js';
+import { fund, makeAccount, spend } from '../support/fixtures.js';
 
 // These prove what only a server with many connections can show (PGlite has one connection): the pool has 20.
 describePostgres('ledger under concurrency', (t) => {
-  const debit = (accountId: number, amount: bigint, key: string) =>
-    postTransfer(t.db, {
-      key,
-      from: { wallet: accountId },
-      to: { system: 'usage_revenue' },
-      amount,
-      actor: 'race',
-      memo: 'debit',
-    });
+  const debit = (accountId: number, amount: bigint, key: string) => spend(t.db, accountId, amount, key);
 
   it('50 concurrent mixed credits and debits on one wallet lose no update', async () => {
     const acme = await makeAccount(t.db);

@@ -13,18 +13,10 @@ import {
 } from '../../src/ledger/ledger.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { describeDatabases } from '../support/db.js';
-import { fund, makeAccount } from '../support/fixtures.js';
+import { fund, makeAccount, spend } from '../support/fixtures.js';
 
 describeDatabases('ledger', (t) => {
-  const usage = (accountId: number, amount: bigint, key: string) =>
-    postTransfer(t.db, {
-      key,
-      from: { wallet: accountId },
-      to: { system: 'usage_revenue' },
-      amount,
-      actor: 'system',
-      memo: 'usage',
-    });
+  const usage = (accountId: number, amount: bigint, key: string) => spend(t.db, accountId, amount, key);
 
   it('credits a wallet and records who and why', async () => {
     const acme = await makeAccount(t.db);

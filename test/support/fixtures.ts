@@ -28,3 +28,15 @@ export async function fund(
     memo: 'test funding',
   });
 }
+
+/** Takes money out of a wallet the way a month's usage would. */
+export async function spend(db: Db, accountId: number, amount: bigint, key: string) {
+  return postTransfer(db, {
+    key,
+    from: { wallet: accountId },
+    to: { system: 'usage_revenue' },
+    amount,
+    actor: 'system',
+    memo: 'usage',
+  });
+}

@@ -7,6 +7,7 @@ import { invoicesCsv, ledgerCsv } from '../domain/csv.js';
 import { paymentsFor } from '../http/routes.js';
 import { alertJob, invoiceJob } from '../jobs/jobs.js';
 import type { Logger } from '../logger.js';
+import { namedInvoices } from '../services/invoicing.js';
 import { pendingCount } from '../services/outbox.js';
 import { resolveCodeSecret } from '../services/secrets.js';
 import { CliUsageError, parseOptions } from './options.js';
@@ -96,28 +97,9 @@ export async function exportCommand(config: Config, database: Database, args: st
 }
 
 async function invoicesExport(database: Database, config: Config, month?: string): Promise<string> {
-  const rows = await queryRows<Record<string, unknown>>(
-    database.db,
-    sql`select i.*, a.name as account_name from invoices i join accounts a on a.id = i.account_id
-        where ${month ?? null}::text is null or i.month = ${month ?? null}
-        order by i.number`,
-  );
+  const rows = await namedInvoices(database.db, { everyAccount: true, month });
   return invoicesCsv(
-    rows.map((r) => ({
-      number: String(r.number),
-      accountName: String(r.account_name),
-      month: String(r.month),
-      planCode: String(r.plan_code),
-      unitPriceCents: BigInt(String(r.unit_price_cents)),
-      billedDevices: Number(r.billed_devices),
-      coveredDevices: Number(r.covered_devices),
-      billableDevices: Number(r.billable_devices),
-      chargeCents: BigInt(String(r.charge_cents)),
-      paidFromBalanceCents: BigInt(String(r.paid_from_balance_cents)),
-      amountDueCents: BigInt(String(r.amount_due_cents)),
-      status: String(r.status) as 'paid' | 'due',
-      createdAt: new Date(String(r.created_at)),
-    })),
+    rows.map((r) => ({ ...r.invoice, accountName: r.accountName })),
     config.currency,
   );
 }

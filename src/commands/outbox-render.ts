@@ -1,14 +1,13 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { accounts, invoices, plans } from '../db/schema.js';
 import { invoicesCsv } from '../domain/csv.js';
 import { runway } from '../domain/runway.js';
 import { getAccount } from '../services/accounts.js';
-import { type Invoice, invoicesOfRun } from '../services/invoicing.js';
+import { type Invoice, namedInvoices } from '../services/invoicing.js';
 import type { OutboxEvent, OutboxRow } from '../services/outbox.js';
 import { alertResolvedMessage, lowBalanceAlertMessage } from '../slack/blocks/alerts.js';
 import { invoiceMessage, runSummaryMessage } from '../slack/blocks/invoices.js';
-import type { Format, InvoiceModel } from '../slack/blocks/models.js';
+import type { Format } from '../slack/blocks/models.js';
+import { invoiceModel } from './handlers/format.js';
 import type { Message } from './types.js';
 
 export type Rendered =
@@ -22,14 +21,14 @@ export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Prom
     case 'message':
       return { kind: 'message', message: event.message as Message };
     case 'invoice': {
-      const [found] = await invoiceRows(db, { invoiceId: event.invoiceId });
+      const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
       if (!found) throw new Error(`invoice ${event.invoiceId} does not exist`);
       return { kind: 'message', message: invoiceMessage(invoiceModel(found, format)) };
     }
     case 'run_summary':
       return { kind: 'message', message: runSummaryMessage(await runSummaryModel(db, event.runId, format)) };
     case 'run_csv': {
-      const rows = await invoiceRows(db, { runId: event.runId });
+      const rows = await namedInvoices(db, { runId: event.runId });
       const content = invoicesCsv(
         rows.map((r) => ({ ...r.invoice, accountName: r.accountName })),
         format.currency,
@@ -74,39 +73,8 @@ function csvName(runId: number): string {
   return `balance-invoices-run-${runId}.csv`;
 }
 
-async function invoiceRows(db: Db, where: { invoiceId: number } | { runId: number }) {
-  const found = 'runId' in where ? await invoicesOfRun(db, where.runId) : await byId(db, where.invoiceId);
-  const names = new Map<number, { name: string; planName: string }>();
-  for (const invoice of found) {
-    if (names.has(invoice.accountId)) continue;
-    const [row] = await db
-      .select({ name: accounts.name, planName: plans.name })
-      .from(accounts)
-      .innerJoin(plans, eq(plans.code, accounts.planCode))
-      .where(eq(accounts.id, invoice.accountId));
-    names.set(invoice.accountId, row ?? { name: `account ${invoice.accountId}`, planName: invoice.planCode });
-  }
-  return found.map((invoice) => ({
-    invoice,
-    accountName: names.get(invoice.accountId)!.name,
-    planName: names.get(invoice.accountId)!.planName,
-  }));
-}
-
-async function byId(db: Db, id: number): Promise<Invoice[]> {
-  return db.select().from(invoices).where(eq(invoices.id, id));
-}
-
-export function invoiceModel(
-  row: { invoice: Invoice; accountName: string; planName: string },
-  format: Format,
-): InvoiceModel {
-  const { invoice } = row;
-  return { format, ...invoice, accountName: row.accountName, planName: row.planName };
-}
-
 async function runSummaryModel(db: Db, runId: number, format: Format) {
-  const rows = await invoiceRows(db, { runId });
+  const rows = await namedInvoices(db, { runId });
   const sum = (pick: (i: Invoice) => bigint) => rows.reduce((total, r) => total + pick(r.invoice), 0n);
   return {
     format,

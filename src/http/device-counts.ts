@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { refreshHomes } from '../commands/handlers/home.js';
+import { balanceChanged } from '../commands/handlers/balance-changed.js';
 import type { Deps } from '../commands/types.js';
 import { ACCOUNT_NAME_MAX, findAccountByName } from '../services/accounts.js';
 import { authenticateApiToken } from '../services/api-tokens.js';
@@ -152,7 +152,7 @@ export function deviceCountsRoute(deps: Deps): Route {
           at: reading.effectiveAt.toISOString(),
           id: reading.id,
         });
-        refreshHomes(deps, account.id);
+        balanceChanged(deps, account.id);
       } catch (err) {
         if (err instanceof Refusal) return send(res, err.status, err.body, err.headers);
         deps.logger.error(`${DEVICE_COUNTS_PATH} failed`, err);

@@ -27,18 +27,20 @@ export async function invoiceJob(
     shouldStop: () => input.control?.stopping === true,
   });
   if (result.kind === 'busy') deps.logger.info('invoice run skipped: another process is running it');
-  else
+  else if (result.runId === null) deps.logger.info('invoice run: no ended month left to close');
+  else {
     deps.logger.info(
       `invoice run ${result.runId}: ${result.invoiced} invoices for ${result.months.join(', ') || 'no month'}`,
     );
+  }
   await deps.outbox.kick();
   return result;
 }
 
 /** `balance jobs alerts` and the ALERT_CRON task: every account's low-balance state, then the outbox. */
-export async function alertJob(deps: Deps, input: { now?: Date } = {}) {
+export async function alertJob(deps: Deps) {
   const changes = await checkAlerts(deps.db, {
-    now: input.now ?? deps.clock.now(),
+    now: deps.clock.now(),
     timeZone: deps.config.billingTimeZone,
   });
   deps.logger.info(

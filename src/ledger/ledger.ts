@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, or, sql } from 'drizzle-orm';
+import { desc, eq, or, sql } from 'drizzle-orm';
 import { at, type Db, queryRows, toBigInt } from '../db/client.js';
 import { ledgerAccounts, type SystemLedgerKind, transfers } from '../db/schema.js';
 

@@ -48,11 +48,13 @@ export async function findAccountByName(db: Db, name: string): Promise<Account |
   return row;
 }
 
-export async function listAccounts(db: Db): Promise<Account[]> {
-  return db
+/** Accounts by name; `limit` for pickers, which hold only so many (a static select: 100). */
+export async function listAccounts(db: Db, limit?: number): Promise<Account[]> {
+  const query = db
     .select()
     .from(accounts)
     .orderBy(asc(sql`lower(${accounts.name})`));
+  return limit === undefined ? query : query.limit(limit);
 }
 
 export async function accountsAdministeredBy(db: Db, userId: string): Promise<Account[]> {

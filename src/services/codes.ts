@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import { type Db, pgErrorCode } from '../db/client.js';
 import { accounts, codes, licensePacks, redemptionFailures } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { at, type Db, queryRows, toBigInt } from '../db/client.js';
-import { closedMonths, invoiceRuns, invoices, jobLeases } from '../db/schema.js';
+import { accounts, closedMonths, invoiceRuns, invoices, jobLeases, plans } from '../db/schema.js';
 import { monthOf, monthStart, monthsBetween, nextMonth } from '../domain/billing-month.js';
 import { chargeFor } from '../domain/invoice.js';
 import { postWalletDebits } from '../ledger/batch.js';
@@ -33,7 +33,8 @@ export interface InvoiceRunOptions {
 
 export type InvoiceRunResult =
   | { kind: 'busy' }
-  | { kind: 'done'; runId: number; months: string[]; invoiced: number; stopped: boolean };
+  /** `runId` is null when there was nothing to close and no run to carry on. */
+  | { kind: 'done'; runId: number | null; months: string[]; invoiced: number; stopped: boolean };
 
 /**
  * The monthly invoice run (SPEC §8). Closes every ended, unclosed billing month, oldest first; per chunk of accounts
@@ -45,8 +46,12 @@ export async function runInvoices(db: Db, options: InvoiceRunOptions): Promise<I
   const holder = options.holder ?? randomUUID();
   if (!(await takeLease(db, holder))) return { kind: 'busy' };
   try {
-    const runId = await currentRun(db, options.now);
     const months = await monthsToClose(db, options);
+    const unfinished = await unfinishedRun(db);
+    if (months.length === 0 && unfinished === undefined) {
+      return { kind: 'done', runId: null, months, invoiced: 0, stopped: false };
+    }
+    const runId = unfinished ?? (await newRun(db, options.now));
     let invoiced = 0;
     for (const month of months) {
       const done = await closeMonth(db, { ...options, month, runId, holder });
@@ -82,15 +87,18 @@ async function renewLease(db: Db, holder: string): Promise<void> {
   if (renewed.length === 0) throw new Error('the invoice run lost its lease to another process');
 }
 
-/** The run that stopped part-way, carried on; else a new one. */
-async function currentRun(db: Db, now: Date): Promise<number> {
-  const [unfinished] = await db
-    .select()
+/** The run that stopped part-way (a crash, SIGTERM), to be carried on under its id. */
+async function unfinishedRun(db: Db): Promise<number | undefined> {
+  const [run] = await db
+    .select({ id: invoiceRuns.id })
     .from(invoiceRuns)
     .where(eq(invoiceRuns.status, 'running'))
     .orderBy(desc(invoiceRuns.id))
     .limit(1);
-  if (unfinished) return unfinished.id;
+  return run?.id;
+}
+
+async function newRun(db: Db, now: Date): Promise<number> {
   const [run] = await db.insert(invoiceRuns).values({ asOf: now, startedAt: new Date() }).returning();
   return run!.id;
 }
@@ -98,18 +106,18 @@ async function currentRun(db: Db, now: Date): Promise<number> {
 /** Ended months not closed yet, from the month of the first account on, oldest first. */
 async function monthsToClose(db: Db, options: InvoiceRunOptions): Promise<string[]> {
   const current = monthOf(options.now, options.timeZone);
+  const closed = new Set(
+    (await db.select({ month: closedMonths.month }).from(closedMonths)).map((r) => r.month),
+  );
   if (options.month) {
     if (options.month >= current) throw new Error(`${options.month} has not ended yet`);
-    return [options.month];
+    return closed.has(options.month) ? [] : [options.month];
   }
   const [first] = await queryRows<{ first: Date | string | null }>(
     db,
     sql`select min(created_at) as first from accounts`,
   );
   if (!first?.first) return [];
-  const closed = new Set(
-    (await db.select({ month: closedMonths.month }).from(closedMonths)).map((r) => r.month),
-  );
   return monthsBetween(monthOf(new Date(first.first), options.timeZone), current).filter(
     (m) => !closed.has(m),
   );
@@ -280,23 +288,44 @@ async function finishRun(
   });
 }
 
-export async function invoicesOfAccount(db: Db, accountId: number, limit: number): Promise<Invoice[]> {
-  return db
-    .select()
-    .from(invoices)
-    .where(eq(invoices.accountId, accountId))
-    .orderBy(desc(invoices.month))
-    .limit(limit);
+/** An invoice with the names it is shown under: its account's, and the plan it was billed on. */
+export interface NamedInvoice {
+  invoice: Invoice;
+  accountName: string;
+  planName: string;
 }
 
-export async function invoiceOfMonth(db: Db, accountId: number, month: string): Promise<Invoice | undefined> {
-  const [row] = await db
-    .select()
+/**
+ * Invoices with their account and plan names, in one query: one invoice, a run's or every account's (by number),
+ * or one account's (newest month first); optionally of one month.
+ */
+export async function namedInvoices(
+  db: Db,
+  filter:
+    | { invoiceId: number }
+    | { runId: number }
+    | { accountId: number; month?: string; limit?: number }
+    | { everyAccount: true; month?: string },
+): Promise<NamedInvoice[]> {
+  const month = 'month' in filter && filter.month ? eq(invoices.month, filter.month) : undefined;
+  const where =
+    'invoiceId' in filter
+      ? eq(invoices.id, filter.invoiceId)
+      : 'runId' in filter
+        ? eq(invoices.runId, filter.runId)
+        : 'accountId' in filter
+          ? and(eq(invoices.accountId, filter.accountId), month)
+          : month;
+  const query = db
+    .select({
+      invoice: invoices,
+      accountName: accounts.name,
+      planName: sql<string>`coalesce(${plans.name}, ${invoices.planCode})`,
+    })
     .from(invoices)
-    .where(and(eq(invoices.accountId, accountId), eq(invoices.month, month)));
-  return row;
-}
-
-export async function invoicesOfRun(db: Db, runId: number): Promise<Invoice[]> {
-  return db.select().from(invoices).where(eq(invoices.runId, runId)).orderBy(asc(invoices.number));
+    .innerJoin(accounts, eq(accounts.id, invoices.accountId))
+    .leftJoin(plans, eq(plans.code, invoices.planCode))
+    .where(where)
+    .orderBy('accountId' in filter ? desc(invoices.month) : asc(invoices.number));
+  return 'limit' in filter && filter.limit ? query.limit(filter.limit) : query;
 }

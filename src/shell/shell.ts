@@ -53,7 +53,7 @@ export async function runShell(options: ShellOptions): Promise<ShellEnd> {
 /** Proactive output in the shell: messages print as `[to #channel] …`, a Home publish as one short line. */
 export function shellNotifier(
   output: Writable,
-  style: TextStyle = {},
+  _style: TextStyle = {},
   fileDir = DEFAULT_FILE_DIR,
 ): DoorNotifier {
   return {

@@ -123,7 +123,8 @@ describeDatabases('the invoice run', (t) => {
     }
     await run();
     const again = await run(new Date('2026-12-02T00:00:00Z'));
-    expect(again).toMatchObject({ kind: 'done', invoiced: 0, months: [] });
+    expect(again).toEqual({ kind: 'done', runId: null, invoiced: 0, months: [], stopped: false });
+    expect(await t.db.select().from(invoiceRuns)).toHaveLength(1); // a re-run creates nothing, not even a run
     expect(await runInvoices(t.db, { now: DEC_1, timeZone: TZ, month: '2026-11' })).toMatchObject({
       invoiced: 0,
     });

@@ -114,6 +114,17 @@ describeDatabases('/balance flows', (t) => {
     expect(JSON.stringify(published[0])).toContain('Acme');
   });
 
+  it('a device count that leaves the balance short raises the low-balance alert', async () => {
+    slackApi('views.publish', {}, 5);
+    const posts = slackApi('chat.postMessage', { ts: '1.2', channel: ACME_CHANNEL }, 5);
+    await fund(t.db, acme.id, 10_000n); // $100 against 120 devices on plus: $480 a month
+    await slack.command('devices 120', { userId: PEOPLE.admin, channelId: ACME_CHANNEL });
+    await slack.settle();
+    expect(posts).toEqual([
+      expect.objectContaining({ channel: ACME_CHANNEL, text: expect.stringContaining('running low') }),
+    ]);
+  });
+
   it('history lists the wallet’s transfers', async () => {
     await fund(t.db, acme.id, 250_000n);
     const reply = await json(

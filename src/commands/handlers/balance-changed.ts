@@ -3,8 +3,9 @@ import type { Deps } from '../types.js';
 import { refreshHomes } from './home.js';
 
 /**
- * After a balance (or what it is measured against) changed: the Home tabs showing the account are published again,
- * and its low-balance state is re-checked (SPEC §9), an alert or a "resolved" note going out through the outbox.
+ * After a balance, or what it is measured against (device count, plan, threshold), changed: the Home tabs showing
+ * the account are published again, and its low-balance state is re-checked (SPEC §9), an alert or a "resolved" note
+ * going out through the outbox.
  */
 export function balanceChanged(deps: Deps, accountId: number): void {
   refreshHomes(deps, accountId);

@@ -8,14 +8,13 @@ import {
   listAccounts,
 } from '../../services/accounts.js';
 import { homeSelection, selectHomeAccount, usersViewingAccount } from '../../services/home.js';
-import { invoicesOfAccount } from '../../services/invoicing.js';
+import { namedInvoices } from '../../services/invoicing.js';
 import { rolesOf } from '../../services/roles.js';
 import { accountSummary } from '../../services/summary.js';
 import { HOME_INVOICES, homeView } from '../../slack/blocks/home.js';
 import type { HomeAccountModel } from '../../slack/blocks/models.js';
-import { invoiceModel } from '../outbox-render.js';
 import type { Deps } from '../types.js';
-import { formatOf } from './format.js';
+import { formatOf, invoiceModel, transferLine } from './format.js';
 
 /** Admins see up to this many of their accounts in full; more, and they pick one like finance does. */
 const FULL_ACCOUNTS = 3;
@@ -29,11 +28,14 @@ export async function buildHome(deps: Deps, userId: string): Promise<HomeView> {
   const roles = await rolesOf(db, userId, config.owners);
   const own = await accountsAdministeredBy(db, userId);
   const seesAll = roles.owner || roles.finance || roles.sales;
-  const choices = seesAll ? await listAccounts(db) : own;
+  // Finance and sales pick among every account: the picker loads only what it can show, plus their pick.
+  const choices = seesAll ? await listAccounts(db, PICKER_OPTIONS) : own;
   const usePicker = seesAll || own.length > FULL_ACCOUNTS;
   const selectedId = usePicker ? await homeSelection(db, userId) : undefined;
-  const selected =
-    choices.find((a) => a.id === selectedId) ?? (usePicker ? (own[0] ?? choices[0]) : undefined);
+  const picked =
+    choices.find((a) => a.id === selectedId) ??
+    (seesAll && selectedId !== undefined ? await getAccount(db, selectedId) : undefined);
+  const selected = picked ?? (usePicker ? (own[0] ?? choices[0]) : undefined);
   const shown = usePicker ? (selected ? [selected] : []) : own;
   const now = clock.now();
   const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now)));
@@ -42,39 +44,31 @@ export async function buildHome(deps: Deps, userId: string): Promise<HomeView> {
     accounts,
     picker: usePicker
       ? {
-          options: choices.slice(0, PICKER_OPTIONS).map((a) => ({ id: a.id, name: a.name })),
+          options: withSelected(choices, selected).map((a) => ({ id: a.id, name: a.name })),
           selectedId: selected?.id ?? null,
         }
       : null,
   });
 }
 
+/** The picker's options, the selected account among them even when it is not in the first page. */
+function withSelected(choices: Account[], selected: Account | undefined): Account[] {
+  const page = choices.slice(0, PICKER_OPTIONS);
+  if (!selected || page.some((a) => a.id === selected.id)) return page;
+  return [...page.slice(0, PICKER_OPTIONS - 1), selected];
+}
+
 async function homeAccount(deps: Deps, account: Account, now: Date): Promise<HomeAccountModel> {
   const [summary, recent, invoices] = await Promise.all([
     accountSummary(deps.db, account, now, deps.config.billingTimeZone),
     walletHistory(deps.db, account.id, RECENT_TRANSFERS),
-    invoicesOfAccount(deps.db, account.id, HOME_INVOICES),
+    namedInvoices(deps.db, { accountId: account.id, limit: HOME_INVOICES }),
   ]);
   const format = formatOf(deps);
   return {
     summary,
-    invoices: invoices.map((invoice) =>
-      invoiceModel(
-        {
-          invoice,
-          accountName: account.name,
-          planName: summary.plan.code === invoice.planCode ? summary.plan.name : invoice.planCode,
-        },
-        format,
-      ),
-    ),
-    recent: recent.map((t) => ({
-      id: t.id,
-      at: t.createdAt,
-      signedAmount: t.signedAmount,
-      memo: t.memo,
-      actor: t.actor,
-    })),
+    recent: recent.map(transferLine),
+    invoices: invoices.map((i) => invoiceModel(i, format)),
   };
 }
 

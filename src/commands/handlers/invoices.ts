@@ -1,13 +1,12 @@
 import { isMonth } from '../../domain/billing-month.js';
 import { describeInput } from '../../domain/money.js';
-import { type Account, requirePlan } from '../../services/accounts.js';
-import { invoiceOfMonth, invoicesOfAccount } from '../../services/invoicing.js';
+import type { Account } from '../../services/accounts.js';
+import { namedInvoices } from '../../services/invoicing.js';
 import { noticeMessage } from '../../slack/blocks/common.js';
 import { invoiceDetailMessage, invoiceListMessage } from '../../slack/blocks/invoices.js';
 import { noMoreArguments, UsageError } from '../args.js';
-import { invoiceModel } from '../outbox-render.js';
 import type { CommandContext, Reply } from '../types.js';
-import { formatOf } from './format.js';
+import { formatOf, invoiceModel } from './format.js';
 
 const LAST_INVOICES = 12;
 
@@ -23,27 +22,19 @@ export async function invoicesCommand(
   noMoreArguments(args, 1);
   const { db } = ctx.deps;
   const format = formatOf(ctx.deps);
-  const plan = await requirePlan(db, account!.planCode);
-  const row = (invoice: Parameters<typeof invoiceModel>[0]['invoice']) =>
-    invoiceModel(
-      {
-        invoice,
-        accountName: account!.name,
-        planName: plan.code === invoice.planCode ? plan.name : invoice.planCode,
-      },
-      format,
-    );
   if (month) {
-    const invoice = await invoiceOfMonth(db, account!.id, month);
+    const [invoice] = await namedInvoices(db, { accountId: account!.id, month });
     if (!invoice)
       return [{ kind: 'private', message: noticeMessage(`There is no invoice for ${month} yet.`) }];
-    return [{ kind: 'private', message: invoiceDetailMessage(row(invoice)) }];
+    return [{ kind: 'private', message: invoiceDetailMessage(invoiceModel(invoice, format)) }];
   }
-  const invoices = await invoicesOfAccount(db, account!.id, LAST_INVOICES);
+  const invoices = (await namedInvoices(db, { accountId: account!.id, limit: LAST_INVOICES })).map((i) =>
+    invoiceModel(i, format),
+  );
   return [
     {
       kind: 'private',
-      message: invoiceListMessage({ format, accountName: account!.name, invoices: invoices.map(row) }),
+      message: invoiceListMessage({ format, accountName: account!.name, invoices }),
     },
   ];
 }

@@ -18,6 +18,7 @@ import { noticeMessage } from '../../slack/blocks/common.js';
 import { resolveAccount } from '../access.js';
 import { channelArg, noMoreArguments, planArg, read, thresholdArg, UsageError, userArg } from '../args.js';
 import type { CommandContext, Reply } from '../types.js';
+import { balanceChanged } from './balance-changed.js';
 import { publishHome, refreshHomes } from './home.js';
 
 /** Owners' and finance's set-up subcommands: accounts, channels, admins, settings, roles (SPEC §4). */
@@ -69,7 +70,7 @@ export async function accountPlan(ctx: CommandContext, args: string[], account?:
   const code = read(planArg, args[0], 'Which plan?');
   noMoreArguments(args, 1);
   const plan = await setAccountPlan(ctx.deps.db, account!.id, code);
-  refreshHomes(ctx.deps, account!.id);
+  balanceChanged(ctx.deps, account!.id); // the price, so the runway, moved
   return say(`${name(account!)} is now on ${plan.name} (${price(ctx, plan.priceCents)}/device/month).`);
 }
 
@@ -133,7 +134,7 @@ export async function configAlertThreshold(
   const tenths = read(thresholdArg, args[0], 'How many months of runway should count as low?');
   noMoreArguments(args, 1);
   await updateAccountSettings(ctx.deps.db, account!.id, { alertThresholdTenths: tenths });
-  refreshHomes(ctx.deps, account!.id);
+  balanceChanged(ctx.deps, account!.id); // what counts as low moved
   return say(`${name(account!)} will count as low when its runway is below ${formatRunway(tenths)}.`);
 }
 

@@ -8,8 +8,8 @@ import { historyMessage } from '../../slack/blocks/history.js';
 import { statusMessage } from '../../slack/blocks/status.js';
 import { devicesArg, historyCountArg, noMoreArguments, readOptional } from '../args.js';
 import type { CommandContext, Reply } from '../types.js';
-import { formatOf } from './format.js';
-import { refreshHomes } from './home.js';
+import { balanceChanged } from './balance-changed.js';
+import { formatOf, transferLine } from './format.js';
 
 /** `status`: balance, devices, monthly cost, runway, next bill, packs, low-balance state. */
 export async function statusCommand(
@@ -33,7 +33,7 @@ export async function devicesCommand(
   const { db, config } = ctx.deps;
   if (count !== undefined) {
     await recordReading(db, { accountId: account!.id, count, at: ctx.now, by: ctx.actor.userId });
-    refreshHomes(ctx.deps, account!.id);
+    balanceChanged(ctx.deps, account!.id); // the monthly cost, so the runway, moved
   }
   const month = monthOf(ctx.now, config.billingTimeZone);
   const [current, thisMonth] = await Promise.all([
@@ -77,13 +77,7 @@ export async function historyCommand(
     format: formatOf(ctx.deps),
     accountName: account!.name,
     balanceCents,
-    transfers: transfers.map((t) => ({
-      id: t.id,
-      at: t.createdAt,
-      signedAmount: t.signedAmount,
-      memo: t.memo,
-      actor: t.actor,
-    })),
+    transfers: transfers.map(transferLine),
   });
   return [{ kind: 'private', message }];
 }

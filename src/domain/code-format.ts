@@ -131,6 +131,17 @@ export function last4Of(body17: string): string {
   return body17.slice(BODY_LENGTH - 4);
 }
 
+/**
+ * The last 4 characters of a code as someone types them to name it (`codes void 7k3m`), read leniently like a code;
+ * null when they cannot be the end of one.
+ */
+export function parseLast4(input: string): string | null {
+  const text = compact(input);
+  if (text === null || text.length !== 4) return null;
+  const read = text.replace(/[OIL]/g, (ch) => LENIENT[ch]!);
+  return indicesOf(read) ? read : null;
+}
+
 /** Upper-cased (ASCII only) with separators removed; null when too long. */
 function compact(input: string): string | null {
   if (input.length > MAX_CODE_INPUT) return null;

@@ -122,11 +122,18 @@ export function parseWholeNumber(text: string, { min, max, what }: WholeNumberRu
 }
 
 const grouping = new Intl.NumberFormat('en-US');
-const BROADCAST = /@(?=(?:here|channel|everyone)\b)/giu;
 
 /** `1,000,000` (one formatter for the process: building one per call is slow). */
 export function groupDigits(n: number | bigint): string {
   return grouping.format(n);
+}
+
+/**
+ * Breaks `@here`, `@channel` and `@everyone` in text that will be shown in Slack: an `@` and a word joiner read the
+ * same and notify nobody.
+ */
+export function breakBroadcasts(text: string): string {
+  return text.replace(/@(?=(?:here|channel|everyone)\b)/giu, '@\u2060');
 }
 
 /**
@@ -137,10 +144,7 @@ export function groupDigits(n: number | bigint): string {
 export function describeInput(text: string): string {
   const chars = Array.from(text); // by code point, so an emoji is never cut in half
   const cut = chars.length > DESCRIBE_LIMIT ? `${chars.slice(0, DESCRIBE_LIMIT - 1).join('')}…` : text;
-  return cut
-    .replace(CONTROL_ALL, '?')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replace(BROADCAST, '@\u2060'); // a word joiner: `@here` typed by a user must not notify a channel
+  return breakBroadcasts(
+    cut.replace(CONTROL_ALL, '?').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'),
+  );
 }

@@ -55,7 +55,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * with back-off, Slack's Retry-After honoured, permanent refusals set aside. Never throws for a send failure.
  */
 export async function dispatchOutbox(options: DispatchOptions): Promise<DispatchResult> {
-  const { db, sender, clock, logger } = options;
+  const { db, clock, logger } = options;
   const sleep = options.sleep ?? defaultSleep;
   const result: DispatchResult = { sent: 0, retried: 0, failed: 0 };
   const max = options.maxMessages ?? 1_000;

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import { type Db, pgErrorCode } from '../db/client.js';
 import { accounts, codes, licensePacks, redemptionFailures } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';
-import { type CodeKind, codeHash, generateCode, parseCode } from '../domain/code-format.js';
+import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
 import { postTransfer, walletBalance } from '../ledger/ledger.js';
 import { UserError } from './errors.js';
 
@@ -261,9 +261,7 @@ export async function voidCode(
 ): Promise<VoidResult> {
   const text = input.text.trim();
   const parsed = parseCode(text);
-  const lastFour = /^[0-9a-z]{4}$/i.test(text)
-    ? text.toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1')
-    : undefined;
+  const lastFour = parseLast4(text);
   const candidates = parsed.ok
     ? await db
         .select()

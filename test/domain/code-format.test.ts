@@ -11,6 +11,7 @@ import {
   last4Of,
   looksLikeCode,
   parseCode,
+  parseLast4,
 } from '../../src/domain/code-format.js';
 
 const SHAPE = {
@@ -373,5 +374,14 @@ describe('looksLikeCode', () => {
     ]) {
       expect(looksLikeCode(text), text).toBe(false);
     }
+  });
+});
+
+describe('parseLast4', () => {
+  it('reads the last 4 characters of a code leniently, and nothing else', () => {
+    expect(parseLast4('7k3m')).toBe('7K3M');
+    expect(parseLast4('o1-l9')).toBe('0119');
+    expect(parseLast4(' 1 2 3 4 ')).toBe('1234');
+    for (const bad of ['123', '12345', 'UUUU', '12€4', '']) expect(parseLast4(bad)).toBeNull();
   });
 });

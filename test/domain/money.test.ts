@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   amountLimits,
+  breakBroadcasts,
   currencySymbol,
   DEVICES,
   describeInput,
@@ -294,5 +295,14 @@ describe('describeInput', () => {
         expect(Array.from(shown.replace(/&(amp|lt|gt);/g, '_')).length).toBeLessThanOrEqual(40);
       }),
     );
+  });
+});
+
+describe('breakBroadcasts', () => {
+  it('keeps @here, @channel and @everyone readable but unable to notify', () => {
+    expect(breakBroadcasts('ping @here and @Channel, not @hereford')).toBe(
+      'ping @\u2060here and @\u2060Channel, not @hereford',
+    );
+    expect(describeInput('@everyone')).toBe('@\u2060everyone');
   });
 });

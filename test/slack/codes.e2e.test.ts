@@ -1,10 +1,12 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { generateCode } from '../../src/domain/code-format.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
+import { importLicensePacks, listCodes } from '../../src/services/codes.js';
 import { ACTION, CALLBACK, REDEEM_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
-import { responseUrl, type SlackHarness, slackApi, startSlack } from '../support/slack.js';
+import { CODE_SECRET, responseUrl, type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
 const CODE = /BAL-(?:[0-9A-HJKMNP-TV-Z]{4}-){4}[0-9A-HJKMNP-TV-Z]/g;
 type Ack = { text: string; blocks: unknown[] };
@@ -135,6 +137,20 @@ describeDatabases('codes through Slack', (t) => {
     await click();
     await expect.poll(() => answered.length).toBe(1);
     expect((answered[0] as { text: string }).text).toContain('already issued');
+  });
+
+  it('a license pack for another plan is refused with both plans named, and stays unused', async () => {
+    const pack = generateCode('license_pack');
+    await importLicensePacks(t.db, [{ line: 2, code: pack, devices: 5, months: 12, planCode: 'standard' }], {
+      actor: 'cli',
+      now: slack.clock.now(),
+      secret: CODE_SECRET,
+    });
+    const reply = (await (
+      await slack.command(`redeem ${pack}`, { userId: PEOPLE.admin, channelId: ACME_CHANNEL })
+    ).json()) as Ack;
+    expect(reply.text).toContain('This license pack is for the Standard plan, but the account is on Plus.');
+    expect(await listCodes(t.db, { filter: 'open', now: slack.clock.now(), limit: 5 })).toHaveLength(1);
   });
 
   it('more than 10 codes go as a CSV file to the issuer’s DM, not in the message', async () => {

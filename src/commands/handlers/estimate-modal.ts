@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { estimate } from '../../domain/pricing.js';
-import { type Account, getAccount, getPlan, listPlans } from '../../services/accounts.js';
+import { type Account, getPlan, listPlans } from '../../services/accounts.js';
 import { readingAt } from '../../services/devices.js';
 import { estimateMessage } from '../../slack/blocks/estimate.js';
 import { estimateModal } from '../../slack/blocks/estimate-modal.js';
@@ -11,36 +10,28 @@ import { estimateModel } from './estimate.js';
 import { formatOf } from './format.js';
 import {
   type DurationDraft,
+  modalMetadata,
   monthsOf,
   readDuration,
+  readModalMetadata,
   selectedValue,
   validateDuration,
 } from './modal-values.js';
-
-/** What the Estimate modal carries between steps: where it was opened and for which account. */
-const Metadata = z.object({ c: z.string().max(40).optional(), a: z.number().int().positive().optional() });
-type Metadata = z.infer<typeof Metadata>;
-
-function readMetadata(text: string): Metadata {
-  try {
-    return Metadata.parse(JSON.parse(text || '{}'));
-  } catch {
-    return {};
-  }
-}
 
 /** Opens the Estimate modal, pre-filled with the account's current devices and plan when there is one. */
 export async function openEstimateModal(ctx: CommandContext, account?: Account): Promise<Reply> {
   const { db } = ctx.deps;
   const current = account ? await readingAt(db, account.id, ctx.now) : undefined;
-  const metadata: Metadata = { c: ctx.actor.channelId, a: account?.id };
   const draft: Draft = {
     devices: current?.count ?? null,
     monthsChoice: '12',
     customMonths: null,
     planCode: account?.planCode ?? 'standard',
   };
-  return { kind: 'open_modal', view: await renderModal(ctx, draft, JSON.stringify(metadata)) };
+  return {
+    kind: 'open_modal',
+    view: await renderModal(ctx, draft, modalMetadata(ctx.actor.channelId, account)),
+  };
 }
 
 interface Draft extends DurationDraft {
@@ -86,8 +77,7 @@ export async function submitEstimateModal(
   if (!(await getPlan(ctx.deps.db, planCode))) errors[ESTIMATE_INPUT.plan] = 'Choose a plan.';
   if (!duration.ok || Object.keys(errors).length > 0) return { kind: 'errors', errors };
 
-  const metadata = readMetadata(view.privateMetadata);
-  const candidate = metadata.a ? await getAccount(ctx.deps.db, metadata.a) : undefined;
+  const { channelId, account: candidate } = await readModalMetadata(ctx, view.privateMetadata);
   const account = candidate && canRead(ctx.roles, candidate) ? candidate : undefined;
   const model = await estimateModel(
     ctx,
@@ -96,6 +86,6 @@ export async function submitEstimateModal(
   );
   return {
     kind: 'close',
-    replies: [{ kind: 'private', channelId: metadata.c, message: estimateMessage(model) }],
+    replies: [{ kind: 'private', channelId, message: estimateMessage(model) }],
   };
 }

@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import { DEVICES, MONTHS, parseWholeNumber } from '../../domain/money.js';
+import { type Account, getAccount } from '../../services/accounts.js';
 import { CUSTOM_MONTHS, ESTIMATE_INPUT } from '../../slack/ids.js';
-import { capitalize } from '../args.js';
-import type { ViewValues } from '../types.js';
+import { capitalize, parseJson } from '../args.js';
+import type { CommandContext, ViewValues } from '../types.js';
 
 /**
  * Reading the inputs the Estimate and Reload modals share: devices, a duration of 12/24/36 months or a custom one.
@@ -69,4 +71,25 @@ export function validateDuration(
   else errors[DURATION.months] = 'Choose 12, 24 or 36 months, or Custom.';
   if (!devices.ok || months === undefined) return { ok: false, errors };
   return { ok: true, devices: devices.value, months };
+}
+
+/** What a modal carries between its steps (private_metadata): where it was opened, and for which account. */
+const ModalMetadata = z.object({
+  c: z.string().max(40).optional(),
+  a: z.number().int().positive().optional(),
+});
+
+export function modalMetadata(channelId: string | undefined, account: Account | undefined): string {
+  return JSON.stringify({ c: channelId, a: account?.id });
+}
+
+/** The channel the modal was opened in, and its account if it still exists. The caller checks the role. */
+export async function readModalMetadata(
+  ctx: CommandContext,
+  text: string,
+): Promise<{ channelId?: string; account?: Account }> {
+  const parsed = ModalMetadata.safeParse(parseJson(text));
+  if (!parsed.success) return {};
+  const account = parsed.data.a ? await getAccount(ctx.deps.db, parsed.data.a) : undefined;
+  return { channelId: parsed.data.c, account };
 }

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { type Account, getAccount } from '../../services/accounts.js';
+import { type Account, getPlan } from '../../services/accounts.js';
 import { type RedeemResult, redeemCode } from '../../services/codes.js';
 import { noticeMessage } from '../../slack/blocks/common.js';
 import { plainDate, slackDate, userMention } from '../../slack/blocks/format.js';
@@ -7,13 +6,10 @@ import type { RedeemedModel } from '../../slack/blocks/models.js';
 import { redeemedMessage, redeemModal, redemptionNotice } from '../../slack/blocks/redeem.js';
 import { REDEEM_INPUT } from '../../slack/ids.js';
 import { allows, refusal } from '../access.js';
-import { parseJson } from '../args.js';
 import type { CommandContext, Reply, SubmitResult, ViewValues } from '../types.js';
 import { balanceChanged } from './balance-changed.js';
 import { formatOf } from './format.js';
-
-/** What the Redeem modal carries: where it was opened and for which account. */
-const Metadata = z.object({ c: z.string().max(40).optional(), a: z.number().int().positive() });
+import { modalMetadata, readModalMetadata } from './modal-values.js';
 
 /** `redeem [<code>]`: redeems at once, or opens the Redeem modal. */
 export async function redeemCommand(
@@ -23,13 +19,14 @@ export async function redeemCommand(
 ): Promise<Reply[]> {
   if (args.length === 0) return [openRedeemModal(ctx, account!)];
   const result = await redeem(ctx, account!, args.join(' '));
-  if (!result.ok) return [{ kind: 'private', message: noticeMessage(failureText(ctx, result, 'mrkdwn')) }];
+  if (!result.ok)
+    return [{ kind: 'private', message: noticeMessage(await failureText(ctx, result, 'mrkdwn')) }];
   return [{ kind: 'private', message: redeemedMessage(await redeemedModel(ctx, account!, result)) }];
 }
 
 export function openRedeemModal(ctx: CommandContext, account: Account): Reply {
-  const metadata = JSON.stringify({ c: ctx.actor.channelId, a: account.id });
-  return { kind: 'open_modal', view: redeemModal({ accountName: account.name, privateMetadata: metadata }) };
+  const privateMetadata = modalMetadata(ctx.actor.channelId, account);
+  return { kind: 'open_modal', view: redeemModal({ accountName: account.name, privateMetadata }) };
 }
 
 /** Submit of the Redeem modal: an invalid code shows on the `code` field and the modal stays open. */
@@ -37,8 +34,7 @@ export async function submitRedeemModal(
   ctx: CommandContext,
   view: { privateMetadata: string; values: ViewValues },
 ): Promise<SubmitResult> {
-  const metadata = Metadata.safeParse(parseJson(view.privateMetadata));
-  const account = metadata.success ? await getAccount(ctx.deps.db, metadata.data.a) : undefined;
+  const { channelId, account } = await readModalMetadata(ctx, view.privateMetadata);
   if (!account || !allows(['admin'], ctx.roles, account)) {
     return {
       kind: 'errors',
@@ -47,9 +43,10 @@ export async function submitRedeemModal(
   }
   const text = view.values[REDEEM_INPUT]?.[REDEEM_INPUT]?.value ?? '';
   const result = await redeem(ctx, account, text);
-  if (!result.ok) return { kind: 'errors', errors: { [REDEEM_INPUT]: failureText(ctx, result, 'plain') } };
+  if (!result.ok)
+    return { kind: 'errors', errors: { [REDEEM_INPUT]: await failureText(ctx, result, 'plain') } };
   const message = redeemedMessage(await redeemedModel(ctx, account, result));
-  return { kind: 'close', replies: [{ kind: 'private', channelId: metadata.data?.c, message }] };
+  return { kind: 'close', replies: [{ kind: 'private', channelId, message }] };
 }
 
 /** Redeems, then tells the billing channel and republishes Home tabs (in the background). */
@@ -102,11 +99,11 @@ async function redeemedModel(
 }
 
 /** Why a redemption failed, for a message (mrkdwn, dates in the reader's zone) or a modal field (plain text). */
-function failureText(
+async function failureText(
   ctx: CommandContext,
   result: Extract<RedeemResult, { ok: false }>,
   style: 'mrkdwn' | 'plain',
-): string {
+): Promise<string> {
   const format = formatOf(ctx.deps);
   const when = (date: Date, dateStyle: 'date_time' | 'date_short_pretty') =>
     style === 'mrkdwn' ? slackDate(date, format, dateStyle) : plainDate(date, format, dateStyle);
@@ -124,10 +121,10 @@ function failureText(
       return `This code was already redeemed for this account on ${when(result.redeemedAt, 'date_short_pretty')} by ${by}.`;
     }
     case 'wrong_plan':
-      return `This license pack is for the ${planName(result.packPlan)} plan, but the account is on ${planName(result.accountPlan)}. Ask an owner to change the plan first.`;
+      return `This license pack is for the ${await planName(ctx, result.packPlan)} plan, but the account is on ${await planName(ctx, result.accountPlan)}. Ask an owner to change the plan first.`;
   }
 }
 
-function planName(code: string): string {
-  return code.charAt(0).toUpperCase() + code.slice(1);
+async function planName(ctx: CommandContext, code: string): Promise<string> {
+  return (await getPlan(ctx.deps.db, code))?.name ?? code;
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { describeInput, parseAmount } from '../../domain/money.js';
 import { estimate } from '../../domain/pricing.js';
 import { type Account, getAccount, requirePlan } from '../../services/accounts.js';
@@ -24,22 +23,20 @@ import {
 } from '../../slack/blocks/reload.js';
 import { RELOAD_INPUT } from '../../slack/ids.js';
 import { allows, refusal } from '../access.js';
-import { amountArg, devicesArg, monthsArg, noMoreArguments, parseJson, read, UsageError } from '../args.js';
+import { amountArg, capitalize, devicesArg, monthsArg, noMoreArguments, read, UsageError } from '../args.js';
 import type { CommandContext, Deps, Reply, SubmitResult, ViewValues } from '../types.js';
 import { balanceChanged } from './balance-changed.js';
 import { formatOf } from './format.js';
 import {
   inputText,
+  modalMetadata,
   monthsChoiceOf,
   monthsOf,
   readDuration,
+  readModalMetadata,
   selectedValue,
   validateDuration,
 } from './modal-values.js';
-
-/** What the Reload modal carries between steps: where it was opened and for which account. */
-const Metadata = z.object({ c: z.string().max(40).optional(), a: z.number().int().positive() });
-type Metadata = z.infer<typeof Metadata>;
 
 interface Draft {
   mode: 'devices' | 'amount';
@@ -85,8 +82,8 @@ export async function openReloadModal(
     ...monthsChoiceOf(prefill.months ?? 12),
     amountText: prefill.amountText ?? null,
   };
-  const metadata: Metadata = { c: ctx.actor.channelId, a: account.id };
-  return { kind: 'open_modal', view: await renderModal(ctx, account, draft, JSON.stringify(metadata)) };
+  const privateMetadata = modalMetadata(ctx.actor.channelId, account);
+  return { kind: 'open_modal', view: await renderModal(ctx, account, draft, privateMetadata) };
 }
 
 function readDraft(values: ViewValues): Draft {
@@ -121,11 +118,10 @@ async function renderModal(ctx: CommandContext, account: Account, draft: Draft, 
   });
 }
 
+/** The account the modal is for, if the user may still reload it. */
 async function accountOf(ctx: CommandContext, privateMetadata: string) {
-  const metadata = Metadata.safeParse(parseJson(privateMetadata));
-  if (!metadata.success) return undefined;
-  const account = await getAccount(ctx.deps.db, metadata.data.a);
-  return account && allows(['admin'], ctx.roles, account) ? { account, metadata: metadata.data } : undefined;
+  const { account } = await readModalMetadata(ctx, privateMetadata);
+  return account && allows(['admin'], ctx.roles, account) ? { account } : undefined;
 }
 
 /** A keystroke or choice in the modal: re-render it with the running total. */
@@ -156,7 +152,7 @@ export async function submitReloadModal(
   let description: string | null = null;
   if (draft.mode === 'amount') {
     const parsed = parseAmount(draft.amountText ?? '', ctx.deps.config.currency);
-    if (!parsed.ok) return { kind: 'errors', errors: { [RELOAD_INPUT.amount]: capitalized(parsed.error) } };
+    if (!parsed.ok) return { kind: 'errors', errors: { [RELOAD_INPUT.amount]: capitalize(parsed.error) } };
     amountCents = parsed.cents;
   } else {
     const duration = validateDuration(view.values);
@@ -196,10 +192,6 @@ export async function submitReloadModal(
       errors: { [field]: 'The payment provider did not answer. Try again in a moment.' },
     };
   }
-}
-
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

@@ -12,7 +12,7 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import { localDate, localTime, monthStart } from '../../domain/billing-month.js';
-import { formatMoney, groupDigits } from '../../domain/money.js';
+import { breakBroadcasts, formatMoney, groupDigits } from '../../domain/money.js';
 import type { Format } from './models.js';
 
 /** Block Kit limits the builders design for (checked in full by ../limits.ts). */
@@ -37,7 +37,6 @@ const DAY_MS = 86_400_000;
 const ELLIPSIS = '…';
 // C0/C1 controls, invisible format characters and line/paragraph separators: never shown raw.
 const CONTROL_ALL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
-const BROADCAST = /@(?=(?:here|channel|everyone)\b)/giu;
 // An entity already escaped, or one character (a whole code point).
 const TOKEN = /&(?:amp|lt|gt);|[\s\S]/gu;
 const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
@@ -133,11 +132,12 @@ function middayOf(date: string, timeZone: string): Date {
  * escaped (`&lt;`) is left alone, so text from `describeInput` is not escaped twice.
  */
 export function escapeMrkdwn(text: string): string {
-  return text
-    .replace(/&(?!(?:amp|lt|gt);)/g, '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replace(BROADCAST, '@\u2060');
+  return breakBroadcasts(
+    text
+      .replace(/&(?!(?:amp|lt|gt);)/g, '&amp;')
+      .replaceAll('<', '&lt;')
+      .replaceAll('>', '&gt;'),
+  );
 }
 
 /** Control characters and line breaks become spaces: for names and memos shown on one line. */
@@ -170,7 +170,7 @@ export function userText(text: string, max: number): string {
     out += piece;
   }
   // Escaped a character at a time, `@here` was never seen whole: break broadcasts on the result.
-  return out.replace(BROADCAST, '@\u2060') + ELLIPSIS;
+  return breakBroadcasts(out) + ELLIPSIS;
 }
 
 /**
@@ -179,10 +179,11 @@ export function userText(text: string, max: number): string {
  * joiner breaks anything that looks like a mention, a link or a broadcast (`<\u2060!channel>`, `@\u2060here`).
  */
 export function plainUserText(text: string, max: number): string {
-  const clean = oneLine(text)
-    .trim()
-    .replace(/<(?=[!@#]|[a-z][a-z0-9+.-]*:)/gi, '<\u2060')
-    .replace(BROADCAST, '@\u2060');
+  const clean = breakBroadcasts(
+    oneLine(text)
+      .trim()
+      .replace(/<(?=[!@#]|[a-z][a-z0-9+.-]*:)/gi, '<\u2060'),
+  );
   return truncate(clean === '' ? '(unnamed)' : clean, max);
 }
 

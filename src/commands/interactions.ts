@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICES, MONTHS } from '../domain/money.js';
 import { getAccount } from '../services/accounts.js';
 import { requestContext } from '../services/roles.js';
 import { refusalMessage } from '../slack/blocks/common.js';
@@ -40,16 +41,11 @@ export function createInteractions(deps: Deps): Interactions {
   };
 }
 
-const QuoteRequest = z.object({
-  devices: z.number().int().min(1).max(1_000_000),
-  months: z.number().int().min(1).max(120),
+/** What an estimate's buttons carry (SPEC §4): the devices and months it showed, and its plan. */
+const EstimateButton = z.object({
+  devices: z.number().int().min(DEVICES.min).max(DEVICES.max),
+  months: z.number().int().min(MONTHS.min).max(MONTHS.max),
   plan: z.string().max(32),
-});
-
-/** What the estimate's Reload this amount button carries. */
-const ReloadRequest = z.object({
-  devices: z.number().int().min(1).max(1_000_000),
-  months: z.number().int().min(1).max(120),
 });
 
 async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply[]> {
@@ -66,7 +62,7 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
       if (!allows(['sales'], ctx.roles)) {
         return [{ kind: 'private', message: refusalMessage(refusal('quote', ['sales'])) }];
       }
-      const request = QuoteRequest.safeParse(parseJson(input.value));
+      const request = EstimateButton.safeParse(parseJson(input.value));
       if (!request.success) return [];
       const { devices, months, plan } = request.data;
       const actor = { ...ctx.actor, channelId: input.message?.channelId ?? ctx.actor.channelId };
@@ -102,13 +98,14 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
     }
     case ACTION.reloadThisAmount: {
       // From an estimate: the devices and months it showed, for the account of the channel it was shown in.
-      const request = ReloadRequest.safeParse(parseJson(input.value));
+      const request = EstimateButton.safeParse(parseJson(input.value));
       const account = await resolveAccount(ctx.deps.db, {
         channelId: input.message?.channelId ?? ctx.actor.channelId,
         roles: ctx.roles,
       }).catch(() => undefined);
       if (!request.success || !account) return [];
-      return [await openReloadModal(ctx, account, { mode: 'devices', ...request.data })];
+      const { devices, months } = request.data; // the account's own plan prices the reload
+      return [await openReloadModal(ctx, account, { mode: 'devices', devices, months })];
     }
     case PAY_BUTTON:
       return []; // a link: the browser opens the checkout; Slack only wants the click acknowledged

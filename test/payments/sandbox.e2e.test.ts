@@ -3,7 +3,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { payments, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
-import { CALLBACK, CUSTOM_MONTHS, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../src/slack/ids.js';
+import { ACTION, CALLBACK, CUSTOM_MONTHS, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
@@ -129,6 +129,31 @@ describeDatabases('reloading through the sandbox', (t) => {
       accountId: acme.id,
       requestedBy: PEOPLE.admin,
     });
+  });
+
+  it('an estimate’s Reload this amount opens the Reload modal with its devices and months', async () => {
+    const opened = slackApi('views.open');
+    await slack.interaction({
+      type: 'block_actions',
+      user: { id: PEOPLE.admin },
+      api_app_id: 'A1',
+      trigger_id: 't.reload',
+      channel: { id: ACME_CHANNEL },
+      container: { type: 'message', channel_id: ACME_CHANNEL, message_ts: '1.0', is_ephemeral: true },
+      response_url: 'http://slack.test/respond/1',
+      actions: [
+        {
+          type: 'button',
+          action_id: ACTION.reloadThisAmount,
+          block_id: 'b',
+          value: JSON.stringify({ devices: 120, months: 24, plan: 'plus' }),
+        },
+      ],
+    });
+    await expect.poll(() => opened.length).toBe(1);
+    const view = (opened[0] as { view: View }).view;
+    expect(view.callback_id).toBe(CALLBACK.reload);
+    expect(JSON.stringify(view)).toContain('$11,520.00');
   });
 
   it('amount mode takes $1,200.50; a double submit of one view makes one payment', async () => {

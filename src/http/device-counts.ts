@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { balanceChanged } from '../commands/handlers/balance-changed.js';
 import type { Deps } from '../commands/types.js';
+import { DEVICES } from '../domain/money.js';
 import { ACCOUNT_NAME_MAX, findAccountByName } from '../services/accounts.js';
 import { authenticateApiToken } from '../services/api-tokens.js';
 import { recordReading } from '../services/devices.js';
@@ -10,7 +11,8 @@ import { type Route, sendJson } from './server.js';
 
 export const DEVICE_COUNTS_PATH = '/api/device-counts';
 export const DEVICE_COUNTS_BODY_LIMIT = 10 * 1024;
-export const MAX_DEVICE_COUNT = 1_000_000;
+/** The same ceiling as a count typed in Slack (SPEC §4); 0 is allowed here: an account may go down to no devices. */
+export const MAX_DEVICE_COUNT = DEVICES.max;
 /** A reading may be stamped a little ahead of our clock (clock skew), never further. */
 export const FUTURE_SKEW_MS = 5 * 60_000;
 

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 
@@ -38,11 +38,13 @@ export function redact(text: string): string {
 
 export type Sink = (line: string) => void;
 
-/** Appends log lines to a file (created with its folder). */
+/**
+ * Appends log lines to a file (created with its folder). Written synchronously: the shell's logs are few, and the
+ * last lines before `process.exit` (a shutdown's) must not be lost in a buffer.
+ */
 export function fileSink(path: string): Sink {
   mkdirSync(dirname(path), { recursive: true });
-  const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
-  return (line) => stream.write(`${line}\n`);
+  return (line) => appendFileSync(path, `${line}\n`, { mode: 0o600 });
 }
 
 export interface Logger extends BoltLogger {

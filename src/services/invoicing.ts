@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { at, type Db, queryRows, toBigInt } from '../db/client.js';
-import { accounts, closedMonths, invoiceRuns, invoices, jobLeases, plans } from '../db/schema.js';
+import { accounts, closedMonths, invoiceRuns, invoices, plans } from '../db/schema.js';
 import { monthOf, monthStart, monthsBetween, nextMonth } from '../domain/billing-month.js';
 import { chargeFor } from '../domain/invoice.js';
 import { postWalletDebits } from '../ledger/batch.js';
 import { checkAlerts } from './alerts.js';
+import { renewLease, withLease } from './leases.js';
 import { enqueue, type OutboxItem } from './outbox.js';
 
 export type Invoice = typeof invoices.$inferSelect;
@@ -44,47 +45,30 @@ export type InvoiceRunResult =
  */
 export async function runInvoices(db: Db, options: InvoiceRunOptions): Promise<InvoiceRunResult> {
   const holder = options.holder ?? randomUUID();
-  if (!(await takeLease(db, holder))) return { kind: 'busy' };
-  try {
-    const months = await monthsToClose(db, options);
-    const unfinished = await unfinishedRun(db);
-    if (months.length === 0 && unfinished === undefined) {
-      return { kind: 'done', runId: null, months, invoiced: 0, stopped: false };
-    }
-    const runId = unfinished ?? (await newRun(db, options.now));
-    let invoiced = 0;
-    for (const month of months) {
-      const done = await closeMonth(db, { ...options, month, runId, holder });
-      invoiced += done.invoiced;
-      if (done.stopped) return { kind: 'done', runId, months, invoiced, stopped: true };
-    }
-    await finishRun(db, { runId, now: options.now, financeChannel: options.financeChannel });
-    return { kind: 'done', runId, months, invoiced, stopped: false };
-  } finally {
-    await db.delete(jobLeases).where(and(eq(jobLeases.name, INVOICE_LEASE), eq(jobLeases.holder, holder)));
-  }
-}
-
-/** One replica at a time; a lease left by a crashed process runs out and is taken over. Real time, not `--now`. */
-async function takeLease(db: Db, holder: string): Promise<boolean> {
-  const rows = await queryRows<{ holder: string }>(
-    db,
-    sql`insert into job_leases (name, holder, expires_at)
-        values (${INVOICE_LEASE}, ${holder}, now() + ${`${LEASE_MS} milliseconds`}::interval)
-        on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
-          where job_leases.expires_at < now()
-        returning holder`,
+  const run = await withLease(db, { name: INVOICE_LEASE, holder, ms: LEASE_MS }, () =>
+    invoiceRun(db, { ...options, holder }),
   );
-  return rows.length === 1;
+  return run.kind === 'busy' ? run : run.result;
 }
 
-async function renewLease(db: Db, holder: string): Promise<void> {
-  const renewed = await db
-    .update(jobLeases)
-    .set({ expiresAt: sql`now() + ${`${LEASE_MS} milliseconds`}::interval` })
-    .where(and(eq(jobLeases.name, INVOICE_LEASE), eq(jobLeases.holder, holder)))
-    .returning();
-  if (renewed.length === 0) throw new Error('the invoice run lost its lease to another process');
+async function invoiceRun(
+  db: Db,
+  options: InvoiceRunOptions & { holder: string },
+): Promise<InvoiceRunResult> {
+  const months = await monthsToClose(db, options);
+  const unfinished = await unfinishedRun(db);
+  if (months.length === 0 && unfinished === undefined) {
+    return { kind: 'done', runId: null, months, invoiced: 0, stopped: false };
+  }
+  const runId = unfinished ?? (await newRun(db, options.now));
+  let invoiced = 0;
+  for (const month of months) {
+    const done = await closeMonth(db, { ...options, month, runId });
+    invoiced += done.invoiced;
+    if (done.stopped) return { kind: 'done', runId, months, invoiced, stopped: true };
+  }
+  await finishRun(db, { runId, now: options.now, financeChannel: options.financeChannel });
+  return { kind: 'done', runId, months, invoiced, stopped: false };
 }
 
 /** The run that stopped part-way (a crash, SIGTERM), to be carried on under its id. */
@@ -147,7 +131,7 @@ async function closeMonth(
     if (chunk.count === 0) break;
     invoiced += chunk.count;
     after = chunk.lastAccountId;
-    await renewLease(db, options.holder);
+    await renewLease(db, INVOICE_LEASE, options.holder, LEASE_MS);
     await options.afterChunk?.(chunk.count);
   }
   await db

@@ -13,6 +13,7 @@ const SECRET_VARIABLES = new Set([
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'CODE_SECRET',
+  'SECRETS_KEY',
   'DATABASE_URL',
 ]);
 
@@ -116,6 +117,11 @@ const EnvSchema = z
       (v) => v === undefined || v.length >= 32,
       'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
     ),
+    SECRETS_KEY: optionalText.refine(
+      (v) => v === undefined || v.length >= 32,
+      'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
+    ),
+    DEVICE_SYNC_CRON: optionalText.pipe(cronExpression.default('0 * * * *')),
     LOG_LEVEL: z
       .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
       .default('info'),
@@ -163,6 +169,9 @@ export interface Config {
   alertCron: string;
   payments: { provider: 'sandbox' } | { provider: 'stripe'; secretKey: string; webhookSecret: string };
   codeSecret?: string;
+  /** Key of connector secrets at rest (SPEC §16); when unset it is generated for PGlite, required for PostgreSQL. */
+  secretsKey?: string;
+  deviceSyncCron: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -219,6 +228,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? { provider: 'stripe', secretKey: e.STRIPE_SECRET_KEY!, webhookSecret: e.STRIPE_WEBHOOK_SECRET! }
         : { provider: 'sandbox' },
     codeSecret: e.CODE_SECRET,
+    secretsKey: e.SECRETS_KEY,
+    deviceSyncCron: e.DEVICE_SYNC_CRON,
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -234,7 +245,8 @@ function parseDatabaseUrl(url: string | undefined): Config['database'] {
 export function secretsOf(config: Config): string[] {
   const { slack, payments } = config;
   const stripe = payments.provider === 'stripe' ? [payments.secretKey, payments.webhookSecret] : [];
-  return [slack.botToken, slack.signingSecret, slack.appToken, config.codeSecret, ...stripe].filter(
+  const keys = [config.codeSecret, config.secretsKey];
+  return [slack.botToken, slack.signingSecret, slack.appToken, ...keys, ...stripe].filter(
     (s): s is string => s !== undefined,
   );
 }

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
 import { createInteractions } from './commands/interactions.js';
 import type { Deps, Interactions } from './commands/types.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
@@ -11,7 +11,9 @@ import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer, type Route } from './http/server.js';
 import { startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
-import { resolveCodeSecret } from './services/secrets.js';
+import { type ConnectorDeps, connectorCount } from './services/connectors.js';
+import { createJamfProClient } from './services/jamf/client.js';
+import { resolveCodeSecret, resolveSecretsKey } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
 import { createApp, slackNotifier } from './slack/app.js';
 
@@ -24,6 +26,8 @@ export const SHELL_LOG = '.data/balance.log';
 export interface RunningApp {
   database: Database;
   deps: Deps;
+  /** The Jamf Pro client and the key connector secrets are sealed with (SPEC §16). */
+  connectors: ConnectorDeps;
   /** The port the HTTP routes listen on (useful when PORT=0). */
   port: number;
   /** Resolves when the shell session ends (never in the Slack modes). */
@@ -70,6 +74,10 @@ export async function startApp(
   const config = shell ? { ...baseConfig, owners: [...baseConfig.owners, SHELL_USER] } : baseConfig;
   const database = await openAppDatabase(config);
   const codeSecret = await resolveCodeSecret(database, config);
+  const connectors = await connectorsOf(database, config).catch(async (err: unknown) => {
+    await database.close();
+    throw err;
+  });
   // Links to the payment pages follow the real port when PUBLIC_URL is not set and PORT=0 picks one.
   let publicUrl = config.publicUrl;
   const payments = paymentsFor(config, () => publicUrl);
@@ -115,7 +123,7 @@ export async function startApp(
   if (config.publicUrlFromPort) publicUrl = `http://localhost:${port}`;
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
 
-  const jobs = startJobs(deps);
+  const jobs = startJobs(deps, connectors);
   void deps.outbox.kick(); // what an earlier process could not send
   const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});
 
@@ -132,7 +140,21 @@ export async function startApp(
     })();
     return stopping;
   };
-  return { database, deps, port, finished, stop };
+  return { database, deps, connectors, port, finished, stop };
+}
+
+/**
+ * The Jamf Pro client and SECRETS_KEY (generated for embedded PGlite). With PostgreSQL the key is required once a
+ * connection is stored: the start stops with one line naming the variable rather than run a sync that cannot work.
+ */
+export async function connectorsOf(database: Database, config: Config): Promise<ConnectorDeps> {
+  const secretsKey = await resolveSecretsKey(database, config);
+  if (secretsKey) registerSecret(secretsKey);
+  else if ((await connectorCount(database.db)) > 0)
+    throw new ConfigError([
+      'SECRETS_KEY: is required with a PostgreSQL DATABASE_URL once an account is connected to Jamf Pro',
+    ]);
+  return { jamf: createJamfProClient(), secretsKey };
 }
 
 /**

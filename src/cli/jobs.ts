@@ -5,8 +5,9 @@ import { type Database, queryRows } from '../db/client.js';
 import { createDeps, outboxSender } from '../deps.js';
 import { invoicesCsv, ledgerCsv } from '../domain/csv.js';
 import { paymentsFor } from '../http/routes.js';
-import { alertJob, invoiceJob } from '../jobs/jobs.js';
+import { alertJob, deviceSyncJob, invoiceJob } from '../jobs/jobs.js';
 import type { Logger } from '../logger.js';
+import { connectorsOf } from '../main.js';
 import { namedInvoices } from '../services/invoicing.js';
 import { pendingCount } from '../services/outbox.js';
 import { resolveCodeSecret } from '../services/secrets.js';
@@ -33,7 +34,7 @@ async function cliDeps(config: Config, database: Database, logger: Logger, now?:
   });
 }
 
-/** `balance jobs invoices|alerts|outbox [--month YYYY-MM] [--now ISO]`. */
+/** `balance jobs invoices|alerts|devices|outbox [--month YYYY-MM] [--now ISO]`. */
 export async function jobsCommand(
   config: Config,
   database: Database,
@@ -63,13 +64,27 @@ export async function jobsCommand(
       );
       break;
     }
+    case 'devices': {
+      const result = await deviceSyncJob(deps, await connectorsOf(database, config));
+      await deps.background.drain();
+      if (result.kind === 'busy') {
+        say('another process is running the device sync; nothing done');
+        return 1;
+      }
+      for (const { accountId, reason } of result.failures) say(`account ${accountId}: ${reason}`);
+      say(
+        `${result.synced} accounts counted in Jamf Pro, ${result.failures.length} failed, ` +
+          `${result.skipped} already counted this minute; ${result.changed.length} new readings`,
+      );
+      break;
+    }
     case 'outbox': {
       await deps.outbox.kick();
       break;
     }
     default:
       throw new CliUsageError(
-        'usage: balance jobs invoices|alerts|outbox [--month YYYY-MM] [--now ISO time]',
+        'usage: balance jobs invoices|alerts|devices|outbox [--month YYYY-MM] [--now ISO time]',
       );
   }
   const waiting = await pendingCount(database.db);

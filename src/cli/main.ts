@@ -7,6 +7,7 @@ import { openAppDatabase, SHELL_LOG, startApp } from '../main.js';
 import { listPlans } from '../services/accounts.js';
 import { createApiToken } from '../services/api-tokens.js';
 import { importLicensePacks } from '../services/codes.js';
+import { MissingSecretsKeyError } from '../services/connectors.js';
 import { UserError } from '../services/errors.js';
 import { resolveCodeSecret } from '../services/secrets.js';
 import { exportCommand, jobsCommand } from './jobs.js';
@@ -22,7 +23,7 @@ const USAGE = `usage: balance <command>
             import license pack codes (code,devices,months,plan); all rows or none
   api-tokens create <name>
             make a token for POST /api/device-counts; it is shown only once
-  jobs invoices|alerts|outbox [--month YYYY-MM] [--now ISO time]
+  jobs invoices|alerts|devices|outbox [--month YYYY-MM] [--now ISO time]
             run a job by hand; --now stands for the current time
   export invoices|ledger [--month YYYY-MM] [--out file.csv]
             CSV with a header row, to stdout or a file`;
@@ -118,7 +119,11 @@ run(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError) {
       for (const line of err.lines) process.stderr.write(`${line}\n`);
-    } else if (err instanceof DatabaseLockedError || err instanceof CliUsageError) {
+    } else if (
+      err instanceof DatabaseLockedError ||
+      err instanceof CliUsageError ||
+      err instanceof MissingSecretsKeyError
+    ) {
       process.stderr.write(`${err.message}\n`);
     } else {
       process.stderr.write(`balance: ${err instanceof Error ? err.message : String(err)}\n`);

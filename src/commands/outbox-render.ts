@@ -4,7 +4,8 @@ import { runway } from '../domain/runway.js';
 import { getAccount } from '../services/accounts.js';
 import { type Invoice, namedInvoices } from '../services/invoicing.js';
 import type { OutboxEvent, OutboxRow } from '../services/outbox.js';
-import { alertResolvedMessage, lowBalanceAlertMessage } from '../slack/blocks/alerts.js';
+import { ALERT_NAME_CHARS, alertResolvedMessage, lowBalanceAlertMessage } from '../slack/blocks/alerts.js';
+import { devicesText, fallbackText, section, slackDate, toPlain, userText } from '../slack/blocks/format.js';
 import { invoiceMessage, runSummaryMessage } from '../slack/blocks/invoices.js';
 import type { Format } from '../slack/blocks/models.js';
 import { invoiceModel } from './handlers/format.js';
@@ -36,7 +37,6 @@ export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Prom
       return { kind: 'file', name: csvName(event.runId), content, comment: `Invoices of run ${event.runId}` };
     }
     case 'low_balance': {
-      const account = await getAccount(db, event.accountId);
       const balanceCents = BigInt(event.balanceCents);
       const monthlyCents = BigInt(event.monthlyCents);
       return {
@@ -44,7 +44,7 @@ export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Prom
         message: lowBalanceAlertMessage({
           format,
           accountId: event.accountId,
-          accountName: account?.name ?? `account ${event.accountId}`,
+          accountName: await accountName(db, event.accountId),
           state: event.state,
           balanceCents,
           monthlyCents,
@@ -53,20 +53,46 @@ export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Prom
         }),
       };
     }
+    case 'device_sync_failing':
+    case 'device_sync_recovered':
+      return {
+        kind: 'message',
+        message: deviceSyncMessage(event, await accountName(db, event.accountId), format),
+      };
     case 'alert_resolved': {
-      const account = await getAccount(db, event.accountId);
       const balanceCents = BigInt(event.balanceCents);
       return {
         kind: 'message',
         message: alertResolvedMessage({
           format,
-          accountName: account?.name ?? `account ${event.accountId}`,
+          accountName: await accountName(db, event.accountId),
           balanceCents,
           runway: runway(balanceCents, BigInt(event.monthlyCents), new Date(event.at), format.timeZone),
         }),
       };
     }
   }
+}
+
+async function accountName(db: Db, accountId: number): Promise<string> {
+  return (await getAccount(db, accountId))?.name ?? `account ${accountId}`;
+}
+
+/** "Device sync with Jamf Pro failing since …: <reason>" (SPEC §16), and the note when it works again. */
+function deviceSyncMessage(
+  event: Extract<OutboxEvent, { type: 'device_sync_failing' | 'device_sync_recovered' }>,
+  accountName: string,
+  format: Format,
+): Message {
+  const name = userText(accountName, ALERT_NAME_CHARS);
+  const since = slackDate(new Date(event.since), format, 'date_time');
+  const line =
+    event.type === 'device_sync_failing'
+      ? `⚠️ *${name}*: Device sync with Jamf Pro failing since ${since}: ${userText(event.reason, 500)} ` +
+        'Device counts stay as last recorded until it works again.'
+      : `✅ *${name}*: Device sync with Jamf Pro works again (failing since ${since}): ` +
+        `${devicesText(event.devices)} managed.`;
+  return { text: fallbackText([toPlain(line)]), blocks: [section(line)] };
 }
 
 function csvName(runId: number): string {

@@ -178,6 +178,10 @@ export const numberSequences = pgTable('number_sequences', {
   last: integer('last').notNull(),
 });
 
+/** Where a reading came from: typed in Slack or the shell, posted to the device-count API, or counted in Jamf Pro. */
+export const READING_SOURCES = ['manual', 'api', 'jamf'] as const;
+export type ReadingSource = (typeof READING_SOURCES)[number];
+
 /** Device counts as timestamped readings; the count in effect at a moment is the latest reading at or before it. */
 export const deviceReadings = pgTable(
   'device_readings',
@@ -188,12 +192,55 @@ export const deviceReadings = pgTable(
       .references(() => accounts.id),
     count: integer('count').notNull(),
     effectiveAt: at('effective_at').notNull(),
+    /** Who or what recorded it: a Slack user id, `api:<token name>`, `jamf:<instance host>`. */
     recordedBy: text('recorded_by').notNull(),
+    source: text('source', { enum: READING_SOURCES }).notNull().default('manual'),
     createdAt: at('created_at').notNull().defaultNow(),
   },
   (t) => [
     index('device_readings_account_at').on(t.accountId, t.effectiveAt),
     check('device_readings_count', sql`${t.count} between 0 and 1000000`),
+    check('device_readings_source', sql`${t.source} in ('manual', 'api', 'jamf')`),
+  ],
+);
+
+/**
+ * An account's connection to its Jamf Pro instance (SPEC §16), one per account. The client secret is stored only
+ * sealed (AES-256-GCM under SECRETS_KEY, src/services/secret-box.ts). The sync state says when it last counted, what
+ * it found, and how long it has been failing.
+ */
+export const jamfConnectors = pgTable(
+  'jamf_connectors',
+  {
+    accountId: ref('account_id')
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** The instance's origin, `https://acme.jamfcloud.com`. */
+    url: text('url').notNull(),
+    clientId: text('client_id').notNull(),
+    clientSecretSealed: text('client_secret_sealed').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull(),
+    /** The last sync that tried (the run's time): a connector is tried once a minute at most, whichever replica runs. */
+    lastAttemptAt: at('last_attempt_at'),
+    /** The last sync that counted, and what it counted. */
+    lastSyncAt: at('last_sync_at'),
+    lastComputers: integer('last_computers'),
+    lastMobileDevices: integer('last_mobile_devices'),
+    /** Why the last sync failed (null when it succeeded), in words safe to show. */
+    lastError: text('last_error'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    failingSince: at('failing_since'),
+  },
+  (t) => [
+    check('jamf_connectors_url', sql`${t.url} ~ '^https?://[^/?#@[:space:]]+$'`),
+    // Nothing but a sealed value is ever stored here: a clear secret would not start with the format's prefix.
+    check('jamf_connectors_sealed', sql`${t.clientSecretSealed} like 'v1:%'`),
+    check('jamf_connectors_failures', sql`${t.consecutiveFailures} >= 0`),
+    check(
+      'jamf_connectors_failing',
+      sql`(${t.consecutiveFailures} = 0) = (${t.failingSince} is null and ${t.lastError} is null)`,
+    ),
   ],
 );
 

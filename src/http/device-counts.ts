@@ -141,6 +141,7 @@ export function deviceCountsRoute(deps: Deps): Route {
             count: parsed.value.count,
             at: parsed.at ?? now,
             by: `api:${caller.name}`,
+            source: 'api',
           });
           return { account, reading, caller };
         });

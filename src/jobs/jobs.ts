@@ -1,6 +1,8 @@
 import cron from 'node-cron';
+import { refreshHomes } from '../commands/handlers/home.js';
 import type { Deps } from '../commands/types.js';
 import { checkAlerts } from '../services/alerts.js';
+import { type ConnectorDeps, type DeviceSyncResult, syncDevices } from '../services/connectors.js';
 import { type InvoiceRunResult, runInvoices } from '../services/invoicing.js';
 import { getSetting } from '../services/settings.js';
 
@@ -51,10 +53,34 @@ export async function alertJob(deps: Deps) {
 }
 
 /**
- * The cron tasks of every mode (SPEC §1): the invoice run, the daily balance check (both in the billing time zone)
- * and the outbox every minute. A job that throws is logged and does not stop the others.
+ * `balance jobs devices` and the DEVICE_SYNC_CRON task: counts every account connected to Jamf Pro (SPEC §16); the
+ * Home tabs of accounts whose count changed are published again, then the outbox (failing / recovered notices).
  */
-export function startJobs(deps: Deps): { stop(): Promise<void> } {
+export async function deviceSyncJob(deps: Deps, sync: ConnectorDeps): Promise<DeviceSyncResult> {
+  const result = await syncDevices(deps.db, sync, {
+    now: deps.clock.now(),
+    timeZone: deps.config.billingTimeZone,
+  });
+  if (result.kind === 'busy') deps.logger.info('device sync skipped: another process is running it');
+  else {
+    for (const err of result.unexpected) deps.logger.error('device sync: unexpected error', err);
+    for (const { accountId, reason } of result.failures)
+      deps.logger.warn(`device sync of account ${accountId} failed: ${reason}`);
+    deps.logger.info(
+      `device sync: ${result.synced} counted, ${result.failures.length} failed, ${result.skipped} already tried ` +
+        `this minute; ${result.changed.length} new readings, ${result.notices} messages`,
+    );
+    for (const accountId of result.changed) refreshHomes(deps, accountId);
+  }
+  await deps.outbox.kick();
+  return result;
+}
+
+/**
+ * The cron tasks of every mode (SPEC §1): the invoice run, the daily balance check (both in the billing time zone),
+ * the device sync with Jamf Pro and the outbox every minute. A job that throws is logged and does not stop the others.
+ */
+export function startJobs(deps: Deps, deviceSync: ConnectorDeps): { stop(): Promise<void> } {
   const control: JobControl = { stopping: false };
   const running = new Set<Promise<unknown>>();
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
@@ -75,6 +101,11 @@ export function startJobs(deps: Deps): { stop(): Promise<void> } {
       deps.config.alertCron,
       guarded('balance check', () => alertJob(deps)),
       { ...options, name: 'alerts' },
+    ),
+    cron.schedule(
+      deps.config.deviceSyncCron,
+      guarded('device sync', () => deviceSyncJob(deps, deviceSync)),
+      { ...options, name: 'devices' },
     ),
     cron.schedule(
       '* * * * *',

@@ -1,17 +1,24 @@
 import { and, asc, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { deviceReadings } from '../db/schema.js';
+import { deviceReadings, type ReadingSource } from '../db/schema.js';
 import { monthStart, nextMonth } from '../domain/billing-month.js';
 
 export type DeviceReading = typeof deviceReadings.$inferSelect;
 
+/** Records a reading; `source` is `manual` (typed) unless said otherwise. */
 export async function recordReading(
   db: Db,
-  input: { accountId: number; count: number; at: Date; by: string },
+  input: { accountId: number; count: number; at: Date; by: string; source?: ReadingSource },
 ): Promise<DeviceReading> {
   const [row] = await db
     .insert(deviceReadings)
-    .values({ accountId: input.accountId, count: input.count, effectiveAt: input.at, recordedBy: input.by })
+    .values({
+      accountId: input.accountId,
+      count: input.count,
+      effectiveAt: input.at,
+      recordedBy: input.by,
+      source: input.source ?? 'manual',
+    })
     .returning();
   return row!;
 }

@@ -20,7 +20,10 @@ export type OutboxEvent =
       thresholdTenths: number;
       at: string;
     }
-  | { type: 'alert_resolved'; accountId: number; balanceCents: string; monthlyCents: string; at: string };
+  | { type: 'alert_resolved'; accountId: number; balanceCents: string; monthlyCents: string; at: string }
+  /** Jamf Pro device syncs of an account have failed several times in a row (SPEC §16); `reason` is safe to show. */
+  | { type: 'device_sync_failing'; accountId: number; since: string; reason: string }
+  | { type: 'device_sync_recovered'; accountId: number; since: string; at: string; devices: number };
 
 export interface OutboxItem {
   /** Writing the same key twice writes one message. */

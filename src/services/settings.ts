@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { settings } from '../db/schema.js';
 
-export type SettingKey = 'finance_channel' | 'code_secret';
+export type SettingKey = 'finance_channel' | 'code_secret' | 'secrets_key';
 
 export async function getSetting(db: Db, key: SettingKey): Promise<string | undefined> {
   const [row] = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, key));

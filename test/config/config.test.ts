@@ -23,6 +23,7 @@ describe('configuration', () => {
       currency: 'USD',
       invoiceCron: '0 9 1 * *',
       alertCron: '0 9 * * *',
+      deviceSyncCron: '0 * * * *',
       payments: { provider: 'sandbox' },
       slack: { mode: 'shell' },
       owners: [],
@@ -68,8 +69,26 @@ describe('configuration', () => {
     ],
     [{ DATABASE_URL: 'postgres://db/balance' }, 'CODE_SECRET: is required with a PostgreSQL DATABASE_URL'],
     [{ CODE_SECRET: 'short' }, 'CODE_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)'],
+    [{ SECRETS_KEY: 'short' }, 'SECRETS_KEY: must be at least 32 characters (e.g. `openssl rand -hex 32`)'],
+    [
+      { DEVICE_SYNC_CRON: 'hourly' },
+      'DEVICE_SYNC_CRON: "hourly" is not a cron expression (5 or 6 fields, e.g. "0 9 1 * *")',
+    ],
   ])('%o is refused with one clear line', (env, line) => {
     expect(configLines(env)).toContain(line);
+  });
+
+  it('reads SECRETS_KEY and DEVICE_SYNC_CRON; an empty value is unset', () => {
+    const key = 'k'.repeat(40);
+    expect(loadConfig({ SECRETS_KEY: key, DEVICE_SYNC_CRON: '*/15 * * * *' })).toMatchObject({
+      secretsKey: key,
+      deviceSyncCron: '*/15 * * * *',
+    });
+    const empty = loadConfig({ SECRETS_KEY: '', DEVICE_SYNC_CRON: ' ' });
+    expect(empty.secretsKey).toBeUndefined();
+    expect(empty.deviceSyncCron).toBe('0 * * * *');
+    // A short SECRETS_KEY is named, never echoed.
+    expect(configLines({ SECRETS_KEY: 'tiny-secret-value' }).join('\n')).not.toContain('tiny-secret-value');
   });
 
   it('names every bad variable, one line each, and never echoes a secret', () => {

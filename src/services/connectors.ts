@@ -167,7 +167,8 @@ export async function jamfConnection(db: Db, accountId: number): Promise<JamfCon
 // ─── the sync job ──────────────────────────────────────────────────────────────────────────────────────
 
 export const DEVICE_SYNC_LEASE = 'device-sync';
-const LEASE_MS = 5 * 60_000;
+// Longer than one account can take: three requests, each tried three times with waits of up to 30 s.
+const LEASE_MS = 10 * 60_000;
 
 export interface DeviceSyncOptions {
   /** The time the run stands for (`--now`): readings are stamped with it. */

@@ -60,6 +60,7 @@ describeDatabases('POST /api/device-counts', (t) => {
       count: 120,
       effectiveAt: new Date('2026-11-20T08:30:00Z'),
       recordedBy: 'api:mdm',
+      source: 'api',
     });
     expect(await lastUsed()).toEqual(new Date('2026-11-26T10:00:00Z'));
     // The account's admin sees the new count on their Home tab.

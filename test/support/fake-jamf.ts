@@ -49,6 +49,8 @@ export interface FakeJamf {
   fleet: Fleet;
   /** Seconds a new token lives (Jamf Pro: 599 by default). */
   tokenSeconds: number;
+  /** Every answer waits this long (ms), so that concurrent callers overlap. */
+  delayMs: number;
   /** Applies `fault` to the next `times` requests to `endpoint`. */
   fail(endpoint: Endpoint, fault: Fault, times?: number): void;
   /** Every token issued so far is refused from now on (as if they had expired). */
@@ -123,6 +125,7 @@ export async function startFakeJamf(
       ...options.fleet,
     },
     tokenSeconds: 599,
+    delayMs: 0,
   };
 
   const nextFault = (endpoint: Endpoint): Fault | undefined => {
@@ -264,6 +267,7 @@ export async function startFakeJamf(
       status: 0,
     };
     requests.push(record);
+    if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
     const fault = endpoint === 'other' ? undefined : nextFault(endpoint);
     const expected = endpoint === 'token' ? 'POST' : 'GET';
     if (fault) record.status = answerFault(res, fault);

@@ -7,12 +7,12 @@ import type { Database } from '../../src/db/client.js';
 import { deviceReadings } from '../../src/db/schema.js';
 import { openAppDatabase } from '../../src/main.js';
 import { createAccount } from '../../src/services/accounts.js';
-import { connectJamf } from '../../src/services/connectors.js';
 import { createJamfProClient } from '../../src/services/jamf/client.js';
 import { resolveSecretsKey } from '../../src/services/secrets.js';
 import { runCli } from '../support/cli.js';
 import { createPostgresDatabase, POSTGRES_URL } from '../support/db.js';
 import { type FakeJamf, startFakeJamf } from '../support/fake-jamf.js';
+import { connectToFake } from '../support/fixtures.js';
 
 const CODE_SECRET = 'cli-code-secret-0123456789abcdef0123456789';
 
@@ -24,18 +24,10 @@ async function connectAccount(database: Database, fake: FakeJamf, secretsKey: st
     actor: 'U1',
     at: new Date('2026-11-01T00:00:00Z'),
   });
-  const result = await connectJamf(
-    database.db,
-    { jamf: createJamfProClient(), secretsKey },
-    {
-      accountId: account.id,
-      values: { url: fake.url, client_id: fake.clientId, client_secret: fake.clientSecret },
-      actor: 'U1',
-      now: new Date('2026-11-02T09:00:00Z'),
-      timeZone: 'UTC',
-    },
-  );
-  expect(result.ok).toBe(true);
+  await connectToFake(database.db, { jamf: createJamfProClient(), secretsKey }, fake, {
+    accountId: account.id,
+    now: new Date('2026-11-02T09:00:00Z'),
+  });
 }
 
 describe('balance jobs devices', () => {

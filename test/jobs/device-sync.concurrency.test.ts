@@ -2,11 +2,11 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/client.js';
 import { deviceReadings } from '../../src/db/schema.js';
 import { linkChannel } from '../../src/services/accounts.js';
-import { type ConnectorDeps, connectJamf, syncDevices } from '../../src/services/connectors.js';
+import { type ConnectorDeps, syncDevices } from '../../src/services/connectors.js';
 import { createJamfProClient } from '../../src/services/jamf/client.js';
 import { describePostgres } from '../support/db.js';
 import { type FakeJamf, startFakeJamf } from '../support/fake-jamf.js';
-import { makeAccount } from '../support/fixtures.js';
+import { connectToFake, makeAccount } from '../support/fixtures.js';
 
 const KEY = 'test-secrets-key-0123456789abcdef0123456789';
 const ACCOUNTS = 6;
@@ -29,14 +29,10 @@ describePostgres('the device sync on two replicas at once', (t) => {
       const fake = await startFakeJamf({ fleet: { managedComputers: 10 + i, managedMobileDevices: 5 } });
       const account = await makeAccount(t.db);
       await linkChannel(t.db, `C0ACCT${i}`, account.id, 'U1');
-      const connected = await connectJamf(t.db, connecting, {
+      await connectToFake(t.db, connecting, fake, {
         accountId: account.id,
-        values: { url: fake.url, client_id: fake.clientId, client_secret: fake.clientSecret },
-        actor: 'U1',
         now: new Date('2026-11-02T09:00:00Z'),
-        timeZone: 'UTC',
       });
-      expect(connected.ok).toBe(true);
       fake.requests.length = 0;
       fake.fleet.managedComputers += 100; // every account's count changes once
       fake.delayMs = 20; // so that the two runs overlap

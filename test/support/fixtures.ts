@@ -1,6 +1,8 @@
 import type { Db } from '../../src/db/client.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
+import { type ConnectorDeps, connectJamf } from '../../src/services/connectors.js';
+import type { FakeJamf } from './fake-jamf.js';
 
 let serial = 0;
 
@@ -39,4 +41,22 @@ export async function spend(db: Db, accountId: number, amount: bigint, key: stri
     actor: 'system',
     memo: 'usage',
   });
+}
+
+/** Connects an account to a fake Jamf Pro the way the `jamf_connect` modal would; throws on a refusal. */
+export async function connectToFake(
+  db: Db,
+  deps: ConnectorDeps,
+  fake: FakeJamf,
+  input: { accountId: number; now: Date },
+) {
+  const result = await connectJamf(db, deps, {
+    accountId: input.accountId,
+    values: { url: fake.url, client_id: fake.clientId, client_secret: fake.clientSecret },
+    actor: 'U1',
+    now: input.now,
+    timeZone: 'UTC',
+  });
+  if (!result.ok) throw new Error(`not connected: ${JSON.stringify(result.errors)}`);
+  return result;
 }

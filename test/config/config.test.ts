@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, secretsOf } from '../../src/config.js';
 import { runCli } from '../support/cli.js';
 
 function configLines(env: Record<string, string>): string[] {
@@ -87,7 +87,8 @@ describe('configuration', () => {
     const empty = loadConfig({ SECRETS_KEY: '', DEVICE_SYNC_CRON: ' ' });
     expect(empty.secretsKey).toBeUndefined();
     expect(empty.deviceSyncCron).toBe('0 * * * *');
-    // A short SECRETS_KEY is named, never echoed.
+    // It is masked in the logs like the other configured secrets, and a short one is named, never echoed.
+    expect(secretsOf(loadConfig({ SECRETS_KEY: key }))).toContain(key);
     expect(configLines({ SECRETS_KEY: 'tiny-secret-value' }).join('\n')).not.toContain('tiny-secret-value');
   });
 

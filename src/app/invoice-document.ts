@@ -139,7 +139,13 @@ export function invoiceDocument(input: InvoiceDocumentInput): InvoiceDocument {
     today: day(input.now),
   });
   const lastSettlement = settlements.at(-1);
-  const changedAt = writeOff?.at ?? lastSettlement?.at ?? invoice.createdAt;
+  const changedAt = new Date(
+    Math.max(
+      invoice.createdAt.getTime(),
+      ...settlements.map((s) => s.at.getTime()),
+      writeOff?.at.getTime() ?? 0,
+    ),
+  );
   const statusDate = {
     paid: lastSettlement ? day(lastSettlement.at) : issueDate,
     due,
@@ -167,7 +173,7 @@ export function invoiceDocument(input: InvoiceDocumentInput): InvoiceDocument {
     status,
     statusDate,
     issuedAt: invoice.createdAt,
-    changedAt: changedAt > invoice.createdAt ? changedAt : invoice.createdAt,
+    changedAt,
   };
 }
 

@@ -9,16 +9,16 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export const POPPLER_MISSING =
-  'pdftotext is not installed: the PDF tests read invoices back with poppler. ' +
+const POPPLER_MISSING =
+  'not installed: the PDF tests read invoices back with poppler. ' +
   'Install it with `apt-get install -y poppler-utils` (.ci/run does when it is missing).';
 
-/** Throws a clear error when poppler-utils is not installed. */
-export async function requirePoppler(): Promise<void> {
+/** Runs a poppler tool; a missing one is a clear failure of the test that needs it. */
+async function poppler(tool: 'pdftotext' | 'pdfinfo', args: string[]): Promise<string> {
   try {
-    await run('pdftotext', ['-v']);
+    return (await run(tool, args)).stdout;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(POPPLER_MISSING);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${tool}: ${POPPLER_MISSING}`);
     throw err;
   }
 }
@@ -36,8 +36,8 @@ async function withFile<T>(pdf: Buffer, use: (path: string) => Promise<T>): Prom
 
 /** The PDF's text in reading layout, every run of white space made one space (pages joined by a form feed). */
 export async function pdfText(pdf: Buffer): Promise<string> {
-  const { stdout } = await withFile(pdf, (path) => run('pdftotext', ['-layout', '-enc', 'UTF-8', path, '-']));
-  return stdout.replace(/[^\S\f]+/g, ' ');
+  const text = await withFile(pdf, (path) => poppler('pdftotext', ['-layout', '-enc', 'UTF-8', path, '-']));
+  return text.replace(/[^\S\f]+/g, ' ');
 }
 
 /** The text of each page, in order. */
@@ -48,7 +48,7 @@ export async function pdfPages(pdf: Buffer): Promise<string[]> {
 
 /** pdfinfo's fields (`Pages`, `Title`, `CreationDate`…), dates in ISO 8601. */
 export async function pdfInfo(pdf: Buffer): Promise<Record<string, string>> {
-  const { stdout } = await withFile(pdf, (path) => run('pdfinfo', ['-isodates', path]));
+  const stdout = await withFile(pdf, (path) => poppler('pdfinfo', ['-isodates', path]));
   const fields: Record<string, string> = {};
   for (const line of stdout.split('\n')) {
     const match = /^([^:]+):\s*(.*)$/.exec(line);

@@ -58,7 +58,7 @@ const databaseUrl = optionalText.refine(
 );
 
 /** `INVOICE_ISSUER` (SPEC §17): `Name|Street|City`, at most this many parts of at most this many characters. */
-export const ISSUER_LIMITS = { parts: 6, chars: 100 } as const;
+const ISSUER_LIMITS = { parts: 6, chars: 100 } as const;
 // Controls, invisible format characters and line separators would print as nothing or break the layout.
 const ISSUER_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 

@@ -4,7 +4,7 @@
 
 import { addDaysToDate } from './billing-month.js';
 
-export const INVOICE_STATES = ['paid', 'due', 'overdue', 'written_off'] as const;
+const INVOICE_STATES = ['paid', 'due', 'overdue', 'written_off'] as const;
 export type InvoiceState = (typeof INVOICE_STATES)[number];
 
 /** `PAYMENT_TERMS_DAYS`: days from the issue date to the due date. */

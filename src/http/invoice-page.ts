@@ -61,12 +61,12 @@ const STYLE = `
   th:first-child, td:first-child { padding-left: 0; }
   th:last-child, td:last-child { padding-right: 0; }
   .num { text-align: right; white-space: nowrap; }
-  .folded { display: none; }
+  .detail.folded { display: none; }
   @media (max-width: 600px) {
     body { padding: 12px 8px; }
     main { padding: 20px 16px; }
     .qty, .unit { display: none; }
-    .folded { display: block; }
+    .detail.folded { display: block; }
   }
   .detail { display: block; color: #616061; font-size: 13px; overflow-wrap: anywhere; }
   tr.total td { font-weight: 700; border-top: 1px solid #1d1c1d; }

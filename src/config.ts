@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { PAYMENT_TERMS } from './domain/invoice-state.js';
 
 /**
  * The environment of SPEC §1, parsed once at start. A bad value stops the start with one line per variable,
@@ -57,6 +58,42 @@ const databaseUrl = optionalText.refine(
   'must be postgres://…, postgresql://… or pglite://memory (or unset for embedded PGlite in .data/pglite)',
 );
 
+/** `INVOICE_ISSUER` (SPEC §17): `Name|Street|City`, at most this many parts of at most this many characters. */
+const ISSUER_LIMITS = { parts: 6, chars: 100 } as const;
+// Controls, invisible format characters and line separators would print as nothing or break the layout.
+const ISSUER_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/** The issuer printed on invoice documents: the name, then the address lines. Empty parts are dropped. */
+function issuerParts(value: string): string[] {
+  return value
+    .split('|')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+const invoiceIssuer = optionalText
+  .refine((v) => v === undefined || !ISSUER_FORBIDDEN.test(v), 'must not contain control characters')
+  .refine((v) => v === undefined || issuerParts(v).length > 0, 'has no name (Name|Street|City)')
+  .refine(
+    (v) => v === undefined || issuerParts(v).length <= ISSUER_LIMITS.parts,
+    `has more than ${ISSUER_LIMITS.parts} parts (Name|Street|City)`,
+  )
+  .refine(
+    (v) => v === undefined || issuerParts(v).every((part) => part.length <= ISSUER_LIMITS.chars),
+    `has a part longer than ${ISSUER_LIMITS.chars} characters`,
+  )
+  .transform((v) => {
+    const [name, ...addressLines] = v === undefined ? [] : issuerParts(v);
+    return name === undefined ? undefined : { name, addressLines };
+  });
+
+const paymentTermsDays = optionalText
+  .refine(
+    (v) => v === undefined || (/^\d{1,3}$/.test(v) && Number(v) <= PAYMENT_TERMS.max),
+    `is not a whole number of days from ${PAYMENT_TERMS.min} to ${PAYMENT_TERMS.max}`,
+  )
+  .transform((v) => (v === undefined ? PAYMENT_TERMS.default : Number(v)));
+
 const EnvSchema = z
   .object({
     SLACK_BOT_TOKEN: optionalText.refine(
@@ -107,6 +144,8 @@ const EnvSchema = z
         error: (issue) => `"${String(issue.input)}" is not an ISO 4217 currency code`,
       }),
     INVOICE_CRON: cronExpression.default('0 9 1 * *'),
+    INVOICE_ISSUER: invoiceIssuer,
+    PAYMENT_TERMS_DAYS: paymentTermsDays,
     ALERT_CRON: cronExpression.default('0 9 * * *'),
     PAYMENTS_PROVIDER: z
       .enum(['stripe', 'sandbox'], { error: 'must be "stripe" or "sandbox"' })
@@ -166,6 +205,10 @@ export interface Config {
   billingTimeZone: string;
   currency: string;
   invoiceCron: string;
+  /** Who issues the invoices (SPEC §17); unset: the documents carry no issuer block. */
+  invoiceIssuer?: { name: string; addressLines: string[] };
+  /** Days from an invoice's issue date to its due date (SPEC §14). */
+  paymentTermsDays: number;
   alertCron: string;
   payments: { provider: 'sandbox' } | { provider: 'stripe'; secretKey: string; webhookSecret: string };
   codeSecret?: string;
@@ -222,6 +265,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     billingTimeZone: e.BILLING_TIMEZONE,
     currency: e.CURRENCY,
     invoiceCron: e.INVOICE_CRON,
+    invoiceIssuer: e.INVOICE_ISSUER,
+    paymentTermsDays: e.PAYMENT_TERMS_DAYS,
     alertCron: e.ALERT_CRON,
     payments:
       e.PAYMENTS_PROVIDER === 'stripe'

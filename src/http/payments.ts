@@ -6,7 +6,8 @@ import type { Deps } from '../commands/types.js';
 import { getAccount } from '../services/accounts.js';
 import { closePayment, getPayment, type Payment } from '../services/payments/payments.js';
 import { BodyTooLargeError, readBody } from './body.js';
-import { escapeHtml, sandboxPage } from './sandbox-page.js';
+import { escapeHtml } from './html.js';
+import { sandboxPage } from './sandbox-page.js';
 import { type Request, type Route, sendJson } from './server.js';
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {

@@ -3,6 +3,7 @@
 
 import { money } from '../slack/blocks/format.js';
 import type { SandboxPageModel } from '../slack/blocks/models.js';
+import { escapeHtml, htmlPage } from './html.js';
 
 export const SANDBOX_BANNER = 'Sandbox — no real money';
 
@@ -12,19 +13,6 @@ const STATEMENTS: Record<Exclude<SandboxPageModel['status'], 'pending'>, string>
   cancelled: 'This payment was cancelled.',
   unknown: 'There is no such payment.',
 };
-
-const HTML_ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text made safe for HTML content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
-}
 
 const STYLE = `
   *, *::before, *::after { box-sizing: border-box; }
@@ -52,27 +40,16 @@ const STYLE = `
 /** The page for `GET /pay/sandbox/<payment id>`, and after its form is posted. */
 export function sandboxPage(m: SandboxPageModel): string {
   const title = m.status === 'pending' ? 'Sandbox checkout' : 'Sandbox payment';
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="robots" content="noindex">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    '<main>',
-    `<p class="banner" role="note">${escapeHtml(SANDBOX_BANNER)}</p>`,
-    '<div class="body">',
-    ...content(m),
-    '</div>',
-    '</main>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage({
+    title,
+    style: STYLE,
+    main: [
+      `<p class="banner" role="note">${escapeHtml(SANDBOX_BANNER)}</p>`,
+      '<div class="body">',
+      ...content(m),
+      '</div>',
+    ],
+  });
 }
 
 function content(m: SandboxPageModel): string[] {

@@ -111,3 +111,47 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('invoice documents and payment terms (SPEC §14, §17)', () => {
+  it('reads INVOICE_ISSUER as a name and address lines, and an empty value as unset', () => {
+    expect(
+      loadConfig({ INVOICE_ISSUER: ' Acme Inc. | 1 Market St |  | San Francisco, CA ' }).invoiceIssuer,
+    ).toEqual({
+      name: 'Acme Inc.',
+      addressLines: ['1 Market St', 'San Francisco, CA'],
+    });
+    expect(loadConfig({ INVOICE_ISSUER: 'Acme Inc.' }).invoiceIssuer).toEqual({
+      name: 'Acme Inc.',
+      addressLines: [],
+    });
+    expect(loadConfig({}).invoiceIssuer).toBeUndefined();
+    expect(loadConfig({ INVOICE_ISSUER: '  ' }).invoiceIssuer).toBeUndefined();
+  });
+
+  it('has 7 days of payment terms unless PAYMENT_TERMS_DAYS says otherwise (0–365)', () => {
+    expect(loadConfig({}).paymentTermsDays).toBe(7);
+    expect(loadConfig({ PAYMENT_TERMS_DAYS: '' }).paymentTermsDays).toBe(7);
+    expect(loadConfig({ PAYMENT_TERMS_DAYS: '0' }).paymentTermsDays).toBe(0);
+    expect(loadConfig({ PAYMENT_TERMS_DAYS: ' 30 ' }).paymentTermsDays).toBe(30);
+    expect(loadConfig({ PAYMENT_TERMS_DAYS: '365' }).paymentTermsDays).toBe(365);
+  });
+
+  it.each([
+    [{ INVOICE_ISSUER: '| |' }, 'INVOICE_ISSUER: "| |" has no name (Name|Street|City)'],
+    [
+      { INVOICE_ISSUER: 'a|b|c|d|e|f|g' },
+      'INVOICE_ISSUER: "a|b|c|d|e|f|g" has more than 6 parts (Name|Street|City)',
+    ],
+    [{ INVOICE_ISSUER: `Acme|${'x'.repeat(101)}` }, 'has a part longer than 100 characters'],
+    [{ INVOICE_ISSUER: 'Acme\u202e|Street' }, 'must not contain control characters'],
+    [{ PAYMENT_TERMS_DAYS: '366' }, 'PAYMENT_TERMS_DAYS: "366" is not a whole number of days from 0 to 365'],
+    [{ PAYMENT_TERMS_DAYS: '-1' }, 'PAYMENT_TERMS_DAYS: "-1" is not a whole number of days from 0 to 365'],
+    [{ PAYMENT_TERMS_DAYS: '1.5' }, 'PAYMENT_TERMS_DAYS: "1.5" is not a whole number of days from 0 to 365'],
+    [
+      { PAYMENT_TERMS_DAYS: 'week' },
+      'PAYMENT_TERMS_DAYS: "week" is not a whole number of days from 0 to 365',
+    ],
+  ])('%o is refused with one clear line', (env, line) => {
+    expect(configLines(env).join('\n')).toContain(line);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, sandboxPage } from '../../src/http/sandbox-page.js';
+import { escapeHtml } from '../../src/http/html.js';
+import { sandboxPage } from '../../src/http/sandbox-page.js';
 import type { SandboxPageModel } from '../../src/slack/blocks/models.js';
 
 const USD = { currency: 'USD', timeZone: 'UTC' };

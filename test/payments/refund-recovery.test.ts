@@ -10,7 +10,6 @@ import type { Account } from '../../src/services/accounts.js';
 import {
   applyRefundOutcome,
   CheckoutClosedError,
-  confirmPayment,
   type Payment,
   RefundPendingError,
   refundPayment,
@@ -23,7 +22,7 @@ import { stripeProvider } from '../../src/services/payments/stripe.js';
 import { fakeStripeProvider } from '../faults/support/app.js';
 import { type FakeStripe, startFakeStripe } from '../faults/support/fake-stripe.js';
 import { describeDatabases } from '../support/db.js';
-import { makeAccount } from '../support/fixtures.js';
+import { makeAccount, paidReload } from '../support/fixtures.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -44,33 +43,6 @@ function answerLost(provider: PaymentProvider, reached: boolean): PaymentProvide
       throw new Error('socket hang up');
     },
   };
-}
-
-async function paidReload(
-  db: Db,
-  provider: PaymentProvider,
-  account: Account,
-  amountCents: bigint,
-  now: Date,
-  intent: string | null = null,
-): Promise<Payment> {
-  const started = await startPayment(db, provider, {
-    accountId: account.id,
-    accountName: account.name,
-    amountCents,
-    currency: 'USD',
-    description: null,
-    viewId: `V${Math.random()}`,
-    requestedBy: 'UADMIN1',
-    now,
-  });
-  const confirmed = await confirmPayment(db, started.id, {
-    actor: 'evt_paid',
-    providerPaymentRef: intent,
-    now,
-  });
-  if (confirmed.kind !== 'credited') throw new Error(`not credited: ${confirmed.kind}`);
-  return confirmed.payment;
 }
 
 const refundKeys = async (db: Db) =>
@@ -273,13 +245,14 @@ describeDatabases('refunds a crash left pending, resolved with Stripe (a local f
   const posts = (key: string) => fake.calls.filter((c) => c.method === 'POST' && c.idempotencyKey === key);
 
   // Proves: the Stripe refund carries its key (header and metadata), and recovery finds a refund Stripe made among
-  // the intent's refunds by that key — here on the second page — and settles it without asking Stripe again.
-  it('Stripe made it but the answer was lost: found by its key among the intent refunds, settled', async () => {
+  // the intent's refunds by that key — here on the second page, and a day later, when the key has lapsed and asking
+  // again could refund twice — and settles it without asking Stripe again.
+  it('Stripe made it but the answer was lost: found a day later by its key among the intent refunds, settled', async () => {
     const payment = await paid();
     const row = await unanswered(payment);
     fake.finishHeld('carried-out');
     for (let i = 0; i < 120; i++) fake.refundInDashboard(payment.providerPaymentRef!, 1); // newer: page 1
-    const { resolved } = await recover(3 * MINUTE);
+    const { resolved } = await recover(25 * HOUR);
     expect(resolved.map((r) => [r.status, r.providerRef])).toEqual([['succeeded', ours(payment)[0]!.id]]);
     expect(ours(payment)).toEqual([
       expect.objectContaining({

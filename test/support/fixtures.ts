@@ -1,6 +1,8 @@
 import type { Db } from '../../src/db/client.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
+import { confirmPayment, type Payment, startPayment } from '../../src/services/payments/payments.js';
+import type { PaymentProvider } from '../../src/services/payments/provider.js';
 
 let serial = 0;
 
@@ -39,4 +41,32 @@ export async function spend(db: Db, accountId: number, amount: bigint, key: stri
     actor: 'system',
     memo: 'usage',
   });
+}
+
+/** A card reload started and confirmed by the provider (`intent`: its payment intent), the wallet credited. */
+export async function paidReload(
+  db: Db,
+  provider: PaymentProvider,
+  account: Account,
+  amountCents: bigint,
+  now: Date,
+  intent: string | null = null,
+): Promise<Payment> {
+  const started = await startPayment(db, provider, {
+    accountId: account.id,
+    accountName: account.name,
+    amountCents,
+    currency: 'USD',
+    description: null,
+    viewId: `V${Math.random()}`,
+    requestedBy: 'UADMIN1',
+    now,
+  });
+  const confirmed = await confirmPayment(db, started.id, {
+    actor: 'evt_paid',
+    providerPaymentRef: intent,
+    now,
+  });
+  if (confirmed.kind !== 'credited') throw new Error(`not credited: ${confirmed.kind}`);
+  return confirmed.payment;
 }

@@ -60,7 +60,6 @@ export async function startPayment(
     .returning();
   const payment = created ?? (await db.select().from(payments).where(eq(payments.viewId, input.viewId)))[0]!;
   if (payment.checkoutUrl) return payment;
-  if (payment.status !== 'pending') throw new CheckoutClosedError(payment.id);
   const checkout = await provider.createCheckout({
     paymentId: payment.id,
     amountCents: payment.amountCents,

@@ -11,7 +11,8 @@ import type { Socket } from 'node:net';
  *   when nothing is left).
  * - `GET /v1/refunds?payment_intent=…&limit=…&starting_after=…`: the intent's refunds, newest first, paged.
  * A request can be held open (`holdNextRefund`) and later either carried out, as Stripe does with a request whose
- * client went away, or lost, as if it never arrived. `refuseRefunds(500)` answers with Stripe's 500.
+ * client went away, or lost, as if it never arrived. `failRefunds` answers with Stripe's 500. `gatherLists(n)`
+ * answers no list until n of them have arrived, so n recovering processes are inside recovery at the same moment.
  */
 export interface StripeRefund {
   id: string;
@@ -47,6 +48,8 @@ export interface FakeStripe {
   finishHeld(how: 'carried-out' | 'lost'): void;
   /** From now on `POST /v1/refunds` answers with Stripe's 500 (saved for the key, as Stripe does), or not. */
   failRefunds(fail: boolean): void;
+  /** The next `count` list requests are answered together, once all of them have arrived. */
+  gatherLists(count: number): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   let failing = false;
   let hold: { arrived: () => void } | undefined;
   let held: { res: ServerResponse; key: string; params: URLSearchParams } | undefined;
+  let gathering: { count: number; waiting: Array<() => void> } | undefined;
 
   const newRefund = (
     paymentIntent: string,
@@ -205,6 +209,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       let status: number | undefined = 404;
       if (req.method === 'POST' && url.pathname === '/v1/refunds') {
         status = createRefund(res, key, new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+      } else if (req.method === 'GET' && url.pathname === '/v1/refunds' && gathering) {
+        const gate = gathering;
+        gate.waiting.push(() => listRefunds(res, url.searchParams));
+        if (gate.waiting.length === gate.count) {
+          gathering = undefined;
+          for (const answer of gate.waiting) answer();
+        }
+        status = 200;
       } else if (req.method === 'GET' && url.pathname === '/v1/refunds') {
         status = listRefunds(res, url.searchParams);
       } else {
@@ -252,6 +264,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     },
     failRefunds(fail) {
       failing = fail;
+    },
+    gatherLists(count) {
+      gathering = { count, waiting: [] };
     },
     close: () =>
       new Promise<void>((resolve) => {

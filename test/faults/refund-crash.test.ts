@@ -13,20 +13,9 @@ import { CODE_SECRET, SIGNING_SECRET, sign } from '../support/slack.js';
 import { fakeStripeProvider } from './support/app.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 import { type FakeStripe, startFakeStripe } from './support/fake-stripe.js';
-import { runBalance, spawnBalance } from './support/process.js';
+import { poll, runBalance, spawnBalance } from './support/process.js';
 
 const MINUTE = 60_000;
-
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const refundOf = async (db: Db, payment: Payment) =>
   (await db.select().from(refunds).where(eq(refunds.paymentId, payment.id)))[0]!;
@@ -102,6 +91,17 @@ describePostgres('a refund whose process is killed while Stripe has the request'
   }
 
   const verify = () => runBalance(['verify'], env);
+  const expectVerified = async () => {
+    const ok = await verify();
+    expect(ok.stdout).toContain('ledger ok');
+    expect(ok.code).toBe(0);
+  };
+  /** What recovery told whoever asked for the refund (queued in the outbox). */
+  const resolvedNotice = async () => {
+    const [notice] = await t.db.select().from(outbox).where(like(outbox.dedupeKey, 'refund-resolved:%'));
+    expect(notice).toMatchObject({ channelId: PEOPLE.finance });
+    return JSON.stringify(notice!.payload);
+  };
   /** The refund's transfers, by kind: `refund` (the debit) and `refund-failed` (its reversal). */
   const refundTransfers = async () =>
     (await t.db.select().from(transfers).where(like(transfers.idempotencyKey, 'refund%')))
@@ -147,13 +147,9 @@ describePostgres('a refund whose process is killed while Stripe has the request'
     expect(posts(refundKey)).toHaveLength(1); // only the killed process's call: Stripe was not asked to refund again
     expect(await walletBalance(t.db, acme.id)).toBe(75_000n);
     expect(await refundTransfers()).toEqual([['refund', 25_000n]]);
-    const [notice] = await t.db.select().from(outbox).where(like(outbox.dedupeKey, 'refund-resolved:%'));
-    expect(notice).toMatchObject({ channelId: PEOPLE.finance });
-    expect(JSON.stringify(notice!.payload)).toContain('has gone through');
+    expect(await resolvedNotice()).toContain('has gone through');
 
-    const ok = await verify();
-    expect(ok.stdout).toContain('ledger ok');
-    expect(ok.code).toBe(0);
+    await expectVerified();
   }, 90_000);
 
   // Proves: a request Stripe never received is finished by recovery — two replicas running the job at the same
@@ -179,9 +175,7 @@ describePostgres('a refund whose process is killed while Stripe has the request'
     expect(await walletBalance(t.db, acme.id)).toBe(75_000n);
     expect(await refundTransfers()).toEqual([['refund', 25_000n]]);
 
-    const ok = await verify();
-    expect(ok.stdout).toContain('ledger ok');
-    expect(ok.code).toBe(0);
+    await expectVerified();
   }, 90_000);
 
   // Proves: a request Stripe never received, found a day later (past the key's 24 hours, when asking again could
@@ -203,11 +197,8 @@ describePostgres('a refund whose process is killed while Stripe has the request'
     ]);
     expect(stripe.refunds()).toEqual([]);
     expect(posts(refundKey)).toHaveLength(1);
-    const [notice] = await t.db.select().from(outbox).where(like(outbox.dedupeKey, 'refund-resolved:%'));
-    expect(JSON.stringify(notice!.payload)).toContain('was not made: the amount is back on the balance');
+    expect(await resolvedNotice()).toContain('was not made: the amount is back on the balance');
 
-    const ok = await verify();
-    expect(ok.stdout).toContain('ledger ok');
-    expect(ok.code).toBe(0);
+    await expectVerified();
   }, 90_000);
 });

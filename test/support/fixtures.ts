@@ -43,16 +43,15 @@ export async function spend(db: Db, accountId: number, amount: bigint, key: stri
   });
 }
 
-/** A card reload started and confirmed by the provider (`intent`: its payment intent), the wallet credited. */
-export async function paidReload(
+/** A card reload started (the Reload modal submitted by UADMIN1): pending, with its checkout. */
+export function pendingReload(
   db: Db,
   provider: PaymentProvider,
   account: Account,
   amountCents: bigint,
   now: Date,
-  intent: string | null = null,
 ): Promise<Payment> {
-  const started = await startPayment(db, provider, {
+  return startPayment(db, provider, {
     accountId: account.id,
     accountName: account.name,
     amountCents,
@@ -62,6 +61,18 @@ export async function paidReload(
     requestedBy: 'UADMIN1',
     now,
   });
+}
+
+/** A card reload started and confirmed by the provider (`intent`: its payment intent), the wallet credited. */
+export async function paidReload(
+  db: Db,
+  provider: PaymentProvider,
+  account: Account,
+  amountCents: bigint,
+  now: Date,
+  intent: string | null = null,
+): Promise<Payment> {
+  const started = await pendingReload(db, provider, account, amountCents, now);
   const confirmed = await confirmPayment(db, started.id, {
     actor: 'evt_paid',
     providerPaymentRef: intent,

@@ -152,6 +152,10 @@ const EnvSchema = z
       .default('sandbox'),
     STRIPE_SECRET_KEY: optionalText,
     STRIPE_WEBHOOK_SECRET: optionalText,
+    STRIPE_API_URL: optionalText.refine(
+      (v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)),
+      'is not an http(s) URL',
+    ),
     CODE_SECRET: optionalText.refine(
       (v) => v === undefined || v.length >= 32,
       'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
@@ -210,7 +214,15 @@ export interface Config {
   /** Days from an invoice's issue date to its due date (SPEC §14). */
   paymentTermsDays: number;
   alertCron: string;
-  payments: { provider: 'sandbox' } | { provider: 'stripe'; secretKey: string; webhookSecret: string };
+  payments:
+    | { provider: 'sandbox' }
+    | {
+        provider: 'stripe';
+        secretKey: string;
+        webhookSecret: string;
+        /** Where Stripe's API is reached, when not api.stripe.com (a local fake in tests). */
+        apiUrl?: string;
+      };
   codeSecret?: string;
   /** Key of connector secrets at rest (SPEC §16); when unset it is generated for PGlite, required for PostgreSQL. */
   secretsKey?: string;
@@ -270,7 +282,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     alertCron: e.ALERT_CRON,
     payments:
       e.PAYMENTS_PROVIDER === 'stripe'
-        ? { provider: 'stripe', secretKey: e.STRIPE_SECRET_KEY!, webhookSecret: e.STRIPE_WEBHOOK_SECRET! }
+        ? {
+            provider: 'stripe',
+            secretKey: e.STRIPE_SECRET_KEY!,
+            webhookSecret: e.STRIPE_WEBHOOK_SECRET!,
+            ...(e.STRIPE_API_URL ? { apiUrl: e.STRIPE_API_URL } : {}),
+          }
         : { provider: 'sandbox' },
     codeSecret: e.CODE_SECRET,
     secretsKey: e.SECRETS_KEY,

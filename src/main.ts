@@ -9,7 +9,7 @@ import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
 import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer, type Route } from './http/server.js';
-import { startJobs } from './jobs/jobs.js';
+import { recoveryJob, startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { type ConnectorDeps, connectorCount } from './services/connectors.js';
 import { createJamfProClient } from './services/jamf/client.js';
@@ -80,7 +80,7 @@ export async function startApp(
   });
   // Links to the payment pages follow the real port when PUBLIC_URL is not set and PORT=0 picks one.
   let publicUrl = config.publicUrl;
-  const payments = paymentsFor(config, () => publicUrl);
+  const payments = paymentsFor(config, database.db, () => publicUrl);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
   const deps = createDeps({
@@ -125,6 +125,7 @@ export async function startApp(
 
   const jobs = startJobs(deps, connectors);
   void deps.outbox.kick(); // what an earlier process could not send
+  deps.background.run('recovery at start', () => recoveryJob(deps)); // what an earlier process left half done
   const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});
 
   let stopping: Promise<void> | undefined;

@@ -5,7 +5,7 @@ import { type Database, queryRows } from '../db/client.js';
 import { createDeps, outboxSender } from '../deps.js';
 import { invoicesCsv, ledgerCsv } from '../domain/csv.js';
 import { paymentsFor } from '../http/routes.js';
-import { alertJob, deviceSyncJob, invoiceJob } from '../jobs/jobs.js';
+import { alertJob, deviceSyncJob, invoiceJob, recoveryJob } from '../jobs/jobs.js';
 import type { Logger } from '../logger.js';
 import { connectorsOf } from '../main.js';
 import { namedInvoices } from '../services/invoicing.js';
@@ -21,7 +21,7 @@ async function cliDeps(config: Config, database: Database, logger: Logger, now?:
     db: database.db,
     logger,
     codeSecret: await resolveCodeSecret(database, config),
-    payments: paymentsFor(config).provider,
+    payments: paymentsFor(config, database.db).provider,
     door: {
       publishHome: async () => {},
       sendFile: async () => {
@@ -34,7 +34,7 @@ async function cliDeps(config: Config, database: Database, logger: Logger, now?:
   });
 }
 
-/** `balance jobs invoices|alerts|devices|outbox [--month YYYY-MM] [--now ISO]`. */
+/** `balance jobs invoices|alerts|devices|recover|outbox [--month YYYY-MM] [--now ISO]`. */
 export async function jobsCommand(
   config: Config,
   database: Database,
@@ -45,6 +45,7 @@ export async function jobsCommand(
   const options = parseOptions(rest, job === 'invoices' ? ['month', 'now'] : ['now']);
   const deps = await cliDeps(config, database, logger, options.now);
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  let code = 0;
   switch (job) {
     case 'invoices': {
       const result = await invoiceJob(deps, { month: options.month });
@@ -78,13 +79,23 @@ export async function jobsCommand(
       );
       break;
     }
+    case 'recover': {
+      const { resolved, unresolved, expiredPayments } = await recoveryJob(deps);
+      const settled = resolved.filter((r) => r.status === 'succeeded').length;
+      say(
+        `refunds: ${settled} settled, ${resolved.length - settled} reversed, ${unresolved} still pending; ` +
+          `${expiredPayments} payments expired`,
+      );
+      if (unresolved > 0) code = 1; // the provider could not say: try again
+      break;
+    }
     case 'outbox': {
       await deps.outbox.kick();
       break;
     }
     default:
       throw new CliUsageError(
-        'usage: balance jobs invoices|alerts|devices|outbox [--month YYYY-MM] [--now ISO time]',
+        'usage: balance jobs invoices|alerts|devices|recover|outbox [--month YYYY-MM] [--now ISO time]',
       );
   }
   const waiting = await pendingCount(database.db);
@@ -93,7 +104,7 @@ export async function jobsCommand(
       ? `${waiting} messages wait in the outbox (no Slack credentials here: the app sends them)`
       : `${waiting} messages still wait in the outbox`,
   );
-  return 0;
+  return code;
 }
 
 /** `balance export invoices|ledger [--month YYYY-MM] [--out file.csv]`: CSV with a header row. */

@@ -23,8 +23,9 @@ const USAGE = `usage: balance <command>
             import license pack codes (code,devices,months,plan); all rows or none
   api-tokens create <name>
             make a token for POST /api/device-counts; it is shown only once
-  jobs invoices|alerts|devices|outbox [--month YYYY-MM] [--now ISO time]
-            run a job by hand; --now stands for the current time
+  jobs invoices|alerts|devices|recover|outbox [--month YYYY-MM] [--now ISO time]
+            run a job by hand; --now stands for the current time (recover: settle or
+            reverse refunds a crash left pending; exits 1 if the provider could not say)
   export invoices|ledger [--month YYYY-MM] [--out file.csv]
             CSV with a header row, to stdout or a file`;
 

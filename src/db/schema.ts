@@ -442,8 +442,25 @@ export const refunds = pgTable(
   (t) => [
     uniqueIndex('refunds_request').on(t.requestKey),
     index('refunds_payment').on(t.paymentId),
+    // What recovery looks for: refunds whose provider call may have died with the process.
+    index('refunds_pending').on(t.createdAt).where(sql`${t.status} = 'pending'`),
     check('refunds_amount_positive', sql`${t.amountCents} > 0`),
   ],
+);
+
+/**
+ * The sandbox provider's own record of the refunds it made, one per idempotency key: what recovery asks it after a
+ * crash, as it asks Stripe for its refunds (SPEC §11).
+ */
+export const sandboxRefunds = pgTable(
+  'sandbox_refunds',
+  {
+    idempotencyKey: text('idempotency_key').primaryKey(),
+    paymentId: text('payment_id').notNull(),
+    amountCents: cents('amount_cents').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [check('sandbox_refunds_amount_positive', sql`${t.amountCents} > 0`)],
 );
 
 export const INVOICE_STATUSES = ['paid', 'due'] as const;

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { Deps } from '../commands/types.js';
 import type { Config } from '../config.js';
-import type { Database } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import { sandboxProvider } from '../services/payments/sandbox.js';
 import { createStripeClient, stripeProvider } from '../services/payments/stripe.js';
@@ -17,9 +17,13 @@ export interface Payments {
 }
 
 /** The provider the configuration names (SPEC §1 PAYMENTS_PROVIDER): Stripe with its keys, else the sandbox. */
-export function paymentsFor(config: Config, publicUrl: () => string = () => config.publicUrl): Payments {
-  if (config.payments.provider !== 'stripe') return { provider: sandboxProvider(publicUrl) };
-  const client = createStripeClient(config.payments.secretKey);
+export function paymentsFor(
+  config: Config,
+  db: Db,
+  publicUrl: () => string = () => config.publicUrl,
+): Payments {
+  if (config.payments.provider !== 'stripe') return { provider: sandboxProvider(publicUrl, db) };
+  const client = createStripeClient(config.payments.secretKey, config.payments.apiUrl);
   return {
     provider: stripeProvider(client, publicUrl),
     stripe: { client, webhookSecret: config.payments.webhookSecret },

@@ -10,12 +10,21 @@ export class RateLimitedError extends Error {
   }
 }
 
-/** Slack will never take this message (channel gone, invalid blocks…): retrying cannot help. */
-export class PermanentSendError extends Error {}
+/** Slack will never take this message (channel gone, text too long…): retrying cannot help. */
+export class PermanentSendError extends Error {
+  /** Slack's error code (`channel_not_found`); the message may add Slack's details. */
+  constructor(
+    readonly code: string,
+    message = code,
+  ) {
+    super(message);
+  }
+}
 
 /** Sends one outbox row the way the door it serves sends messages (Slack Web API, or the shell's terminal). */
 export interface OutboxSender {
-  send(row: OutboxRow): Promise<{ ts: string | null }>;
+  /** `layoutRefused`: the door refused the message's blocks and delivered its plain text instead; why. */
+  send(row: OutboxRow): Promise<{ ts: string | null; layoutRefused?: string }>;
 }
 
 export interface DispatchResult {
@@ -99,8 +108,11 @@ async function sendOne(
 ): Promise<number | undefined> {
   const { db, sender, clock, logger } = options;
   try {
-    const { ts } = await sender.send(row);
-    await markSent(db, row.id, { ts, now: clock.now() });
+    const { ts, layoutRefused } = await sender.send(row);
+    // Delivered, but not as built: a rendering bug to fix, so it is an error in the log (once: the row is sent).
+    const note = layoutRefused ? `blocks refused (${layoutRefused}); sent as plain text` : undefined;
+    if (note) logger.error(`outbox message ${row.id} to ${row.channelId}: ${note}`);
+    await markSent(db, row.id, { ts, now: clock.now(), note });
     result.sent++;
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);

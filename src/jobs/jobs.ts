@@ -1,9 +1,11 @@
 import cron from 'node-cron';
 import { refreshHomes } from '../commands/handlers/home.js';
+import { announceResolvedRefunds } from '../commands/handlers/refund-recovery.js';
 import type { Deps } from '../commands/types.js';
 import { checkAlerts } from '../services/alerts.js';
 import { type ConnectorDeps, type DeviceSyncResult, syncDevices } from '../services/connectors.js';
 import { type InvoiceRunResult, runInvoices } from '../services/invoicing.js';
+import { type RecoveryResult, recoverMoneyMoves } from '../services/payments/recovery.js';
 import { getSetting } from '../services/settings.js';
 
 /** Where invoice runs are reported: `/balance config finance-channel` wins over FINANCE_CHANNEL. */
@@ -77,8 +79,33 @@ export async function deviceSyncJob(deps: Deps, sync: ConnectorDeps): Promise<De
 }
 
 /**
+ * `balance jobs recover`, at every start and the RECOVERY_CRON task: refunds a crash left pending are settled or
+ * reversed by what the provider says, and payments whose checkout lapsed (or was never recorded) are closed.
+ */
+export async function recoveryJob(deps: Deps): Promise<RecoveryResult> {
+  const result = await recoverMoneyMoves(deps.db, deps.payments, {
+    now: deps.clock.now(),
+    logger: deps.logger,
+  });
+  const { resolved, unresolved, expiredPayments } = result;
+  if (resolved.length + unresolved + expiredPayments > 0) {
+    const settled = resolved.filter((r) => r.status === 'succeeded').length;
+    deps.logger.info(
+      `recovery: ${settled} refunds settled, ${resolved.length - settled} reversed, ${unresolved} still pending; ` +
+        `${expiredPayments} payments expired`,
+    );
+  }
+  await announceResolvedRefunds(deps, resolved);
+  await deps.outbox.kick();
+  return result;
+}
+
+/** Every five minutes: a refund left pending by a crash is resolved well within `verify`'s STUCK_REFUND_MS. */
+const RECOVERY_CRON = '*/5 * * * *';
+
+/**
  * The cron tasks of every mode (SPEC §1): the invoice run, the daily balance check (both in the billing time zone),
- * the device sync with Jamf Pro and the outbox every minute. A job that throws is logged and does not stop the others.
+ * the device sync with Jamf Pro, recovery every five minutes and the outbox every minute. A job that throws is logged and does not stop the others.
  */
 export function startJobs(deps: Deps, deviceSync: ConnectorDeps): { stop(): Promise<void> } {
   const control: JobControl = { stopping: false };
@@ -106,6 +133,11 @@ export function startJobs(deps: Deps, deviceSync: ConnectorDeps): { stop(): Prom
       deps.config.deviceSyncCron,
       guarded('device sync', () => deviceSyncJob(deps, deviceSync)),
       { ...options, name: 'devices' },
+    ),
+    cron.schedule(
+      RECOVERY_CRON,
+      guarded('recovery', () => recoveryJob(deps)),
+      { ...options, name: 'recovery' },
     ),
     cron.schedule(
       '* * * * *',

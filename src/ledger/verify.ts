@@ -12,10 +12,17 @@ export interface VerifyReport {
 const SHOW_AT_MOST = 50;
 
 /**
- * Checks the ledger's invariants (SPEC §2): each wallet's cached balance equals the sum of its transfers, no wallet is
- * below zero, all balances add up to zero, and no reversal runs the wrong way or exceeds what it reverses.
+ * A refund still pending after this has lost its provider call (a crash): recovery, at start and every few minutes,
+ * should have settled or reversed it, so `verify` calls it a problem.
  */
-export async function verifyLedger(db: Db): Promise<VerifyReport> {
+export const STUCK_REFUND_MS = 10 * 60_000;
+
+/**
+ * Checks the ledger's invariants (SPEC §2): each wallet's cached balance equals the sum of its transfers, no wallet is
+ * below zero, all balances add up to zero, and no reversal runs the wrong way or exceeds what it reverses; and no
+ * refund has been left half done (pending for longer than STUCK_REFUND_MS before `now`).
+ */
+export async function verifyLedger(db: Db, options: { now?: Date } = {}): Promise<VerifyReport> {
   const balances = await queryRows<{
     id: unknown;
     kind: string;
@@ -52,6 +59,7 @@ export async function verifyLedger(db: Db): Promise<VerifyReport> {
   }
   if (total !== 0n) problems.push(`the balances of all ledger accounts add up to ${total}, not 0`);
   problems.push(...(await reversalProblems(db)));
+  problems.push(...(await stuckRefundProblems(db, options.now ?? new Date())));
   const [{ count } = { count: 0 }] = await queryRows<{ count: unknown }>(
     db,
     sql`select count(*) as count from transfers`,
@@ -84,4 +92,23 @@ async function reversalProblems(db: Db): Promise<string[]> {
         limit ${SHOW_AT_MOST}`,
   );
   return rows.map((r) => `transfer ${r.id} ${r.problem} transfer ${r.original}`);
+}
+
+async function stuckRefundProblems(db: Db, now: Date): Promise<string[]> {
+  const rows = await queryRows<{
+    id: unknown;
+    payment_id: string;
+    amount_cents: unknown;
+    created_at: unknown;
+  }>(
+    db,
+    sql`select id, payment_id, amount_cents, created_at from refunds
+        where status = 'pending' and created_at < ${new Date(now.getTime() - STUCK_REFUND_MS).toISOString()}::timestamptz
+        order by created_at limit ${SHOW_AT_MOST}`,
+  );
+  return rows.map(
+    (r) =>
+      `refund ${r.id} of payment ${r.payment_id} (${toBigInt(r.amount_cents)}) pending since ` +
+      `${new Date(String(r.created_at)).toISOString()}: debited, never settled or reversed (run \`balance jobs recover\`)`,
+  );
 }

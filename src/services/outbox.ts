@@ -81,10 +81,21 @@ export async function claimDue(
   return claimed.sort((a, b) => a.id - b.id);
 }
 
-export async function markSent(db: Db, id: number, input: { ts: string | null; now: Date }): Promise<void> {
+/** `note`: how the sending went wrong without losing the message (its blocks refused, its text sent), kept. */
+export async function markSent(
+  db: Db,
+  id: number,
+  input: { ts: string | null; now: Date; note?: string },
+): Promise<void> {
   await db
     .update(outbox)
-    .set({ status: 'sent', sentAt: input.now, slackTs: input.ts, leaseUntil: null, lastError: null })
+    .set({
+      status: 'sent',
+      sentAt: input.now,
+      slackTs: input.ts,
+      leaseUntil: null,
+      lastError: input.note?.slice(0, 500) ?? null,
+    })
     .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')));
 }
 

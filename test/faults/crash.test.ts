@@ -4,23 +4,13 @@ import { expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { describePostgres } from '../support/db.js';
 import { CODE_SECRET } from '../support/slack.js';
-import { runBalance, spawnBalance } from './support/process.js';
+import { poll, runBalance, spawnBalance } from './support/process.js';
 import { seedAccounts } from './support/seed.js';
 
 /** Three chunks of the default 1,000 accounts (the command line has no chunk-size setting). */
 const ACCOUNTS = 3_000;
 const CHUNK = 1_000;
 const NOW = '2026-12-01T09:00:00Z';
-
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 45_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(value)})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 // A real `balance jobs invoices` process on PostgreSQL: PGlite is embedded in one process and cannot be shared.
 describePostgres('the invoice run killed part-way', (t) => {

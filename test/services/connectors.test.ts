@@ -287,7 +287,7 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
       db: t.db,
       logger,
       codeSecret: CODE_SECRET,
-      payments: sandboxProvider(() => 'http://localhost'),
+      payments: sandboxProvider(() => 'http://localhost', t.db),
       door: { publishHome: async () => {}, sendFile: async () => 'nowhere' },
       sender: undefined,
     });

@@ -3,6 +3,8 @@ import { postTransfer } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
 import { type ConnectorDeps, connectJamf } from '../../src/services/connectors.js';
 import type { FakeJamf } from './fake-jamf.js';
+import { confirmPayment, type Payment, startPayment } from '../../src/services/payments/payments.js';
+import type { PaymentProvider } from '../../src/services/payments/provider.js';
 
 let serial = 0;
 
@@ -59,4 +61,43 @@ export async function connectToFake(
   });
   if (!result.ok) throw new Error(`not connected: ${JSON.stringify(result.errors)}`);
   return result;
+}
+
+/** A card reload started (the Reload modal submitted by UADMIN1): pending, with its checkout. */
+export function pendingReload(
+  db: Db,
+  provider: PaymentProvider,
+  account: Account,
+  amountCents: bigint,
+  now: Date,
+): Promise<Payment> {
+  return startPayment(db, provider, {
+    accountId: account.id,
+    accountName: account.name,
+    amountCents,
+    currency: 'USD',
+    description: null,
+    viewId: `V${Math.random()}`,
+    requestedBy: 'UADMIN1',
+    now,
+  });
+}
+
+/** A card reload started and confirmed by the provider (`intent`: its payment intent), the wallet credited. */
+export async function paidReload(
+  db: Db,
+  provider: PaymentProvider,
+  account: Account,
+  amountCents: bigint,
+  now: Date,
+  intent: string | null = null,
+): Promise<Payment> {
+  const started = await pendingReload(db, provider, account, amountCents, now);
+  const confirmed = await confirmPayment(db, started.id, {
+    actor: 'evt_paid',
+    providerPaymentRef: intent,
+    now,
+  });
+  if (confirmed.kind !== 'credited') throw new Error(`not credited: ${confirmed.kind}`);
+  return confirmed.payment;
 }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { type Db, queryRows, toBigInt } from '../../db/client.js';
 import { payments, refunds } from '../../db/schema.js';
 import { CODE_ALPHABET } from '../../domain/code-format.js';
 import { InsufficientFundsError, postTransfer, reverseTransfer, walletBalance } from '../../ledger/ledger.js';
 import { UserError } from '../errors.js';
-import type { PaymentProvider } from './provider.js';
+import type { PaymentProvider, RefundOutcome, RefundRequest } from './provider.js';
 
 export type Payment = typeof payments.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
@@ -68,12 +68,21 @@ export async function startPayment(
     description: payment.description,
     now: input.now,
   });
+  // Only while pending: recovery may have closed a payment whose checkout was never recorded (a crash right here).
   const [updated] = await db
     .update(payments)
     .set({ checkoutUrl: checkout.url, providerRef: checkout.providerRef, expiresAt: checkout.expiresAt })
-    .where(eq(payments.id, payment.id))
+    .where(and(eq(payments.id, payment.id), eq(payments.status, 'pending')))
     .returning();
-  return updated!;
+  if (!updated) throw new CheckoutClosedError(payment.id);
+  return updated;
+}
+
+/** A payment recovery closed before its checkout page was recorded: the reload has to start again. */
+export class CheckoutClosedError extends UserError {
+  constructor(paymentId: string) {
+    super(`Payment ${paymentId} was closed before its checkout page was ready. Start the reload again.`);
+  }
 }
 
 export type Confirmation =
@@ -153,7 +162,8 @@ export interface RefundResult {
 /**
  * Refunds part or all of a paid reload (SPEC §7). The reversing transfer is posted first, in a transaction that
  * locks the payment, and only if the wallet holds the amount; then the provider is asked. If the provider refuses,
- * the reversal is itself reversed, so the balance is whole again and nothing was refunded.
+ * the reversal is itself reversed, so the balance is whole again and nothing was refunded. If it gives no answer (a
+ * timeout, a crash of this process), the refund stays pending until recovery asks the provider what became of it.
  */
 export async function refundPayment(
   db: Db,
@@ -161,7 +171,7 @@ export async function refundPayment(
   input: { paymentId: string; amountCents?: bigint; requestKey: string; actor: string; now: Date },
 ): Promise<RefundResult> {
   const refund = await reserveRefund(db, input);
-  if (refund.status === 'pending') await settleRefund(db, provider, refund, input);
+  if (refund.status === 'pending') await settleRefund(db, provider, refund, input.now);
   const payment = (await getPayment(db, refund.paymentId))!;
   const [settled] = await db.select().from(refunds).where(eq(refunds.id, refund.id));
   return {
@@ -215,36 +225,69 @@ async function reserveRefund(
   });
 }
 
-async function settleRefund(
-  db: Db,
-  provider: PaymentProvider,
-  refund: Refund,
-  input: { actor: string; now: Date },
-) {
+/**
+ * The provider's view of a refund: the same key on the first call and on every recovery, so it refunds once. The
+ * random payment id in it keeps keys apart across databases sharing one Stripe account (refund ids restart).
+ */
+export function refundRequest(refund: Refund, payment: Payment): RefundRequest {
+  return {
+    idempotencyKey: `refund:${payment.id}:${refund.id}`,
+    paymentId: payment.id,
+    providerPaymentRef: payment.providerPaymentRef,
+    amountCents: refund.amountCents,
+  };
+}
+
+async function settleRefund(db: Db, provider: PaymentProvider, refund: Refund, now: Date) {
   const payment = (await getPayment(db, refund.paymentId))!;
+  let outcome: RefundOutcome;
   try {
-    const { providerRef } = await provider.refund({
-      providerPaymentRef: payment.providerPaymentRef,
-      amountCents: refund.amountCents,
-      idempotencyKey: `refund:${refund.id}`,
-    });
-    await db.update(refunds).set({ status: 'succeeded', providerRef }).where(eq(refunds.id, refund.id));
+    outcome = await provider.refund(refundRequest(refund, payment));
   } catch (err) {
-    await db.transaction(async (tx) => {
+    throw new RefundPendingError(err instanceof Error ? err.message : String(err));
+  }
+  const settled = await applyRefundOutcome(db, refund.id, outcome, now);
+  if (settled.status === 'failed') {
+    throw new RefundRefusedError(outcome.kind === 'refused' ? outcome.reason : 'refused');
+  }
+}
+
+/**
+ * Applies the provider's answer to a pending refund, once: under the refund's row lock and only while it is
+ * pending, so the command and a recovery (or two replicas recovering) that hold answers at the same moment settle it
+ * one way. Refunded: the refund succeeded. Refused: the debit is reversed (its own key, `refund-failed:<id>`) and the
+ * refund failed. Returns the refund as it stands.
+ */
+export async function applyRefundOutcome(
+  db: Db,
+  refundId: number,
+  outcome: RefundOutcome,
+  now: Date,
+): Promise<Refund> {
+  return db.transaction(async (tx) => {
+    const [refund] = await tx.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
+    if (!refund) throw new Error(`refund ${refundId} does not exist`);
+    if (refund.status !== 'pending') return refund;
+    if (outcome.kind === 'refused') {
       await reverseTransfer(tx, {
         transferId: refund.transferId,
         key: `refund-failed:${refund.id}`,
         actor: 'system',
         memo: `Refund ${refund.id} refused by the provider; balance restored`,
-        at: input.now,
+        at: now,
       });
-      await tx
-        .update(refunds)
-        .set({ status: 'failed' })
-        .where(and(eq(refunds.id, refund.id), inArray(refunds.status, ['pending'])));
-    });
-    throw new RefundRefusedError(err instanceof Error ? err.message : String(err));
-  }
+    }
+    const [settled] = await tx
+      .update(refunds)
+      .set(
+        outcome.kind === 'refunded'
+          ? { status: 'succeeded', providerRef: outcome.providerRef }
+          : { status: 'failed' },
+      )
+      .where(eq(refunds.id, refund.id))
+      .returning();
+    return settled!;
+  });
 }
 
 export class RefundTooLargeError extends UserError {
@@ -256,6 +299,15 @@ export class RefundTooLargeError extends UserError {
 export class RefundExceedsBalanceError extends UserError {
   constructor(readonly balanceCents: bigint) {
     super('The balance does not hold that much any more.');
+  }
+}
+
+/** The provider gave no answer: the refund stays pending, and recovery settles or reverses it. */
+export class RefundPendingError extends UserError {
+  constructor(readonly reason: string) {
+    super(
+      'The payment provider did not answer, so the refund is pending: Balance asks the provider again within minutes and either completes it or puts the amount back on the balance.',
+    );
   }
 }
 

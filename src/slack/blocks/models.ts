@@ -239,6 +239,16 @@ export interface RefundModel {
   provider: 'stripe' | 'sandbox';
 }
 
+/** A refund left pending by a crash, as recovery resolved it: made after all, or not made and given back. */
+export interface RefundResolvedModel {
+  format: Format;
+  accountName: string;
+  paymentId: string;
+  amountCents: bigint;
+  status: 'succeeded' | 'failed';
+  balanceCents: bigint;
+}
+
 /** The sandbox checkout page (SPEC §7): plain HTML, no real money. */
 export interface SandboxPageModel {
   format: Format;

@@ -18,7 +18,14 @@ import {
   userText,
 } from './format.js';
 import { customMonthsInput, devicesInput, monthsInput, onCharacterEntered } from './modal-inputs.js';
-import type { Format, PayStepModel, RefundModel, ReloadModalModel, ReloadNoticeModel } from './models.js';
+import type {
+  Format,
+  PayStepModel,
+  RefundModel,
+  RefundResolvedModel,
+  ReloadModalModel,
+  ReloadNoticeModel,
+} from './models.js';
 
 /** How much of an account name these views and messages show, once escaped. */
 export const RELOAD_ACCOUNT_CHARS = 200;
@@ -185,6 +192,17 @@ export function refundMessage(m: RefundModel): Message {
     `Refunded *${money(m.refundedCents, m.format)}* of payment ${paymentId(m.paymentId)} ` +
     `for *${account(m.accountName)}*${sandbox}. New balance: *${money(m.balanceCents, m.format)}*.`;
   const note = `Left to refund on this payment: ${money(m.remainingCents, m.format)}`;
+  return { text: fallbackText([toPlain(line), note]), blocks: [section(line), context(note)] };
+}
+
+/** To whoever asked for a refund the provider left unanswered: how recovery resolved it. */
+export function refundResolvedMessage(m: RefundResolvedModel): Message {
+  const refund = `The refund of *${money(m.amountCents, m.format)}* of payment ${paymentId(m.paymentId)} for *${account(m.accountName)}*`;
+  const line =
+    m.status === 'succeeded'
+      ? `${refund}, left pending when the payment provider did not answer, has gone through.`
+      : `${refund}, left pending when the payment provider did not answer, was not made: the amount is back on the balance.`;
+  const note = `Balance: ${money(m.balanceCents, m.format)}`;
   return { text: fallbackText([toPlain(line), note]), blocks: [section(line), context(note)] };
 }
 

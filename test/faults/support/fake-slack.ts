@@ -5,10 +5,12 @@ import type { Socket } from 'node:net';
  * A stand-in for Slack's Web API on 127.0.0.1 (a real HTTP server, so it can also be reached from child processes).
  * It answers the methods Balance calls, by a script when one is set (500, 429 with Retry-After, a request that hangs,
  * a dropped connection), and records what it received and what it took: a message or file counts as delivered only
- * when it was answered `ok`.
+ * when it was answered `ok`. `refuse` makes chat.postMessage answer Slack's `{ ok: false, error }` (HTTP 200), one
+ * error for messages with blocks and another (or none: taken) for text alone — as Slack refuses `invalid_blocks` while
+ * the same text without them goes through.
  */
 export type Fault = 500 | { status: 429; retryAfter: number } | 'hang' | 'drop';
-export type Outcome = 'ok' | '500' | '429' | 'hang' | 'drop';
+export type Outcome = 'ok' | '500' | '429' | 'hang' | 'drop' | 'refused';
 
 export interface Delivery {
   method: 'chat.postMessage' | 'files.completeUploadExternal';
@@ -35,6 +37,8 @@ export interface FakeSlack {
   deliveries: Delivery[];
   /** Faults to apply to the Web API calls that follow, one per call, in order; `cycle` repeats them until `recover`. */
   fail(faults: Fault[], options?: { cycle?: boolean }): void;
+  /** chat.postMessage refuses messages with blocks, and those without, with these errors, until `recover`. */
+  refuse(errors: { withBlocks?: string; withoutBlocks?: string }): void;
   recover(): void;
   /** Delay every answer (ms), so that concurrent senders overlap. */
   delay(ms: number): void;
@@ -73,6 +77,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let position = 0;
   let delayMs = 0;
   let serial = 0;
+  let refusals: { withBlocks?: string; withoutBlocks?: string } = {};
 
   const nextFault = (): Fault | undefined => {
     if (script.length === 0) return undefined;
@@ -162,6 +167,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           req.socket.destroy();
           return;
         }
+        const blocks = body.blocks;
+        const hasBlocks = Array.isArray(blocks) ? blocks.length > 0 : Boolean(blocks);
+        const refusal = hasBlocks ? refusals.withBlocks : refusals.withoutBlocks;
+        if (method === 'chat.postMessage' && refusal) {
+          record('refused');
+          return json(res, 200, { ok: false, error: refusal });
+        }
         if (fault && typeof fault === 'object') {
           record('429');
           return json(
@@ -196,15 +208,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       cycle = options.cycle ?? false;
       position = 0;
     },
+    refuse(errors) {
+      refusals = errors;
+    },
     recover() {
       script = [];
       cycle = false;
+      refusals = {};
     },
     delay(ms) {
       delayMs = ms;
     },
     outcomes() {
-      const counts: Record<Outcome, number> = { ok: 0, '500': 0, '429': 0, hang: 0, drop: 0 };
+      const counts: Record<Outcome, number> = { ok: 0, '500': 0, '429': 0, hang: 0, drop: 0, refused: 0 };
       for (const call of calls) counts[call.outcome]++;
       return counts;
     },

@@ -50,3 +50,20 @@ export async function runBalance(
     clearTimeout(timer);
   }
 }
+
+/** Reads until `done` holds (another process's progress, seen in the database), failing after `ms`. */
+export async function poll<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  ms = 45_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -17,6 +17,7 @@ import type {
 import {
   payStepView,
   refundMessage,
+  refundResolvedMessage,
   reloadModal,
   reloadNotice,
   reloadReceivedMessage,
@@ -317,12 +318,39 @@ describe('reload messages', () => {
     expect(blockKitProblems(stripe)).toEqual([]);
   });
 
+  it('tells whoever asked how a refund left pending ended', () => {
+    const resolved = {
+      format: USD,
+      accountName: 'Acme',
+      paymentId: 'pay_123',
+      amountCents: 10_000n,
+      balanceCents: 476_000n,
+    };
+    const made = refundResolvedMessage({ ...resolved, status: 'succeeded' });
+    expect(everything(made)).toContain(
+      'The refund of *$100.00* of payment `pay_123` for *Acme*, left pending when the payment provider did not answer, has gone through.',
+    );
+    expect(made.text).toContain('Balance: $4,760.00');
+    const undone = refundResolvedMessage({ ...resolved, status: 'failed', balanceCents: 486_000n });
+    expect(everything(undone)).toContain('was not made: the amount is back on the balance.');
+    expect(everything(undone)).toContain('Balance: $4,860.00');
+    expect(blockKitProblems(made)).toEqual([]);
+  });
+
   it('stay within limits and safe with long, hostile names and the largest amounts', () => {
     for (const accountName of [LONG_NAME, HOSTILE, 'x'.repeat(5000)]) {
       const messages = [
         reloadReceivedMessage({ ...notice, accountName, amountCents: MAX, balanceCents: 2n * MAX }),
         reloadNotice({ ...notice, accountName, by: HOSTILE, amountCents: MAX, balanceCents: 2n * MAX }),
         refundMessage({ ...refund, accountName, paymentId: `pay_\`${HOSTILE}`, refundedCents: MAX }),
+        refundResolvedMessage({
+          format: USD,
+          accountName,
+          paymentId: `pay_\`${HOSTILE}`,
+          amountCents: MAX,
+          status: 'failed',
+          balanceCents: 2n * MAX,
+        }),
       ];
       for (const message of messages) {
         expect(blockKitProblems(message)).toEqual([]);

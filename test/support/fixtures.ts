@@ -2,9 +2,9 @@ import type { Db } from '../../src/db/client.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
 import { type ConnectorDeps, connectJamf } from '../../src/services/connectors.js';
-import type { FakeJamf } from './fake-jamf.js';
 import { confirmPayment, type Payment, startPayment } from '../../src/services/payments/payments.js';
 import type { PaymentProvider } from '../../src/services/payments/provider.js';
+import type { FakeJamf } from './fake-jamf.js';
 
 let serial = 0;
 

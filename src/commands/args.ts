@@ -7,6 +7,7 @@ import {
   parseWholeNumber,
   type WholeNumberRule,
 } from '../domain/money.js';
+import { checkPlainText, type PlainTextRule } from '../domain/text.js';
 
 /**
  * The words of a `/balance` command and the zod schemas that read each kind of argument. Every schema refuses with
@@ -122,6 +123,13 @@ export const thresholdArg = z.string().transform((text, ctx) => {
   }
   return tenths;
 });
+
+/** Free text that names or explains something (a note, a reason, a customer), by the plain-text rule. */
+export function plainText(text: string, rule: PlainTextRule): string {
+  const checked = checkPlainText(text, rule);
+  if (!checked.ok) throw new UsageError(checked.error);
+  return checked.text;
+}
 
 /** Reads one argument with its schema, or throws a UsageError with the schema's message. */
 export function read<T>(schema: z.ZodType<T, string>, token: string | undefined, missing: string): T {

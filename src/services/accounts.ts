@@ -1,22 +1,23 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Db, pgErrorCode } from '../db/client.js';
 import { accountAdmins, accounts, channelLinks, ledgerAccounts, plans } from '../db/schema.js';
+import { checkPlainText } from '../domain/text.js';
 import { UserError } from './errors.js';
 
 export type Account = typeof accounts.$inferSelect;
 export type Plan = typeof plans.$inferSelect;
 
 export const ACCOUNT_NAME_MAX = 80;
+export const PLAN_NAME_MAX = 80;
 
 /** Creates an account and its empty wallet together. Names are unique regardless of case. */
 export async function createAccount(
   db: Db,
   input: { name: string; planCode: string; actor: string; at?: Date },
 ): Promise<Account> {
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > ACCOUNT_NAME_MAX || /\p{Cc}/u.test(name)) {
-    throw new UserError(`An account name is 1–${ACCOUNT_NAME_MAX} characters of text.`);
-  }
+  const checked = checkPlainText(input.name, { what: 'An account name', max: ACCOUNT_NAME_MAX });
+  if (!checked.ok) throw new UserError(checked.error);
+  const name = checked.text;
   await requirePlan(db, input.planCode);
   try {
     return await db.transaction(async (tx) => {
@@ -169,8 +170,13 @@ export async function addPlan(
   db: Db,
   input: { code: string; name: string; priceCents: bigint },
 ): Promise<Plan> {
+  const name = checkPlainText(input.name, { what: 'A plan name', max: PLAN_NAME_MAX });
+  if (!name.ok) throw new UserError(name.error);
   try {
-    const [plan] = await db.insert(plans).values(input).returning();
+    const [plan] = await db
+      .insert(plans)
+      .values({ ...input, name: name.text })
+      .returning();
     return plan!;
   } catch (err) {
     if (pgErrorCode(err) === '23505') throw new UserError(`A plan "${input.code}" already exists.`);

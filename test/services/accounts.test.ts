@@ -53,6 +53,11 @@ describeDatabases('accounts, plans and roles', (t) => {
     await expect(addPlan(t.db, { code: 'free', name: 'x', priceCents: 0n })).rejects.toBeInstanceOf(
       UserError,
     );
+    // A name that would read differently from what it holds (a right-to-left override) is refused too.
+    await expect(addPlan(t.db, { code: 'gold', name: 'Gold\u202e', priceCents: 500n })).rejects.toThrow(
+      new UserError('A plan name is 1–80 characters of plain text (no control or invisible characters).'),
+    );
+    expect((await listPlans(t.db)).map((p) => p.code)).toEqual(['edu', 'standard', 'plus']);
   });
 
   it('changes an account plan', async () => {

@@ -1,5 +1,13 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import {
+  type Identity,
+  type PersonRef,
+  parsePersonRef,
+  resolvePerson,
+  TEAM_ID,
+  USER_ID,
+} from './domain/identity.js';
 
 /**
  * The environment of SPEC §1, parsed once at start. A bad value stops the start with one line per variable,
@@ -22,7 +30,6 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
-const slackUserId = /^[UW][A-Z0-9]{2,}$/;
 const slackChannelId = /^[CGD][A-Z0-9]{2,}$/;
 
 export function isIanaTimeZone(zone: string): boolean {
@@ -73,9 +80,10 @@ const EnvSchema = z
       'is not a bot id (B…)',
     ),
     SLACK_BOT_USER_ID: optionalText.refine(
-      (v) => v === undefined || slackUserId.test(v),
+      (v) => v === undefined || USER_ID.test(v),
       'is not a user id (U…)',
     ),
+    SLACK_TEAM_ID: optionalText.refine((v) => v === undefined || TEAM_ID.test(v), 'is not a team id (T…)'),
     PORT: port.default(3000),
     PUBLIC_URL: optionalText.refine((v) => v === undefined || URL.canParse(v), 'is not a URL'),
     DATABASE_URL: databaseUrl,
@@ -88,7 +96,11 @@ const EnvSchema = z
           .map((s) => s.trim())
           .filter(Boolean),
       )
-      .refine((ids) => ids.every((u) => slackUserId.test(u)), 'must be comma-separated Slack user ids (U…)'),
+      .refine(
+        (entries) => entries.every((entry) => parsePersonRef(entry) !== undefined),
+        'must be comma-separated Slack user ids (U…, of the installed workspace) or team:user pairs (T…:U…)',
+      )
+      .transform((entries) => entries.map((entry) => parsePersonRef(entry)!)),
     FINANCE_CHANNEL: optionalText.refine(
       (v) => v === undefined || slackChannelId.test(v),
       'is not a channel id (C…)',
@@ -146,6 +158,8 @@ export interface Config {
     apiUrl?: string;
     botId?: string;
     botUserId?: string;
+    /** The workspace the app is installed in: SLACK_TEAM_ID, else learned from auth.test when the app starts. */
+    teamId?: string;
   };
   port: number;
   publicUrl: string;
@@ -155,7 +169,8 @@ export interface Config {
     | { kind: 'pglite-dir'; dir: string }
     | { kind: 'pglite-memory' }
     | { kind: 'postgres'; url: string };
-  owners: string[];
+  /** BALANCE_OWNERS; a bare user id stands for a user of the installed workspace. */
+  owners: PersonRef[];
   financeChannel?: string;
   billingTimeZone: string;
   currency: string;
@@ -203,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: e.SLACK_API_URL,
       botId: e.SLACK_BOT_ID,
       botUserId: e.SLACK_BOT_USER_ID,
+      teamId: e.SLACK_TEAM_ID,
     },
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
@@ -228,6 +244,17 @@ function parseDatabaseUrl(url: string | undefined): Config['database'] {
   if (url === 'pglite://memory') return { kind: 'pglite-memory' };
   if (url.startsWith('pglite://')) return { kind: 'pglite-dir', dir: url.slice('pglite://'.length) };
   return { kind: 'postgres', url };
+}
+
+/** The workspace the app is installed in; known once the app has started (SLACK_TEAM_ID, auth.test, the shell). */
+export function installedTeam(config: Config): string {
+  if (!config.slack.teamId) throw new Error('the installed Slack workspace is not known yet');
+  return config.slack.teamId;
+}
+
+/** The owners as (team, user) pairs: a bare user id in BALANCE_OWNERS is a user of the installed workspace. */
+export function ownerIdentities(config: Config): Identity[] {
+  return config.owners.map((owner) => resolvePerson(owner, installedTeam(config)));
 }
 
 /** The configured secrets, so the logger can mask their exact text wherever it appears. */

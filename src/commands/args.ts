@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePersonRef } from '../domain/identity.js';
 import {
   DEVICES,
   describeInput,
@@ -84,17 +85,21 @@ export function amountArg(currency: string) {
   });
 }
 
-/** `<@U123|name>` as Slack escapes a mention (should_escape), or a bare user id. */
-export const userArg = z.string().transform((text, ctx) => {
-  const match = /^<@([UW][A-Z0-9]{2,})(\|[^>]*)?>$/.exec(text) ?? /^([UW][A-Z0-9]{2,})$/.exec(text);
-  if (!match) {
+/**
+ * A person: `<@U123|name>` as Slack escapes a mention (should_escape), or a bare user id — a user of the installed
+ * workspace, as a mention carries no team — or `T123:U456` for a user of another workspace (Slack Connect).
+ */
+export const personArg = z.string().transform((text, ctx) => {
+  const mention = /^<@([UW][A-Z0-9]{2,})(\|[^>]*)?>$/.exec(text);
+  const person = mention ? { userId: mention[1]! } : parsePersonRef(text);
+  if (!person) {
     ctx.addIssue({
       code: 'custom',
       message: `"${describeInput(text)}" is not a person: mention them, like @alex.`,
     });
     return z.NEVER;
   }
-  return match[1]!;
+  return person;
 });
 
 /** `<#C123|name>` as Slack escapes a channel, or a bare channel id. */

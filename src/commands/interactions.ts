@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownerIdentities } from '../config.js';
 import { DEVICES, MONTHS } from '../domain/money.js';
 import { getAccount } from '../services/accounts.js';
 import { requestContext } from '../services/roles.js';
@@ -17,12 +18,13 @@ import type { ActionInput, Actor, CommandContext, Deps, Interactions, Reply } fr
 
 /** The command layer behind both doors. */
 export function createInteractions(deps: Deps): Interactions {
+  const owners = ownerIdentities(deps.config);
   const context = async (actor: Actor): Promise<CommandContext> => ({
     deps,
     actor,
     ...(await requestContext(deps.db, {
-      userId: actor.userId,
-      owners: deps.config.owners,
+      person: { teamId: actor.teamId, userId: actor.userId },
+      owners,
       channelId: actor.channelId,
     })),
     now: deps.clock.now(),
@@ -37,7 +39,7 @@ export function createInteractions(deps: Deps): Interactions {
       if (view.callbackId === CALLBACK.reload) return submitReloadModal(ctx, view);
       return { kind: 'close', replies: [] };
     },
-    home: (userId) => buildHome(deps, userId),
+    home: (person) => buildHome(deps, person),
   };
 }
 
@@ -60,7 +62,7 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
   switch (input.actionId) {
     case ACTION.shareAsQuote: {
       if (!allows(['sales'], ctx.roles)) {
-        return [{ kind: 'private', message: refusalMessage(refusal('quote', ['sales'])) }];
+        return [{ kind: 'private', message: refusalMessage(refusal('quote', ['sales'], ctx.roles)) }];
       }
       const request = EstimateButton.safeParse(parseJson(input.value));
       if (!request.success) return [];
@@ -73,12 +75,14 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
       return [await openEstimateModal(ctx, account && canRead(ctx.roles, account) ? account : undefined)];
     }
     case ACTION.homePickAccount:
-      if (input.selectedValue) await pickHomeAccount(ctx.deps, ctx.actor.userId, Number(input.selectedValue));
+      if (input.selectedValue) await pickHomeAccount(ctx.deps, ctx.actor, Number(input.selectedValue));
       return [];
     case ACTION.homeRedeem: {
       const account = await getAccount(ctx.deps.db, Number(input.value));
       if (!account || !allows(['admin'], ctx.roles, account)) {
-        return [{ kind: 'private', message: refusalMessage(refusal('redeem', ['admin'], account)) }];
+        return [
+          { kind: 'private', message: refusalMessage(refusal('redeem', ['admin'], ctx.roles, account)) },
+        ];
       }
       return [openRedeemModal(ctx, account)];
     }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, ownerIdentities } from '../../src/config.js';
 import { runCli } from '../support/cli.js';
+
+type Env = Record<string, string>;
 
 function configLines(env: Record<string, string>): string[] {
   try {
@@ -38,15 +40,22 @@ describe('configuration', () => {
   it('reads DATABASE_URL, owners and the public URL', () => {
     const config = loadConfig({
       DATABASE_URL: 'pglite://memory',
-      BALANCE_OWNERS: 'U01, U02',
+      BALANCE_OWNERS: 'U01, T0OTHER:U02',
       PUBLIC_URL: 'https://balance.example.com/',
     });
     expect(config.database).toEqual({ kind: 'pglite-memory' });
-    expect(config.owners).toEqual(['U01', 'U02']);
+    // A bare user id is a user of the installed workspace (learned at start); a pair names its own workspace.
+    expect(config.owners).toEqual([{ userId: 'U01' }, { teamId: 'T0OTHER', userId: 'U02' }]);
+    expect(config.slack.teamId).toBeUndefined();
+    expect(ownerIdentities({ ...config, slack: { ...config.slack, teamId: 'T0HOME' } })).toEqual([
+      { teamId: 'T0HOME', userId: 'U01' },
+      { teamId: 'T0OTHER', userId: 'U02' },
+    ]);
+    expect(loadConfig({ SLACK_TEAM_ID: 'T0HOME' }).slack.teamId).toBe('T0HOME');
     expect(config.publicUrl).toBe('https://balance.example.com');
   });
 
-  it.each([
+  it.each<[Env, string]>([
     [{ BILLING_TIMEZONE: 'Mars/Base' }, 'BILLING_TIMEZONE: "Mars/Base" is not an IANA time zone'],
     [{ CURRENCY: 'XYZ' }, 'CURRENCY: "XYZ" is not an ISO 4217 currency code'],
     [{ PORT: 'eighty' }, 'PORT: "eighty" is not a port number'],
@@ -57,7 +66,11 @@ describe('configuration', () => {
     ],
     [{ PAYMENTS_PROVIDER: 'paypal' }, 'PAYMENTS_PROVIDER: "paypal" must be "stripe" or "sandbox"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: "loud" must be debug, info, warn or error'],
-    [{ BALANCE_OWNERS: 'alice' }, 'BALANCE_OWNERS: "alice" must be comma-separated Slack user ids (U…)'],
+    ...['alice', 'U01,T01:alice', 'T01:U01:U02', 'U01:T01', 't01:U01'].map((owners): [Env, string] => [
+      { BALANCE_OWNERS: owners },
+      `BALANCE_OWNERS: "${owners}" must be comma-separated Slack user ids (U…, of the installed workspace) or team:user pairs (T…:U…)`,
+    ]),
+    [{ SLACK_TEAM_ID: 'acme' }, 'SLACK_TEAM_ID: "acme" is not a team id (T…)'],
     [{ FINANCE_CHANNEL: '#finance' }, 'FINANCE_CHANNEL: "#finance" is not a channel id (C…)'],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET: is required to connect to Slack'],
     [{ SLACK_BOT_TOKEN: 'nope', SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN: must start with xoxb-'],

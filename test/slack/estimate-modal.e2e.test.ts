@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, ESTIMATE_TOTAL_BLOCK } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
-import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
+import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
 type View = {
@@ -77,7 +77,7 @@ describeDatabases('the Estimate modal', (t) => {
     const updated = slackApi('views.update');
     const typed = await slack.interaction({
       type: 'block_actions',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       trigger_id: 'trigger.2',
       container: { type: 'view', view_id: 'V123' },
@@ -102,7 +102,7 @@ describeDatabases('the Estimate modal', (t) => {
     const updatedCustom = slackApi('views.update');
     await slack.interaction({
       type: 'block_actions',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       container: { type: 'view', view_id: 'V123' },
       view: viewPayload(view, state('120', CUSTOM_MONTHS, 'plus')),
@@ -124,7 +124,7 @@ describeDatabases('the Estimate modal', (t) => {
     const ephemeral = slackApi('chat.postEphemeral');
     const submitted = await slack.interaction({
       type: 'view_submission',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       view: viewPayload(live, state('120', '24', 'plus')),
     });
@@ -141,7 +141,7 @@ describeDatabases('the Estimate modal', (t) => {
     const submit = (s: ReturnType<typeof state>) =>
       slack.interaction({
         type: 'view_submission',
-        user: { id: PEOPLE.admin },
+        user: slackUser('admin'),
         api_app_id: 'A1',
         view: {
           id: 'V9',

@@ -170,7 +170,7 @@ export async function issueCodeForQuote(
   where: { channelId: string; ts: string } | undefined,
 ): Promise<Reply[]> {
   if (!allows(['sales'], ctx.roles))
-    return [{ kind: 'private', message: refusalMessage(refusal('codes issue', ['sales'])) }];
+    return [{ kind: 'private', message: refusalMessage(refusal('codes issue', ['sales'], ctx.roles)) }];
   const quote = await getQuote(ctx.deps.db, quoteId);
   if (!quote) return say('That quote no longer exists.');
   const existing = await codeForQuote(ctx.deps.db, quote.id);

@@ -24,11 +24,8 @@ const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
 ]);
 
-const optionalText = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
+// Empty variables never reach the schema (setVariables): an optional one is either absent or holds text.
+const optionalText = z.string().trim().optional();
 
 const slackChannelId = /^[CGD][A-Z0-9]{2,}$/;
 
@@ -144,8 +141,17 @@ const EnvSchema = z
       need('STRIPE_SECRET_KEY', 'when PAYMENTS_PROVIDER is stripe');
       need('STRIPE_WEBHOOK_SECRET', 'when PAYMENTS_PROVIDER is stripe');
     }
-    if (env.DATABASE_URL?.startsWith('postgres')) need('CODE_SECRET', 'with a PostgreSQL DATABASE_URL');
   });
+
+/** The variables of SPEC §1 that the app reads. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
+/** The environment without its empty variables: `PORT=` (or only spaces) means unset, as if it were not there. */
+export function setVariables(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => (entry[1] ?? '').trim() !== ''),
+  );
+}
 
 export type SlackMode = 'http' | 'socket' | 'shell';
 
@@ -201,7 +207,8 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
 }
 
 /** Parses the environment; throws a ConfigError with one line per bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
+  const env = setVariables(raw);
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => describeIssue(issue, env));
@@ -244,6 +251,15 @@ function parseDatabaseUrl(url: string | undefined): Config['database'] {
   if (url === 'pglite://memory') return { kind: 'pglite-memory' };
   if (url.startsWith('pglite://')) return { kind: 'pglite-dir', dir: url.slice('pglite://'.length) };
   return { kind: 'postgres', url };
+}
+
+/** The key for hashing codes, where it is needed (the app, the jobs, importing codes): CODE_SECRET is required with
+ * PostgreSQL, whose replicas must share it; `migrate`, `verify` and exports never hash a code and run without it. */
+export function requireCodeSecret(config: Config): string | undefined {
+  if (config.codeSecret === undefined && config.database.kind === 'postgres') {
+    throw new ConfigError(['CODE_SECRET: is required with a PostgreSQL DATABASE_URL']);
+  }
+  return config.codeSecret;
 }
 
 /** The workspace the app is installed in; known once the app has started (SLACK_TEAM_ID, auth.test, the shell). */

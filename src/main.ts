@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
 import { createInteractions } from './commands/interactions.js';
 import type { Deps, Interactions } from './commands/types.js';
-import type { Config } from './config.js';
+import { type Config, requireCodeSecret } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
@@ -82,6 +82,7 @@ export async function startApp(
   logger: Logger,
   terminal: Terminal = { input: process.stdin, output: process.stdout },
 ): Promise<RunningApp> {
+  requireCodeSecret(baseConfig); // before anything is opened: a missing key stops the start with its one line
   const shell = baseConfig.slack.mode === 'shell';
   // Roles name a team (SPEC §11): the installed workspace's, or the shell's own.
   const teamId = shell

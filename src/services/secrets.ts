@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.js';
+import { type Config, requireCodeSecret } from '../config.js';
 import type { Database } from '../db/client.js';
 import { settings } from '../db/schema.js';
 import { getSetting } from './settings.js';
@@ -9,8 +9,8 @@ import { getSetting } from './settings.js';
  * for embedded PGlite, generated once and kept in the database, so codes stay redeemable across restarts.
  */
 export async function resolveCodeSecret(database: Database, config: Config): Promise<string> {
-  if (config.codeSecret) return config.codeSecret;
-  if (database.kind === 'postgres') throw new Error('CODE_SECRET is required with PostgreSQL');
+  const configured = requireCodeSecret(config);
+  if (configured) return configured;
   await database.db
     .insert(settings)
     .values({ key: 'code_secret', value: randomBytes(32).toString('hex'), updatedBy: 'system' })

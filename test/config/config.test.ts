@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, ownerIdentities } from '../../src/config.js';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  loadConfig,
+  ownerIdentities,
+  requireCodeSecret,
+} from '../../src/config.js';
 import { runCli } from '../support/cli.js';
 
 type Env = Record<string, string>;
@@ -79,10 +85,37 @@ describe('configuration', () => {
       { DATABASE_URL: 'mysql://x' },
       'DATABASE_URL: must be postgres://…, postgresql://… or pglite://memory (or unset for embedded PGlite in .data/pglite)',
     ],
-    [{ DATABASE_URL: 'postgres://db/balance' }, 'CODE_SECRET: is required with a PostgreSQL DATABASE_URL'],
     [{ CODE_SECRET: 'short' }, 'CODE_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)'],
   ])('%o is refused with one clear line', (env, line) => {
     expect(configLines(env)).toContain(line);
+  });
+
+  it('asks for CODE_SECRET with PostgreSQL only where codes are hashed, not to read the configuration', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://db/balance' });
+    expect(config.codeSecret).toBeUndefined();
+    expect(() => requireCodeSecret(config)).toThrow(
+      new ConfigError(['CODE_SECRET: is required with a PostgreSQL DATABASE_URL']),
+    );
+    expect(requireCodeSecret(loadConfig({ DATABASE_URL: 'pglite://memory' }))).toBeUndefined();
+  });
+
+  it('takes a variable set to the empty string (or to spaces) as unset, for every variable', () => {
+    expect(CONFIG_VARIABLES).toEqual(
+      expect.arrayContaining(['PORT', 'DATABASE_URL', 'SLACK_TEAM_ID', 'LOG_LEVEL']),
+    );
+    for (const blank of ['', '  ']) {
+      const env = Object.fromEntries(CONFIG_VARIABLES.map((variable) => [variable, blank]));
+      expect(configLines(env)).toEqual([]);
+      expect(loadConfig(env)).toEqual(loadConfig({}));
+    }
+    // One empty variable among set ones changes nothing else.
+    const config = loadConfig({
+      PORT: '',
+      CURRENCY: 'EUR',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+    });
+    expect(config).toMatchObject({ port: 3000, currency: 'EUR', slack: { mode: 'http' } });
   });
 
   it('names every bad variable, one line each, and never echoes a secret', () => {

@@ -33,13 +33,7 @@ export function sameIdentity(a: Identity, b: Identity): boolean {
   return a.teamId === b.teamId && a.userId === b.userId;
 }
 
-/** `T123:U456`: one string per person, for sets and for the CLI. */
-export function identityKey(identity: Identity): string {
-  return `${identity.teamId}:${identity.userId}`;
-}
-
 /** The people once each, in their first order. */
 export function uniqueIdentities(identities: Identity[]): Identity[] {
-  const seen = new Set<string>();
-  return identities.filter((i) => !seen.has(identityKey(i)) && seen.add(identityKey(i)));
+  return identities.filter((person, at) => identities.findIndex((p) => sameIdentity(p, person)) === at);
 }

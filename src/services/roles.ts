@@ -95,7 +95,7 @@ export async function revokeRole(db: Db, person: Identity, role: GlobalRole): Pr
  * The team that rows written before identities named a team stand for (drizzle/0006): no Slack team id equals it,
  * so such a row matches no request until the app's start claims it for the installed workspace.
  */
-export const INSTALLED_TEAM_PLACEHOLDER = 'installed';
+const INSTALLED_TEAM_PLACEHOLDER = 'installed';
 
 /**
  * Gives the rows of the placeholder team to the installed workspace, once it is known (at the start of the Slack

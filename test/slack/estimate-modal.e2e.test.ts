@@ -175,18 +175,6 @@ describeDatabases('the Estimate modal', (t) => {
     });
     expect(await tableCounts(t.db)).toEqual(before);
   });
-});
-
-describeDatabases('the welcome Home tab', (t) => {
-  let slack: SlackHarness;
-  beforeEach(async () => {
-    slack = await startSlack(t.db);
-    await seedPeople(t.db);
-  });
-  afterEach(async () => {
-    await slack.stop();
-    nock.cleanAll();
-  });
 
   it('its Estimate button, which names no account, opens the Estimate modal', async () => {
     // A person with no role and no account gets the welcome tab; its button is clicked exactly as Slack sends it.

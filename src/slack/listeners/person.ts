@@ -4,7 +4,7 @@ import { type Identity, TEAM_ID } from '../../domain/identity.js';
 const TeamId = z.string().regex(TEAM_ID);
 
 /** The team of a payload that names none in a form Slack uses: no role, admin or owner matches it (SPEC §11). */
-export const UNKNOWN_TEAM = '';
+const UNKNOWN_TEAM = '';
 
 /**
  * The person a Slack payload comes from: their user id and their own team, the first of `teams` that is a team id

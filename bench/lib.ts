@@ -10,6 +10,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { setVariables } from '../src/config.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -418,11 +419,8 @@ export function nodeProcessOf(pid: number): number {
 
 /** The server the benchmarks use: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local trust-auth default. */
 export function postgresServerUrl(): string {
-  return (
-    process.env.BENCH_DATABASE_URL ??
-    process.env.TEST_DATABASE_URL ??
-    'postgres://postgres@127.0.0.1:5432/postgres'
-  );
+  const env = setVariables(process.env); // an empty variable is unset
+  return env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
 
 export interface FreshDatabase {

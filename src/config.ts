@@ -1,5 +1,13 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import {
+  type Identity,
+  type PersonRef,
+  parsePersonRef,
+  resolvePerson,
+  TEAM_ID,
+  USER_ID,
+} from './domain/identity.js';
 import { PAYMENT_TERMS } from './domain/invoice-state.js';
 
 /**
@@ -18,13 +26,9 @@ const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
 ]);
 
-const optionalText = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
+// Empty variables never reach the schema (setVariables): an optional one is either absent or holds text.
+const optionalText = z.string().trim().optional();
 
-const slackUserId = /^[UW][A-Z0-9]{2,}$/;
 const slackChannelId = /^[CGD][A-Z0-9]{2,}$/;
 
 export function isIanaTimeZone(zone: string): boolean {
@@ -111,9 +115,10 @@ const EnvSchema = z
       'is not a bot id (B…)',
     ),
     SLACK_BOT_USER_ID: optionalText.refine(
-      (v) => v === undefined || slackUserId.test(v),
+      (v) => v === undefined || USER_ID.test(v),
       'is not a user id (U…)',
     ),
+    SLACK_TEAM_ID: optionalText.refine((v) => v === undefined || TEAM_ID.test(v), 'is not a team id (T…)'),
     PORT: port.default(3000),
     PUBLIC_URL: optionalText.refine((v) => v === undefined || URL.canParse(v), 'is not a URL'),
     DATABASE_URL: databaseUrl,
@@ -126,7 +131,11 @@ const EnvSchema = z
           .map((s) => s.trim())
           .filter(Boolean),
       )
-      .refine((ids) => ids.every((u) => slackUserId.test(u)), 'must be comma-separated Slack user ids (U…)'),
+      .refine(
+        (entries) => entries.every((entry) => parsePersonRef(entry) !== undefined),
+        'must be comma-separated Slack user ids (U…, of the installed workspace) or team:user pairs (T…:U…)',
+      )
+      .transform((entries) => entries.map((entry) => parsePersonRef(entry)!)),
     FINANCE_CHANNEL: optionalText.refine(
       (v) => v === undefined || slackChannelId.test(v),
       'is not a channel id (C…)',
@@ -181,8 +190,17 @@ const EnvSchema = z
       need('STRIPE_SECRET_KEY', 'when PAYMENTS_PROVIDER is stripe');
       need('STRIPE_WEBHOOK_SECRET', 'when PAYMENTS_PROVIDER is stripe');
     }
-    if (env.DATABASE_URL?.startsWith('postgres')) need('CODE_SECRET', 'with a PostgreSQL DATABASE_URL');
   });
+
+/** The variables of SPEC §1 that the app reads. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
+/** The environment without its empty variables: `PORT=` (or only spaces) means unset, as if it were not there. */
+export function setVariables(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => (entry[1] ?? '').trim() !== ''),
+  );
+}
 
 export type SlackMode = 'http' | 'socket' | 'shell';
 
@@ -195,6 +213,8 @@ export interface Config {
     apiUrl?: string;
     botId?: string;
     botUserId?: string;
+    /** The workspace the app is installed in: SLACK_TEAM_ID, else learned from auth.test when the app starts. */
+    teamId?: string;
   };
   port: number;
   publicUrl: string;
@@ -204,7 +224,8 @@ export interface Config {
     | { kind: 'pglite-dir'; dir: string }
     | { kind: 'pglite-memory' }
     | { kind: 'postgres'; url: string };
-  owners: string[];
+  /** BALANCE_OWNERS; a bare user id stands for a user of the installed workspace. */
+  owners: PersonRef[];
   financeChannel?: string;
   billingTimeZone: string;
   currency: string;
@@ -250,7 +271,8 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
 }
 
 /** Parses the environment; throws a ConfigError with one line per bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
+  const env = setVariables(raw);
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => describeIssue(issue, env));
@@ -267,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: e.SLACK_API_URL,
       botId: e.SLACK_BOT_ID,
       botUserId: e.SLACK_BOT_USER_ID,
+      teamId: e.SLACK_TEAM_ID,
     },
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
@@ -301,6 +324,26 @@ function parseDatabaseUrl(url: string | undefined): Config['database'] {
   if (url === 'pglite://memory') return { kind: 'pglite-memory' };
   if (url.startsWith('pglite://')) return { kind: 'pglite-dir', dir: url.slice('pglite://'.length) };
   return { kind: 'postgres', url };
+}
+
+/** The key for hashing codes, where it is needed (the app, the jobs, importing codes): CODE_SECRET is required with
+ * PostgreSQL, whose replicas must share it; `migrate`, `verify` and exports never hash a code and run without it. */
+export function requireCodeSecret(config: Config): string | undefined {
+  if (config.codeSecret === undefined && config.database.kind === 'postgres') {
+    throw new ConfigError(['CODE_SECRET: is required with a PostgreSQL DATABASE_URL']);
+  }
+  return config.codeSecret;
+}
+
+/** The workspace the app is installed in; known once the app has started (SLACK_TEAM_ID, auth.test, the shell). */
+export function installedTeam(config: Config): string {
+  if (!config.slack.teamId) throw new Error('the installed Slack workspace is not known yet');
+  return config.slack.teamId;
+}
+
+/** The owners as (team, user) pairs: a bare user id in BALANCE_OWNERS is a user of the installed workspace. */
+export function ownerIdentities(config: Config): Identity[] {
+  return config.owners.map((owner) => resolvePerson(owner, installedTeam(config)));
 }
 
 /** The configured secrets, so the logger can mask their exact text wherever it appears. */

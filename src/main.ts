@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
 import { createInteractions } from './commands/interactions.js';
 import type { Deps, Interactions } from './commands/types.js';
-import { type Config, ConfigError } from './config.js';
+import { type Config, ConfigError, requireCodeSecret } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
@@ -13,12 +13,15 @@ import { recoveryJob, startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { type ConnectorDeps, connectorCount } from './services/connectors.js';
 import { createJamfProClient } from './services/jamf/client.js';
+import { claimInstalledTeam } from './services/roles.js';
 import { resolveCodeSecret, resolveSecretsKey } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
-import { createApp, slackNotifier } from './slack/app.js';
+import { createApp, learnInstalledTeam, slackNotifier } from './slack/app.js';
 
-/** In shell mode the person at the terminal is this user, an owner, in this channel (SPEC §1). */
+/** In shell mode the person at the terminal is this user of the shell's own workspace, an owner, in this channel
+ * (SPEC §1). */
 export const SHELL_USER = 'USHELL';
+export const SHELL_TEAM = 'TSHELL';
 export const SHELL_CHANNEL = 'local';
 /** Where the shell's logs go, so they do not interleave with the session. */
 export const SHELL_LOG = '.data/balance.log';
@@ -49,6 +52,19 @@ export async function openAppDatabase(config: Config): Promise<Database> {
   }
 }
 
+/** Grants kept from before roles named a team (drizzle/0006) belong to the installed workspace: claimed before the
+ * app serves. The shell is not that workspace, so it leaves them for the first Slack start. */
+async function claimPlaceholderRows(database: Database, teamId: string, logger: Logger): Promise<void> {
+  try {
+    const claimed = await claimInstalledTeam(database.db, teamId);
+    if (claimed > 0)
+      logger.info(`${claimed} roles, admins and Home picks from before team ids now name ${teamId}`);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -70,9 +86,19 @@ export async function startApp(
   logger: Logger,
   terminal: Terminal = { input: process.stdin, output: process.stdout },
 ): Promise<RunningApp> {
+  requireCodeSecret(baseConfig); // before anything is opened: a missing key stops the start with its one line
   const shell = baseConfig.slack.mode === 'shell';
-  const config = shell ? { ...baseConfig, owners: [...baseConfig.owners, SHELL_USER] } : baseConfig;
+  // Roles name a team (SPEC §11): the installed workspace's, or the shell's own.
+  const teamId = shell
+    ? SHELL_TEAM
+    : (baseConfig.slack.teamId ?? (await learnInstalledTeam(baseConfig, logger)));
+  const config: Config = {
+    ...baseConfig,
+    slack: { ...baseConfig.slack, teamId },
+    owners: shell ? [...baseConfig.owners, { teamId, userId: SHELL_USER }] : baseConfig.owners,
+  };
   const database = await openAppDatabase(config);
+  if (!shell) await claimPlaceholderRows(database, teamId, logger);
   const codeSecret = await resolveCodeSecret(database, config);
   const connectors = await connectorsOf(database, config).catch(async (err: unknown) => {
     await database.close();
@@ -170,7 +196,7 @@ async function runShellSession(interactions: Interactions, terminal: Terminal, p
     interactions,
     input: terminal.input,
     output: terminal.output,
-    userId: SHELL_USER,
+    person: { teamId: SHELL_TEAM, userId: SHELL_USER },
     channelId: SHELL_CHANNEL,
   });
   const atTerminal = (terminal.input as { isTTY?: boolean }).isTTY === true;

@@ -54,7 +54,9 @@ export async function jobsCommand(
         return 1;
       }
       say(
-        `run ${result.runId}: ${result.invoiced} invoices; months closed: ${result.months.join(', ') || 'none'}`,
+        result.runId === null
+          ? 'nothing to invoice: every month that has ended is closed already'
+          : `run ${result.runId}: ${result.invoiced} invoices; months closed: ${result.months.join(', ') || 'none'}`,
       );
       break;
     }

@@ -26,10 +26,14 @@ export function allows(access: Access, roles: Roles, account?: Account): boolean
   });
 }
 
-/** "`/balance status` needs admin of Acme, finance or sales." */
-export function refusal(command: string, access: Role[], account?: Account): string {
+/**
+ * "`/balance status` needs admin of Acme, finance or sales." The account is named only to someone who may read it:
+ * a refusal never tells an outsider which account names (or ids) exist (SPEC §11).
+ */
+export function refusal(command: string, access: Role[], roles: Roles, account?: Account): string {
+  const shown = account && canRead(roles, account) ? account : undefined;
   const names = access.map((role) =>
-    role === 'admin' && account ? `an admin of ${describeInput(account.name)}` : ROLE_NAMES[role],
+    role === 'admin' && shown ? `an admin of ${describeInput(shown.name)}` : ROLE_NAMES[role],
   );
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0];
   return `\`/balance ${command}\` needs ${list}. Ask an owner if you should have access.`;
@@ -37,7 +41,11 @@ export function refusal(command: string, access: Role[], account?: Account): str
 
 /** Who may read an account's figures: its admins, finance, sales, owners. */
 export function canRead(roles: Roles, account: Account): boolean {
-  return roles.owner || roles.finance || roles.sales || roles.adminOf.includes(account.id);
+  return readsEveryAccount(roles) || roles.adminOf.includes(account.id);
+}
+
+function readsEveryAccount(roles: Roles): boolean {
+  return roles.owner || roles.finance || roles.sales;
 }
 
 /**
@@ -50,7 +58,15 @@ export async function resolveAccount(
 ): Promise<Account> {
   if (input.named !== undefined) {
     const account = await findAccountByName(db, input.named);
-    if (!account) throw new UsageError(`There is no account named "${describeInput(input.named)}".`);
+    // One answer whether the account is missing or only closed to this user: no name is confirmed to an outsider.
+    if (!account || !canRead(input.roles, account)) {
+      const shown = describeInput(input.named);
+      throw new UsageError(
+        readsEveryAccount(input.roles)
+          ? `There is no account named "${shown}".`
+          : `None of your accounts is named "${shown}".`,
+      );
+    }
     return account;
   }
   const linked =

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePersonRef } from '../domain/identity.js';
 import {
   DEVICES,
   describeInput,
@@ -7,6 +8,7 @@ import {
   parseWholeNumber,
   type WholeNumberRule,
 } from '../domain/money.js';
+import { checkPlainText, type PlainTextRule } from '../domain/text.js';
 
 /**
  * The words of a `/balance` command and the zod schemas that read each kind of argument. Every schema refuses with
@@ -83,17 +85,21 @@ export function amountArg(currency: string) {
   });
 }
 
-/** `<@U123|name>` as Slack escapes a mention (should_escape), or a bare user id. */
-export const userArg = z.string().transform((text, ctx) => {
-  const match = /^<@([UW][A-Z0-9]{2,})(\|[^>]*)?>$/.exec(text) ?? /^([UW][A-Z0-9]{2,})$/.exec(text);
-  if (!match) {
+/**
+ * A person: `<@U123|name>` as Slack escapes a mention (should_escape), or a bare user id — a user of the installed
+ * workspace, as a mention carries no team — or `T123:U456` for a user of another workspace (Slack Connect).
+ */
+export const personArg = z.string().transform((text, ctx) => {
+  const mention = /^<@([UW][A-Z0-9]{2,})(\|[^>]*)?>$/.exec(text);
+  const person = mention ? { userId: mention[1]! } : parsePersonRef(text);
+  if (!person) {
     ctx.addIssue({
       code: 'custom',
       message: `"${describeInput(text)}" is not a person: mention them, like @alex.`,
     });
     return z.NEVER;
   }
-  return match[1]!;
+  return person;
 });
 
 /** `<#C123|name>` as Slack escapes a channel, or a bare channel id. */
@@ -122,6 +128,13 @@ export const thresholdArg = z.string().transform((text, ctx) => {
   }
   return tenths;
 });
+
+/** Free text that names or explains something (a note, a reason, a customer), by the plain-text rule. */
+export function plainText(text: string, rule: PlainTextRule): string {
+  const checked = checkPlainText(text, rule);
+  if (!checked.ok) throw new UsageError(checked.error);
+  return checked.text;
+}
 
 /** Reads one argument with its schema, or throws a UsageError with the schema's message. */
 export function read<T>(schema: z.ZodType<T, string>, token: string | undefined, missing: string): T {

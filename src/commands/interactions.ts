@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ownerIdentities } from '../config.js';
 import { DEVICES, MONTHS } from '../domain/money.js';
-import { getAccount } from '../services/accounts.js';
+import { type Account, getAccount } from '../services/accounts.js';
 import { requestContext } from '../services/roles.js';
 import { refusalMessage } from '../slack/blocks/common.js';
 import { ACTION, CALLBACK, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../slack/ids.js';
@@ -17,12 +18,13 @@ import type { ActionInput, Actor, CommandContext, Deps, Interactions, Reply } fr
 
 /** The command layer behind both doors. */
 export function createInteractions(deps: Deps): Interactions {
+  const owners = ownerIdentities(deps.config);
   const context = async (actor: Actor): Promise<CommandContext> => ({
     deps,
     actor,
     ...(await requestContext(deps.db, {
-      userId: actor.userId,
-      owners: deps.config.owners,
+      person: { teamId: actor.teamId, userId: actor.userId },
+      owners,
       channelId: actor.channelId,
     })),
     now: deps.clock.now(),
@@ -37,7 +39,7 @@ export function createInteractions(deps: Deps): Interactions {
       if (view.callbackId === CALLBACK.reload) return submitReloadModal(ctx, view);
       return { kind: 'close', replies: [] };
     },
-    home: (userId) => buildHome(deps, userId),
+    home: (person) => buildHome(deps, person),
   };
 }
 
@@ -47,6 +49,27 @@ const EstimateButton = z.object({
   months: z.number().int().min(MONTHS.min).max(MONTHS.max),
   plan: z.string().max(32),
 });
+
+/** A row id as buttons and selects carry it ("42"); anything else (a missing value, a forged one) is none. */
+const RecordId = z
+  .string()
+  .regex(/^[1-9]\d{0,14}$/)
+  .transform(Number);
+
+function recordId(value: string | undefined): number | undefined {
+  const parsed = RecordId.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+async function buttonAccount(ctx: CommandContext, value: string | undefined): Promise<Account | undefined> {
+  const id = recordId(value);
+  return id === undefined ? undefined : getAccount(ctx.deps.db, id);
+}
+
+/** The same answer whether the account is missing or only not the user's: ids are not confirmed to outsiders. */
+function adminRefusal(ctx: CommandContext, command: string, account: Account | undefined): Reply {
+  return { kind: 'private', message: refusalMessage(refusal(command, ['admin'], ctx.roles, account)) };
+}
 
 async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply[]> {
   const estimateInputs: string[] = Object.values(ESTIMATE_INPUT);
@@ -60,7 +83,7 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
   switch (input.actionId) {
     case ACTION.shareAsQuote: {
       if (!allows(['sales'], ctx.roles)) {
-        return [{ kind: 'private', message: refusalMessage(refusal('quote', ['sales'])) }];
+        return [{ kind: 'private', message: refusalMessage(refusal('quote', ['sales'], ctx.roles)) }];
       }
       const request = EstimateButton.safeParse(parseJson(input.value));
       if (!request.success) return [];
@@ -68,32 +91,26 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
       const actor = { ...ctx.actor, channelId: input.message?.channelId ?? ctx.actor.channelId };
       return postQuote({ ...ctx, actor }, { devices, months, planCode: plan });
     }
-    case ACTION.homeEstimate: {
-      const account = await getAccount(ctx.deps.db, Number(input.value));
+    case ACTION.homeEstimate:
+    case ACTION.alertEstimate: {
+      // The welcome Home tab's Estimate button names no account: the modal opens without one.
+      const account = await buttonAccount(ctx, input.value);
       return [await openEstimateModal(ctx, account && canRead(ctx.roles, account) ? account : undefined)];
     }
-    case ACTION.homePickAccount:
-      if (input.selectedValue) await pickHomeAccount(ctx.deps, ctx.actor.userId, Number(input.selectedValue));
+    case ACTION.homePickAccount: {
+      const accountId = recordId(input.selectedValue);
+      if (accountId !== undefined) await pickHomeAccount(ctx.deps, ctx.actor, accountId);
       return [];
+    }
     case ACTION.homeRedeem: {
-      const account = await getAccount(ctx.deps.db, Number(input.value));
-      if (!account || !allows(['admin'], ctx.roles, account)) {
-        return [{ kind: 'private', message: refusalMessage(refusal('redeem', ['admin'], account)) }];
-      }
+      const account = await buttonAccount(ctx, input.value);
+      if (!account || !allows(['admin'], ctx.roles, account)) return [adminRefusal(ctx, 'redeem', account)];
       return [openRedeemModal(ctx, account)];
     }
     case ACTION.alertReload:
-    case ACTION.alertEstimate: {
-      const account = await getAccount(ctx.deps.db, Number(input.value));
-      if (!account) return [];
-      if (input.actionId === ACTION.alertEstimate) {
-        return [await openEstimateModal(ctx, canRead(ctx.roles, account) ? account : undefined)];
-      }
-      return [await openReloadModal(ctx, account, { mode: 'devices' })];
-    }
     case ACTION.homeReload: {
-      const account = await getAccount(ctx.deps.db, Number(input.value));
-      if (!account) return [];
+      const account = await buttonAccount(ctx, input.value);
+      if (!account) return [adminRefusal(ctx, 'reload', account)];
       return [await openReloadModal(ctx, account, { mode: 'devices' })];
     }
     case ACTION.reloadThisAmount: {
@@ -109,8 +126,10 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
     }
     case PAY_BUTTON:
       return []; // a link: the browser opens the checkout; Slack only wants the click acknowledged
-    case ACTION.issueCodeForQuote:
-      return issueCodeForQuote(ctx, Number(input.value), input.message);
+    case ACTION.issueCodeForQuote: {
+      const quoteId = recordId(input.value);
+      return quoteId === undefined ? [] : issueCodeForQuote(ctx, quoteId, input.message);
+    }
     default:
       ctx.deps.logger.warn(`unhandled action ${input.actionId.slice(0, 60)}`);
       return [];

@@ -31,7 +31,7 @@ export async function runCommand(ctx: CommandContext, text: string): Promise<Rep
       // Name the account in the refusal when the channel or --account says which one is meant.
       const meant =
         sub.account === 'none' ? undefined : await resolveAccount(ctx.deps.db, lookup).catch(() => undefined);
-      return privately(refusalMessage(refusal(command, asRoles(sub.access), meant)));
+      return privately(refusalMessage(refusal(command, asRoles(sub.access), ctx.roles, meant)));
     }
     const account =
       sub.account === 'required'
@@ -40,7 +40,7 @@ export async function runCommand(ctx: CommandContext, text: string): Promise<Rep
           ? await contextAccount(ctx.deps.db, lookup)
           : undefined;
     if (sub.account === 'required' && !allows(sub.access, ctx.roles, account)) {
-      return privately(refusalMessage(refusal(command, asRoles(sub.access), account)));
+      return privately(refusalMessage(refusal(command, asRoles(sub.access), ctx.roles, account)));
     }
     return await sub.run(ctx, args, account);
   } catch (err) {

@@ -3,6 +3,7 @@ import type { Background } from '../background.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { Identity } from '../domain/identity.js';
 import type { Logger } from '../logger.js';
 import type { Account } from '../services/accounts.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
@@ -37,9 +38,9 @@ export type Reply =
   /** Replaces the content of the modal the user has open (live totals). */
   | { kind: 'update_modal'; viewId: string; hash?: string; view: ModalView };
 
-/** Who is asking and from where. `channelId` is absent from the Home tab and modals opened there. */
-export interface Actor {
-  userId: string;
+/** Who is asking (their team and user id, SPEC §11) and from where. `channelId` is absent from the Home tab and
+ * modals opened there. */
+export interface Actor extends Identity {
   channelId?: string;
   /** Identifies this one request (Slack's trigger_id): a retried request carries the same one. */
   requestId?: string;
@@ -122,6 +123,6 @@ export interface Interactions {
   action(actor: Actor, input: ActionInput): Promise<Reply[]>;
   /** A modal's submit button. */
   submit(actor: Actor, view: SubmittedView): Promise<SubmitResult>;
-  /** The user's Home tab as it should look now. */
-  home(userId: string): Promise<HomeView>;
+  /** The person's Home tab as it should look now. */
+  home(person: Identity): Promise<HomeView>;
 }

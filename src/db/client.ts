@@ -20,8 +20,9 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
-  /** Applies the committed migrations in drizzle/ (serialised across replicas on PostgreSQL). */
-  migrate(): Promise<void>;
+  /** Applies the committed migrations in drizzle/ (serialised across replicas on PostgreSQL); tests of a data
+   * migration pass a folder holding only the migrations before it. */
+  migrate(migrationsFolder?: string): Promise<void>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -46,7 +47,8 @@ export async function openDatabase(
     return {
       db,
       kind: 'pglite',
-      migrate: async () => migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER }),
+      migrate: async (migrationsFolder = MIGRATIONS_FOLDER) =>
+        migratePglite(drizzlePglite({ client }), { migrationsFolder }),
       ping: () => pingWith(db),
       close: async () => {
         try {
@@ -93,12 +95,12 @@ function openPostgres(url: string, max: number): Database {
   return {
     db,
     kind: 'postgres',
-    migrate: async () => {
+    migrate: async (migrationsFolder = MIGRATIONS_FOLDER) => {
       // One connection holds an advisory lock so that replicas starting together migrate one after the other.
       const single = postgres(url, { max: 1, onnotice: () => {} });
       try {
         await single`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-        await migratePostgres(drizzlePostgres({ client: single }), { migrationsFolder: MIGRATIONS_FOLDER });
+        await migratePostgres(drizzlePostgres({ client: single }), { migrationsFolder });
       } finally {
         await single`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
         await single.end();

@@ -54,17 +54,27 @@ export const accounts = pgTable(
   ],
 );
 
+/**
+ * A Slack user id names a person only within a workspace, so every stored role, admin and Home selection names the
+ * pair (SPEC §11): `team_id` is the user's own workspace (a Slack Connect user's is not the installed one).
+ */
+const teamId = () => text('team_id').notNull();
+
 export const accountAdmins = pgTable(
   'account_admins',
   {
     accountId: ref('account_id')
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
+    teamId: teamId(),
     userId: text('user_id').notNull(),
     addedBy: text('added_by').notNull(),
     addedAt: at('added_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('account_admins_user').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.teamId, t.userId] }),
+    index('account_admins_person').on(t.teamId, t.userId),
+  ],
 );
 
 /** A channel is linked to at most one account; commands run there act on it. */
@@ -87,13 +97,14 @@ export type GlobalRole = (typeof GLOBAL_ROLES)[number];
 export const userRoles = pgTable(
   'user_roles',
   {
+    teamId: teamId(),
     userId: text('user_id').notNull(),
     role: text('role', { enum: GLOBAL_ROLES }).notNull(),
     grantedBy: text('granted_by').notNull(),
     grantedAt: at('granted_at').notNull().defaultNow(),
   },
   (t) => [
-    primaryKey({ columns: [t.userId, t.role] }),
+    primaryKey({ columns: [t.teamId, t.userId, t.role] }),
     check('user_roles_role', sql`${t.role} in ('sales', 'finance')`),
   ],
 );
@@ -273,13 +284,14 @@ export const quotes = pgTable(
 export const homeSelections = pgTable(
   'home_selections',
   {
-    userId: text('user_id').primaryKey(),
+    teamId: teamId(),
+    userId: text('user_id').notNull(),
     accountId: ref('account_id')
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
     selectedAt: at('selected_at').notNull().defaultNow(),
   },
-  (t) => [index('home_selections_account').on(t.accountId)],
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('home_selections_account').on(t.accountId)],
 );
 
 export const CODE_KINDS = ['balance', 'license_pack'] as const;

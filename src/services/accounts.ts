@@ -1,22 +1,24 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, or, sql } from 'drizzle-orm';
 import { type Db, pgErrorCode } from '../db/client.js';
 import { accountAdmins, accounts, channelLinks, ledgerAccounts, plans } from '../db/schema.js';
+import type { Identity } from '../domain/identity.js';
+import { checkPlainText } from '../domain/text.js';
 import { UserError } from './errors.js';
 
 export type Account = typeof accounts.$inferSelect;
 export type Plan = typeof plans.$inferSelect;
 
 export const ACCOUNT_NAME_MAX = 80;
+export const PLAN_NAME_MAX = 80;
 
 /** Creates an account and its empty wallet together. Names are unique regardless of case. */
 export async function createAccount(
   db: Db,
   input: { name: string; planCode: string; actor: string; at?: Date },
 ): Promise<Account> {
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > ACCOUNT_NAME_MAX || /\p{Cc}/u.test(name)) {
-    throw new UserError(`An account name is 1–${ACCOUNT_NAME_MAX} characters of text.`);
-  }
+  const checked = checkPlainText(input.name, { what: 'An account name', max: ACCOUNT_NAME_MAX });
+  if (!checked.ok) throw new UserError(checked.error);
+  const name = checked.text;
   await requirePlan(db, input.planCode);
   try {
     return await db.transaction(async (tx) => {
@@ -57,49 +59,50 @@ export async function listAccounts(db: Db, limit?: number): Promise<Account[]> {
   return limit === undefined ? query : query.limit(limit);
 }
 
-export async function accountsAdministeredBy(db: Db, userId: string): Promise<Account[]> {
+const admin = { teamId: accountAdmins.teamId, userId: accountAdmins.userId };
+const isAdmin = (person: Identity) =>
+  and(eq(accountAdmins.teamId, person.teamId), eq(accountAdmins.userId, person.userId));
+
+export async function accountsAdministeredBy(db: Db, person: Identity): Promise<Account[]> {
   return db
     .select({ account: accounts })
     .from(accounts)
     .innerJoin(accountAdmins, eq(accountAdmins.accountId, accounts.id))
-    .where(eq(accountAdmins.userId, userId))
+    .where(isAdmin(person))
     .orderBy(asc(sql`lower(${accounts.name})`))
     .then((rows) => rows.map((r) => r.account));
 }
 
-export async function adminsOf(db: Db, accountId: number): Promise<string[]> {
-  const rows = await db
-    .select({ userId: accountAdmins.userId })
+export async function adminsOf(db: Db, accountId: number): Promise<Identity[]> {
+  return db
+    .select(admin)
     .from(accountAdmins)
     .where(eq(accountAdmins.accountId, accountId))
-    .orderBy(asc(accountAdmins.addedAt), asc(accountAdmins.userId));
-  return rows.map((r) => r.userId);
+    .orderBy(asc(accountAdmins.addedAt), asc(accountAdmins.teamId), asc(accountAdmins.userId));
 }
 
 /** Adds admins; returns the ones that were not admins before. */
 export async function addAdmins(
   db: Db,
   accountId: number,
-  userIds: string[],
+  people: Identity[],
   actor: string,
-): Promise<string[]> {
-  if (userIds.length === 0) return [];
-  const added = await db
+): Promise<Identity[]> {
+  if (people.length === 0) return [];
+  return db
     .insert(accountAdmins)
-    .values(userIds.map((userId) => ({ accountId, userId, addedBy: actor })))
+    .values(people.map((p) => ({ accountId, teamId: p.teamId, userId: p.userId, addedBy: actor })))
     .onConflictDoNothing()
-    .returning({ userId: accountAdmins.userId });
-  return added.map((r) => r.userId);
+    .returning(admin);
 }
 
 /** Removes admins; returns the ones that were admins. */
-export async function removeAdmins(db: Db, accountId: number, userIds: string[]): Promise<string[]> {
-  if (userIds.length === 0) return [];
-  const removed = await db
+export async function removeAdmins(db: Db, accountId: number, people: Identity[]): Promise<Identity[]> {
+  if (people.length === 0) return [];
+  return db
     .delete(accountAdmins)
-    .where(and(eq(accountAdmins.accountId, accountId), inArray(accountAdmins.userId, userIds)))
-    .returning({ userId: accountAdmins.userId });
-  return removed.map((r) => r.userId);
+    .where(and(eq(accountAdmins.accountId, accountId), or(...people.map(isAdmin))))
+    .returning(admin);
 }
 
 /** Ties a channel to an account (moving it if it was tied to another); the account's billing channel defaults to it. */
@@ -169,8 +172,13 @@ export async function addPlan(
   db: Db,
   input: { code: string; name: string; priceCents: bigint },
 ): Promise<Plan> {
+  const name = checkPlainText(input.name, { what: 'A plan name', max: PLAN_NAME_MAX });
+  if (!name.ok) throw new UserError(name.error);
   try {
-    const [plan] = await db.insert(plans).values(input).returning();
+    const [plan] = await db
+      .insert(plans)
+      .values({ ...input, name: name.text })
+      .returning();
     return plan!;
   } catch (err) {
     if (pgErrorCode(err) === '23505') throw new UserError(`A plan "${input.code}" already exists.`);

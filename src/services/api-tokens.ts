@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { type Db, pgErrorCode } from '../db/client.js';
 import { apiTokens } from '../db/schema.js';
 import { CODE_ALPHABET } from '../domain/code-format.js';
+import { checkPlainText } from '../domain/text.js';
 import { UserError } from './errors.js';
 
 /** Bearer tokens for `POST /api/device-counts` (SPEC §10): shown once, stored only as a SHA-256 hash. */
@@ -43,13 +44,10 @@ export function hashApiToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Trimmed, 1–60 characters, no control or invisible format characters, no line breaks. */
 function checkName(raw: string): string {
-  const name = raw.trim();
-  if (name.length === 0 || [...name].length > API_TOKEN_NAME_MAX || /[\p{C}\p{Zl}\p{Zp}]/u.test(name)) {
-    throw new UserError(`An API token name is 1–${API_TOKEN_NAME_MAX} printable characters.`);
-  }
-  return name;
+  const name = checkPlainText(raw, { what: 'An API token name', max: API_TOKEN_NAME_MAX });
+  if (!name.ok) throw new UserError(name.error);
+  return name.text;
 }
 
 /** Makes a token; the caller shows `token` once, as only its hash is kept. Names are unique. */

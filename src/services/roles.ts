@@ -1,19 +1,20 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableName, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.js';
-import { type GlobalRole, userRoles } from '../db/schema.js';
+import { accountAdmins, type GlobalRole, homeSelections, userRoles } from '../db/schema.js';
+import { type Identity, sameIdentity } from '../domain/identity.js';
 import type { Account } from './accounts.js';
 
-/** What one Slack user may do (SPEC §3): owners from the configuration, global roles, and the accounts they run. */
-export interface Roles {
-  userId: string;
+/** What one person may do (SPEC §3): owners from the configuration, global roles, and the accounts they run. Every
+ * one of them names the person's team as well as their user id (SPEC §11). */
+export interface Roles extends Identity {
   owner: boolean;
   finance: boolean;
   sales: boolean;
   adminOf: number[];
 }
 
-export async function rolesOf(db: Db, userId: string, owners: readonly string[]): Promise<Roles> {
-  return (await requestContext(db, { userId, owners })).roles;
+export async function rolesOf(db: Db, person: Identity, owners: readonly Identity[]): Promise<Roles> {
+  return (await requestContext(db, { person, owners })).roles;
 }
 
 export interface RequestContext {
@@ -28,13 +29,15 @@ export interface RequestContext {
  */
 export async function requestContext(
   db: Db,
-  input: { userId: string; owners: readonly string[]; channelId?: string },
+  input: { person: Identity; owners: readonly Identity[]; channelId?: string },
 ): Promise<RequestContext> {
+  const { teamId, userId } = input.person;
   const [row] = await queryRows<{ roles: unknown; admin_of: unknown; channel_account: unknown }>(
     db,
-    sql`select (select coalesce(json_agg(role), '[]'::json) from user_roles where user_id = ${input.userId}) as roles,
+    sql`select (select coalesce(json_agg(role), '[]'::json) from user_roles
+                where team_id = ${teamId} and user_id = ${userId}) as roles,
                (select coalesce(json_agg(account_id order by account_id), '[]'::json)
-                from account_admins where user_id = ${input.userId}) as admin_of,
+                from account_admins where team_id = ${teamId} and user_id = ${userId}) as admin_of,
                (select json_build_object('id', a.id, 'name', a.name, 'planCode', a.plan_code,
                          'billingChannelId', a.billing_channel_id, 'alertChannelId', a.alert_channel_id,
                          'alertThresholdTenths', a.alert_threshold_tenths, 'createdBy', a.created_by,
@@ -48,8 +51,9 @@ export async function requestContext(
     | null;
   return {
     roles: {
-      userId: input.userId,
-      owner: input.owners.includes(input.userId),
+      teamId,
+      userId,
+      owner: input.owners.some((owner) => sameIdentity(owner, input.person)),
       finance: granted.includes('finance'),
       sales: granted.includes('sales'),
       adminOf: (jsonValue(row?.admin_of) as unknown[]).map(Number),
@@ -66,26 +70,62 @@ function jsonValue(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : (value ?? null);
 }
 
-/** Grants a global role; false when the user already had it. */
-export async function grantRole(db: Db, userId: string, role: GlobalRole, actor: string): Promise<boolean> {
+/** Grants a global role; false when the person already had it. */
+export async function grantRole(db: Db, person: Identity, role: GlobalRole, actor: string): Promise<boolean> {
   const rows = await db
     .insert(userRoles)
-    .values({ userId, role, grantedBy: actor })
+    .values({ teamId: person.teamId, userId: person.userId, role, grantedBy: actor })
     .onConflictDoNothing()
     .returning({ userId: userRoles.userId });
   return rows.length > 0;
 }
 
-/** Revokes a global role; false when the user did not have it. */
-export async function revokeRole(db: Db, userId: string, role: GlobalRole): Promise<boolean> {
+/** Revokes a global role; false when the person did not have it. */
+export async function revokeRole(db: Db, person: Identity, role: GlobalRole): Promise<boolean> {
   const rows = await db
     .delete(userRoles)
-    .where(and(eq(userRoles.userId, userId), eq(userRoles.role, role)))
+    .where(
+      and(eq(userRoles.teamId, person.teamId), eq(userRoles.userId, person.userId), eq(userRoles.role, role)),
+    )
     .returning({ userId: userRoles.userId });
   return rows.length > 0;
 }
 
-export async function usersWithRole(db: Db, role: GlobalRole): Promise<string[]> {
-  const rows = await db.select({ userId: userRoles.userId }).from(userRoles).where(eq(userRoles.role, role));
-  return rows.map((r) => r.userId);
+/**
+ * The team that rows written before identities named a team stand for (drizzle/0006): no Slack team id equals it,
+ * so such a row matches no request until the app's start claims it for the installed workspace.
+ */
+const INSTALLED_TEAM_PLACEHOLDER = 'installed';
+
+/**
+ * Gives the rows of the placeholder team to the installed workspace, once it is known (at the start of the Slack
+ * modes). A pair that was granted again meanwhile is kept once. Returns how many rows were claimed.
+ */
+export async function claimInstalledTeam(db: Db, teamId: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    let claimed = 0;
+    for (const [table, key] of PERSON_TABLES) {
+      const same = key.map((column) => `q.${column} = p.${column}`).join(' and ');
+      const rows = await queryRows(
+        tx,
+        sql`update ${sql.identifier(table)} p set team_id = ${teamId}
+            where p.team_id = ${INSTALLED_TEAM_PLACEHOLDER}
+              and not exists (select 1 from ${sql.identifier(table)} q
+                              where q.team_id = ${teamId} and ${sql.raw(same)})
+            returning p.user_id`,
+      );
+      claimed += rows.length;
+      await tx.execute(
+        sql`delete from ${sql.identifier(table)} where team_id = ${INSTALLED_TEAM_PLACEHOLDER}`,
+      );
+    }
+    return claimed;
+  });
 }
+
+/** The tables that name a person, each with the rest of its primary key besides the team. */
+const PERSON_TABLES: Array<[table: string, key: string[]]> = [
+  [getTableName(userRoles), ['user_id', 'role']],
+  [getTableName(accountAdmins), ['account_id', 'user_id']],
+  [getTableName(homeSelections), ['user_id']],
+];

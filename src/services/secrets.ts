@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.js';
+import { type Config, requireCodeSecret } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import { settings } from '../db/schema.js';
 import { getSetting, type SettingKey } from './settings.js';
@@ -18,8 +18,8 @@ async function keptKey(db: Db, name: SettingKey): Promise<string> {
  * for embedded PGlite, generated once and kept in the database, so codes stay redeemable across restarts.
  */
 export async function resolveCodeSecret(database: Database, config: Config): Promise<string> {
-  if (config.codeSecret) return config.codeSecret;
-  if (database.kind === 'postgres') throw new Error('CODE_SECRET is required with PostgreSQL');
+  const configured = requireCodeSecret(config);
+  if (configured) return configured;
   return keptKey(database.db, 'code_secret');
 }
 

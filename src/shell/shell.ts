@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { DoorNotifier } from '../commands/notifier.js';
 import type { Rendered } from '../commands/outbox-render.js';
 import type { ActionInput, Actor, Interactions, Message, Reply } from '../commands/types.js';
+import type { Identity } from '../domain/identity.js';
 import type { OutboxSender } from '../jobs/dispatch.js';
 import type { OutboxRow } from '../services/outbox.js';
 import { SLASH_COMMAND } from '../slack/ids.js';
@@ -21,7 +22,8 @@ export interface ShellOptions {
   interactions: Interactions;
   input: Readable;
   output: Writable;
-  userId: string;
+  /** The person at the terminal: a user of the shell's own workspace. */
+  person: Identity;
   channelId: string;
   /** How the shell's channel is named in `[posted in #…]`. Default `local`. */
   channelName?: string;
@@ -147,15 +149,15 @@ class ShellSession {
   }
 
   private channelActor(): Actor {
-    return { userId: this.options.userId, channelId: this.options.channelId };
+    return { ...this.options.person, channelId: this.options.channelId };
   }
 
   private homeActor(): Actor {
-    return { userId: this.options.userId };
+    return { ...this.options.person };
   }
 
   private async showHome(): Promise<void> {
-    const view = await this.options.interactions.home(this.options.userId);
+    const view = await this.options.interactions.home(this.options.person);
     const rendered = renderView(view, this.style());
     this.print(rendered.text || '(the Home tab is empty)');
     this.remember(rendered.choices.map((choice) => ({ ...choice, actor: this.homeActor() })));

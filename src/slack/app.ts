@@ -3,10 +3,11 @@ import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
 /** The largest request Balance reads from Slack. */
 export const MAX_BODY_BYTES = 1_000_000;
 
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { DoorNotifier } from '../commands/notifier.js';
 import type { Interactions } from '../commands/types.js';
-import type { Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
+import { TEAM_ID } from '../domain/identity.js';
 import type { Logger } from '../logger.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
@@ -76,6 +77,28 @@ export function slackNotifier(client: () => WebClient): DoorNotifier {
       return 'in your DM with Balance';
     },
   };
+}
+
+/**
+ * The workspace the bot token was installed in, from auth.test, when SLACK_TEAM_ID does not say it. Without it no
+ * role can be matched, so a failure stops the start with one line.
+ */
+export async function learnInstalledTeam(config: Config, logger: Logger): Promise<string> {
+  const { slack } = config;
+  const client = new WebClient(slack.botToken, {
+    logger,
+    logLevel: logger.getLevel(),
+    retryConfig: { retries: 2 },
+    ...(slack.apiUrl ? { slackApiUrl: ensureTrailingSlash(slack.apiUrl) } : {}),
+  });
+  const fail = (why: string) =>
+    new ConfigError([`SLACK_TEAM_ID: is not set and auth.test did not name the workspace (${why})`]);
+  const answer = await client.auth.test().catch((err: unknown) => {
+    throw fail(err instanceof Error ? err.message.slice(0, 120) : 'no answer');
+  });
+  if (typeof answer.team_id !== 'string' || !TEAM_ID.test(answer.team_id))
+    throw fail('no team id in its answer');
+  return answer.team_id;
 }
 
 function ensureTrailingSlash(url: string): string {

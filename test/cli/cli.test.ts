@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { openAppDatabase } from '../../src/main.js';
 import { exitOf, runCli, startCli } from '../support/cli.js';
-import { createPostgresDatabase, DATABASE_KINDS } from '../support/db.js';
+import { createPostgresDatabase, DATABASE_KINDS, describePostgres } from '../support/db.js';
 import { fund, makeAccount } from '../support/fixtures.js';
 
 const CODE_SECRET = 'c'.repeat(64);
@@ -83,5 +83,26 @@ describe('balance start', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describePostgres('CODE_SECRET is needed only where codes are hashed', (t) => {
+  const withoutSecret = () => ({ DATABASE_URL: t.url! });
+
+  it('migrate and verify run on PostgreSQL without it; start refuses with its one line', async () => {
+    const migrated = await runCli(['migrate'], withoutSecret());
+    expect(migrated.stderr).toBe('');
+    expect(migrated.stdout).toBe('migrations applied\n');
+    expect(migrated.code).toBe(0);
+    const verified = await runCli(['verify'], withoutSecret());
+    expect(verified.stdout).toContain('ledger ok:');
+    expect(verified.code).toBe(0);
+    const exported = await runCli(['export', 'ledger'], withoutSecret());
+    expect(exported.code).toBe(0);
+
+    const slack = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', SLACK_TEAM_ID: 'T1' };
+    const started = await runCli(['start'], { ...withoutSecret(), ...slack, PORT: '0' });
+    expect(started.code).toBe(1);
+    expect(started.stderr).toBe('CODE_SECRET: is required with a PostgreSQL DATABASE_URL\n');
   });
 });

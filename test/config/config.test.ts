@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, secretsOf } from '../../src/config.js';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  loadConfig,
+  ownerIdentities,
+  requireCodeSecret,
+  secretsOf,
+} from '../../src/config.js';
 import { runCli } from '../support/cli.js';
+
+type Env = Record<string, string>;
 
 function configLines(env: Record<string, string>): string[] {
   try {
@@ -39,15 +48,22 @@ describe('configuration', () => {
   it('reads DATABASE_URL, owners and the public URL', () => {
     const config = loadConfig({
       DATABASE_URL: 'pglite://memory',
-      BALANCE_OWNERS: 'U01, U02',
+      BALANCE_OWNERS: 'U01, T0OTHER:U02',
       PUBLIC_URL: 'https://balance.example.com/',
     });
     expect(config.database).toEqual({ kind: 'pglite-memory' });
-    expect(config.owners).toEqual(['U01', 'U02']);
+    // A bare user id is a user of the installed workspace (learned at start); a pair names its own workspace.
+    expect(config.owners).toEqual([{ userId: 'U01' }, { teamId: 'T0OTHER', userId: 'U02' }]);
+    expect(config.slack.teamId).toBeUndefined();
+    expect(ownerIdentities({ ...config, slack: { ...config.slack, teamId: 'T0HOME' } })).toEqual([
+      { teamId: 'T0HOME', userId: 'U01' },
+      { teamId: 'T0OTHER', userId: 'U02' },
+    ]);
+    expect(loadConfig({ SLACK_TEAM_ID: 'T0HOME' }).slack.teamId).toBe('T0HOME');
     expect(config.publicUrl).toBe('https://balance.example.com');
   });
 
-  it.each([
+  it.each<[Env, string]>([
     [{ BILLING_TIMEZONE: 'Mars/Base' }, 'BILLING_TIMEZONE: "Mars/Base" is not an IANA time zone'],
     [{ CURRENCY: 'XYZ' }, 'CURRENCY: "XYZ" is not an ISO 4217 currency code'],
     [{ PORT: 'eighty' }, 'PORT: "eighty" is not a port number'],
@@ -58,7 +74,11 @@ describe('configuration', () => {
     ],
     [{ PAYMENTS_PROVIDER: 'paypal' }, 'PAYMENTS_PROVIDER: "paypal" must be "stripe" or "sandbox"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: "loud" must be debug, info, warn or error'],
-    [{ BALANCE_OWNERS: 'alice' }, 'BALANCE_OWNERS: "alice" must be comma-separated Slack user ids (U…)'],
+    ...['alice', 'U01,T01:alice', 'T01:U01:U02', 'U01:T01', 't01:U01'].map((owners): [Env, string] => [
+      { BALANCE_OWNERS: owners },
+      `BALANCE_OWNERS: "${owners}" must be comma-separated Slack user ids (U…, of the installed workspace) or team:user pairs (T…:U…)`,
+    ]),
+    [{ SLACK_TEAM_ID: 'acme' }, 'SLACK_TEAM_ID: "acme" is not a team id (T…)'],
     [{ FINANCE_CHANNEL: '#finance' }, 'FINANCE_CHANNEL: "#finance" is not a channel id (C…)'],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET: is required to connect to Slack'],
     [{ SLACK_BOT_TOKEN: 'nope', SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN: must start with xoxb-'],
@@ -67,7 +87,6 @@ describe('configuration', () => {
       { DATABASE_URL: 'mysql://x' },
       'DATABASE_URL: must be postgres://…, postgresql://… or pglite://memory (or unset for embedded PGlite in .data/pglite)',
     ],
-    [{ DATABASE_URL: 'postgres://db/balance' }, 'CODE_SECRET: is required with a PostgreSQL DATABASE_URL'],
     [{ CODE_SECRET: 'short' }, 'CODE_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)'],
     [{ SECRETS_KEY: 'short' }, 'SECRETS_KEY: must be at least 32 characters (e.g. `openssl rand -hex 32`)'],
     [
@@ -90,6 +109,34 @@ describe('configuration', () => {
     // It is masked in the logs like the other configured secrets, and a short one is named, never echoed.
     expect(secretsOf(loadConfig({ SECRETS_KEY: key }))).toContain(key);
     expect(configLines({ SECRETS_KEY: 'tiny-secret-value' }).join('\n')).not.toContain('tiny-secret-value');
+  });
+
+  it('asks for CODE_SECRET with PostgreSQL only where codes are hashed, not to read the configuration', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://db/balance' });
+    expect(config.codeSecret).toBeUndefined();
+    expect(() => requireCodeSecret(config)).toThrow(
+      new ConfigError(['CODE_SECRET: is required with a PostgreSQL DATABASE_URL']),
+    );
+    expect(requireCodeSecret(loadConfig({ DATABASE_URL: 'pglite://memory' }))).toBeUndefined();
+  });
+
+  it('takes a variable set to the empty string (or to spaces) as unset, for every variable', () => {
+    expect(CONFIG_VARIABLES).toEqual(
+      expect.arrayContaining(['PORT', 'DATABASE_URL', 'SLACK_TEAM_ID', 'LOG_LEVEL']),
+    );
+    for (const blank of ['', '  ']) {
+      const env = Object.fromEntries(CONFIG_VARIABLES.map((variable) => [variable, blank]));
+      expect(configLines(env)).toEqual([]);
+      expect(loadConfig(env)).toEqual(loadConfig({}));
+    }
+    // One empty variable among set ones changes nothing else.
+    const config = loadConfig({
+      PORT: '',
+      CURRENCY: 'EUR',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+    });
+    expect(config).toMatchObject({ port: 3000, currency: 'EUR', slack: { mode: 'http' } });
   });
 
   it('names every bad variable, one line each, and never echoes a secret', () => {

@@ -16,7 +16,7 @@ import { createLogger } from '../../src/logger.js';
 import type { Account } from '../../src/services/accounts.js';
 import { CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, REDEEM_INPUT, RELOAD_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
-import { ACME_CHANNEL, PEOPLE, type Person, seedPeople } from '../support/people.js';
+import { ACME_CHANNEL, person as identityOf, type Person, seedPeople } from '../support/people.js';
 import { CODE_SECRET, testConfig } from '../support/slack.js';
 import { fastCounts } from './support/counts.js';
 
@@ -208,7 +208,7 @@ describeDatabases(
       await deps.outbox.idle();
     };
     const actorOf = (who: Person, channelId: string | undefined): Actor => ({
-      userId: PEOPLE[who],
+      ...identityOf(who),
       channelId,
       requestId: `trigger.${Math.random()}`,
     });

@@ -5,7 +5,7 @@ import { payments, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { ACTION, CALLBACK, CUSTOM_MONTHS, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
-import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
+import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
 type View = {
@@ -69,7 +69,7 @@ describeDatabases('reloading through the sandbox', (t) => {
   const submit = (view: View, state: unknown, viewId = 'VRELOAD1') =>
     slack.interaction({
       type: 'view_submission',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       view: {
         id: viewId,
@@ -90,7 +90,7 @@ describeDatabases('reloading through the sandbox', (t) => {
     const updated = slackApi('views.update');
     await slack.interaction({
       type: 'block_actions',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       container: { type: 'view', view_id: 'VRELOAD1' },
       view: {
@@ -135,7 +135,7 @@ describeDatabases('reloading through the sandbox', (t) => {
     const opened = slackApi('views.open');
     await slack.interaction({
       type: 'block_actions',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       trigger_id: 't.reload',
       channel: { id: ACME_CHANNEL },

@@ -8,7 +8,7 @@ import { startPayment } from '../../src/services/payments/payments.js';
 import { CALLBACK, RELOAD_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { fund } from '../support/fixtures.js';
-import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
+import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack, testConfig } from '../support/slack.js';
 
 const WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
@@ -125,7 +125,7 @@ describeDatabases('Stripe Checkout and its webhooks', (t) => {
     const view = (opened[0] as { view: { private_metadata: string } }).view;
     const res = await slack.interaction({
       type: 'view_submission',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       view: {
         id: 'VSTRIPE',

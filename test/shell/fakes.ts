@@ -37,8 +37,8 @@ export function fakeInteractions(handlers: {
       record('submit', actor, view);
       return (await handlers.submit?.(view)) ?? { kind: 'close', replies: [] };
     },
-    async home(userId) {
-      record('home', { userId }, userId);
+    async home(person) {
+      record('home', person, person.userId);
       return handlers.home?.() ?? { type: 'home', blocks: [] };
     },
   };

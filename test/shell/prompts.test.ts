@@ -5,7 +5,7 @@ import { CUSTOM_MONTHS } from '../../src/slack/ids.js';
 import { fakeInteractions, scriptedAsk } from './fakes.js';
 import { estimateModal, redeemModal } from './fixtures.js';
 
-const ACTOR = { userId: 'U1', channelId: 'C1' };
+const ACTOR = { teamId: 'T1', userId: 'U1', channelId: 'C1' };
 
 function session(interactions: ModalSession['interactions'], answers: string[]) {
   const transcript: string[] = [];

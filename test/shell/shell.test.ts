@@ -20,7 +20,14 @@ async function script(interactions: FakeInteractions, lines: string[], onExit = 
   const output = new PassThrough();
   const printed = collect(output);
   input.end(lines.map((line) => `${line}\n`).join(''));
-  await runShell({ interactions, input, output, userId: 'U1', channelId: 'C1', onExit });
+  await runShell({
+    interactions,
+    input,
+    output,
+    person: { teamId: 'T1', userId: 'U1' },
+    channelId: 'C1',
+    onExit,
+  });
   return printed();
 }
 
@@ -76,7 +83,7 @@ describe('runShell', () => {
       'action',
     ]);
     const click = interactions.calls.at(-1)!;
-    expect(click.actor).toEqual({ userId: 'U1', channelId: 'C1' });
+    expect(click.actor).toEqual({ teamId: 'T1', userId: 'U1', channelId: 'C1' });
     expect(click.arg).toMatchObject({
       actionId: ACTION.shareAsQuote,
       blockId: 'estimate_actions',
@@ -95,7 +102,7 @@ describe('runShell', () => {
       ['home', 'U1'],
       ['action', { actionId: ACTION.homeRedeem, blockId: 'home_actions' }],
     ]);
-    expect(interactions.calls[3]!.actor).toEqual({ userId: 'U1' });
+    expect(interactions.calls[3]!.actor).toEqual({ teamId: 'T1', userId: 'U1' });
     expect(output).toContain('Balance: $1,250.00\nDevices: 25\n[1] Estimate   [2] Redeem a code');
   });
 

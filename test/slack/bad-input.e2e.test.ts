@@ -15,6 +15,9 @@ const BAD = {
   emoji: '🙂',
   control: 'ab\u0007c',
   mention: '<@U123ABC|bob>',
+  // Format characters (\p{Cf}): a name that reads "Evil" backwards, and one with a zero-width space in it.
+  rightToLeft: 'Ev\u202eil',
+  zeroWidth: 'Ac\u200bme',
 };
 type Bad = keyof typeof BAD;
 const NUMERIC: Bad[] = [
@@ -44,7 +47,10 @@ const SLOTS: Array<[template: string, values: Bad[]]> = [
   ['devices {}', NUMERIC],
   ['history {}', NUMERIC],
   ['account plan {}', ['zero', 'words', 'huge', 'emoji', 'control', 'mention']],
-  ['account create {}', ['huge', 'control']],
+  ['account create {}', ['huge', 'control', 'rightToLeft', 'zeroWidth']],
+  ['codes issue 100 {}', ['rightToLeft', 'zeroWidth']],
+  ['quote 10 12 plus for {}', ['rightToLeft', 'zeroWidth']],
+  ['adjust +10 {}', ['rightToLeft', 'zeroWidth']],
   ['account admins add {}', NOT_A_PERSON],
   ['config finance-channel {}', [...NOT_A_PERSON, 'mention']],
   ['config alert-channel {}', [...NOT_A_PERSON, 'mention']],
@@ -87,7 +93,7 @@ describeDatabases('bad input to every subcommand', (t) => {
       expect(body.text.length).toBeLessThan(600);
       // Nothing the user typed comes back as a live mention or link.
       expect(body.text).not.toMatch(/<[@#!]/);
-      expect(body.text).not.toContain('\u0007');
+      for (const hidden of ['\u0007', '\u202e', '\u200b']) expect(body.text).not.toContain(hidden);
       await slack.settle();
       expect(await tableCounts(t.db)).toEqual(before);
     },

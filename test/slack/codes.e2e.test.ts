@@ -5,7 +5,7 @@ import { verifyLedger } from '../../src/ledger/verify.js';
 import { importLicensePacks, listCodes } from '../../src/services/codes.js';
 import { ACTION, CALLBACK, REDEEM_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
-import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
+import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import { CODE_SECRET, responseUrl, type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
 const CODE = /BAL-(?:[0-9A-HJKMNP-TV-Z]{4}-){4}[0-9A-HJKMNP-TV-Z]/g;
@@ -68,7 +68,7 @@ describeDatabases('codes through Slack', (t) => {
     const submit = (text: string) =>
       slack.interaction({
         type: 'view_submission',
-        user: { id: PEOPLE.admin },
+        user: slackUser('admin'),
         api_app_id: 'A1',
         view: {
           id: 'V1',
@@ -113,7 +113,7 @@ describeDatabases('codes through Slack', (t) => {
     const click = () =>
       slack.interaction({
         type: 'block_actions',
-        user: { id: PEOPLE.sales },
+        user: slackUser('sales'),
         api_app_id: 'A1',
         trigger_id: 't',
         channel: { id: 'C0SALES' },

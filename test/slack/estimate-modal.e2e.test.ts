@@ -1,8 +1,14 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, ESTIMATE_TOTAL_BLOCK } from '../../src/slack/ids.js';
+import {
+  ACTION,
+  CALLBACK,
+  CUSTOM_MONTHS,
+  ESTIMATE_INPUT,
+  ESTIMATE_TOTAL_BLOCK,
+} from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
-import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
+import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
 type View = {
@@ -77,7 +83,7 @@ describeDatabases('the Estimate modal', (t) => {
     const updated = slackApi('views.update');
     const typed = await slack.interaction({
       type: 'block_actions',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       trigger_id: 'trigger.2',
       container: { type: 'view', view_id: 'V123' },
@@ -102,7 +108,7 @@ describeDatabases('the Estimate modal', (t) => {
     const updatedCustom = slackApi('views.update');
     await slack.interaction({
       type: 'block_actions',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       container: { type: 'view', view_id: 'V123' },
       view: viewPayload(view, state('120', CUSTOM_MONTHS, 'plus')),
@@ -124,7 +130,7 @@ describeDatabases('the Estimate modal', (t) => {
     const ephemeral = slackApi('chat.postEphemeral');
     const submitted = await slack.interaction({
       type: 'view_submission',
-      user: { id: PEOPLE.admin },
+      user: slackUser('admin'),
       api_app_id: 'A1',
       view: viewPayload(live, state('120', '24', 'plus')),
     });
@@ -141,7 +147,7 @@ describeDatabases('the Estimate modal', (t) => {
     const submit = (s: ReturnType<typeof state>) =>
       slack.interaction({
         type: 'view_submission',
-        user: { id: PEOPLE.admin },
+        user: slackUser('admin'),
         api_app_id: 'A1',
         view: {
           id: 'V9',
@@ -168,5 +174,31 @@ describeDatabases('the Estimate modal', (t) => {
       [ESTIMATE_INPUT.plan]: 'Choose a plan.',
     });
     expect(await tableCounts(t.db)).toEqual(before);
+  });
+
+  it('its Estimate button, which names no account, opens the Estimate modal', async () => {
+    // A person with no role and no account gets the welcome tab; its button is clicked exactly as Slack sends it.
+    const published = slackApi('views.publish');
+    await slack.event({ type: 'app_home_opened', user: PEOPLE.nobody, channel: 'D1', tab: 'home' });
+    await expect.poll(() => published.length).toBe(1);
+    type Button = { type: string; action_id: string; value?: string };
+    const blocks = (published[0] as { view: { blocks: Array<{ elements?: Button[] }> } }).view.blocks;
+    const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION.homeEstimate);
+    expect(button).toBeDefined();
+    expect(button!.value).toBeUndefined();
+
+    const opened = slackApi('views.open');
+    const res = await slack.interaction({
+      type: 'block_actions',
+      user: slackUser('nobody'),
+      api_app_id: 'A1',
+      trigger_id: 'trigger.welcome',
+      container: { type: 'view', view_id: 'VHOME' },
+      actions: [{ type: 'button', action_id: button!.action_id, block_id: 'b', ...button }],
+    });
+    expect(res.status).toBe(200);
+    await expect.poll(() => opened.length).toBe(1);
+    expect((opened[0] as { view: View }).view.callback_id).toBe(CALLBACK.estimate);
+    expect(slack.logLines.join('\n')).not.toMatch(/"level":"error"/);
   });
 });

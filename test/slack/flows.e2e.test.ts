@@ -7,7 +7,7 @@ import { runInvoices } from '../../src/services/invoicing.js';
 import { ACTION } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
 import { fund } from '../support/fixtures.js';
-import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
+import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser, TEAM } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
 type Ack = { text: string; blocks: unknown[] };
@@ -83,7 +83,7 @@ describeDatabases('/balance flows', (t) => {
     const posts = slackApi('chat.postMessage', { ts: '1.1', channel: 'C0SALES' });
     await slack.interaction({
       type: 'block_actions',
-      user: { id: PEOPLE.sales },
+      user: slackUser('sales'),
       api_app_id: 'A1',
       trigger_id: 't',
       channel: { id: 'C0SALES' },
@@ -149,7 +149,10 @@ describeDatabases('/balance flows', (t) => {
       }),
     );
     expect(added.text).toContain('Added <@UNEW1>, <@UNEW2> as admins of Globex Corp');
-    expect(await adminsOf(t.db, globex.id)).toEqual(['UNEW1', 'UNEW2']);
+    expect(await adminsOf(t.db, globex.id)).toEqual([
+      { teamId: TEAM, userId: 'UNEW1' },
+      { teamId: TEAM, userId: 'UNEW2' },
+    ]);
     const plan = await json(
       await slack.command('account plan standard', { userId: PEOPLE.owner, channelId: 'C0GLOBEX' }),
     );

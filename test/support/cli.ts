@@ -17,8 +17,13 @@ export interface CliResult {
 
 /** Runs `balance <args>` to completion. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runProgram(TSX, ['src/cli/main.ts', ...args], env);
+}
+
+/** Runs a program of the repository (`node_modules/.bin/…`) in it, to completion, in a clean environment. */
+export function runProgram(program: string, args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, env: childEnv(env) });
+    const child = spawn(program, args, { cwd: ROOT, env: childEnv(env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { setVariables } from '../../src/config.js';
 import { type Database, type Db, openDatabase, queryRows } from '../../src/db/client.js';
 import { ensureSeed } from '../../src/db/seed.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
@@ -13,7 +14,8 @@ import { verifyLedger } from '../../src/ledger/verify.js';
  */
 export type DatabaseKind = 'pglite' | 'postgres';
 
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL;
+/** TEST_DATABASE_URL, unless unset or empty (`TEST_DATABASE_URL= npm test` runs on PGlite only). */
+export const POSTGRES_URL = setVariables(process.env).TEST_DATABASE_URL;
 export const DATABASE_KINDS: DatabaseKind[] = POSTGRES_URL ? ['pglite', 'postgres'] : ['pglite'];
 
 export interface TestDatabase {

@@ -14,6 +14,9 @@ import { createApp, slackNotifier } from '../../src/slack/app.js';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const SLACK_API = 'http://slack.test';
 export const OWNER = 'UOWNER1';
+/** The workspace the app is installed in (SLACK_TEAM_ID of testConfig), and another one (Slack Connect). */
+export const TEAM = 'T1';
+export const OTHER_TEAM = 'T2OTHER';
 export const CODE_SECRET = 'test-code-secret-0123456789abcdef0123456789';
 
 /** Slack's v0 request signature over `v0:<timestamp>:<raw body>`. */
@@ -29,6 +32,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SLACK_API_URL: `${SLACK_API}/api/`,
     SLACK_BOT_ID: 'BTEST1',
     SLACK_BOT_USER_ID: 'UBOT1',
+    SLACK_TEAM_ID: TEAM,
     BALANCE_OWNERS: OWNER,
     DATABASE_URL: 'pglite://memory',
     ...overrides,
@@ -42,9 +46,9 @@ export interface SlackHarness {
   logLines: string[];
   /** POSTs a signed body to /slack/events. */
   post(body: string, contentType?: string, headers?: Record<string, string>): Promise<Response>;
-  command(text: string, as?: { userId?: string; channelId?: string }): Promise<Response>;
+  command(text: string, as?: { userId?: string; teamId?: string; channelId?: string }): Promise<Response>;
   interaction(payload: unknown): Promise<Response>;
-  event(event: Record<string, unknown>): Promise<Response>;
+  event(event: Record<string, unknown>, teamId?: string): Promise<Response>;
   /** Waits for work that follows replies: Home refreshes, balance checks, the outbox. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -104,7 +108,7 @@ export async function startSlack(
       post(
         new URLSearchParams({
           token: 'legacy',
-          team_id: 'T1',
+          team_id: as.teamId ?? TEAM,
           channel_id: as.channelId ?? 'C0GENERAL',
           channel_name: 'general',
           user_id: as.userId ?? OWNER,
@@ -117,11 +121,11 @@ export async function startSlack(
         }).toString(),
       ),
     interaction: (payload) => post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
-    event: (event) =>
+    event: (event, teamId = TEAM) =>
       post(
         JSON.stringify({
           type: 'event_callback',
-          team_id: 'T1',
+          team_id: teamId,
           api_app_id: 'A1',
           event_id: `Ev${Date.now()}`,
           event_time: 1,

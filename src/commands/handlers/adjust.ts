@@ -3,7 +3,7 @@ import { InsufficientFundsError, postTransfer, walletBalance } from '../../ledge
 import type { Account } from '../../services/accounts.js';
 import { noticeMessage } from '../../slack/blocks/common.js';
 import { money, userText } from '../../slack/blocks/format.js';
-import { capitalize, UsageError } from '../args.js';
+import { capitalize, plainText, UsageError } from '../args.js';
 import type { CommandContext, Reply } from '../types.js';
 import { balanceChanged } from './balance-changed.js';
 import { formatOf } from './format.js';
@@ -28,9 +28,9 @@ export async function adjustCommand(
   }
   const parsed = parseAmount(signed.slice(1), ctx.deps.config.currency);
   if (!parsed.ok) throw new UsageError(capitalize(parsed.error));
-  const reason = words.join(' ').trim();
-  if (!reason) throw new UsageError('Give the reason after the amount; it is kept with the adjustment.');
-  if (reason.length > MAX_REASON) throw new UsageError(`The reason holds at most ${MAX_REASON} characters.`);
+  if (words.join('').trim() === '')
+    throw new UsageError('Give the reason after the amount; it is kept with the adjustment.');
+  const reason = plainText(words.join(' '), { what: 'The reason', max: MAX_REASON });
   const wallet = { wallet: account!.id };
   const adjustments = { system: 'adjustments' as const };
   const format = formatOf(ctx.deps);

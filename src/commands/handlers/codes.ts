@@ -18,7 +18,7 @@ import {
 } from '../../slack/blocks/codes.js';
 import { noticeMessage, refusalMessage } from '../../slack/blocks/common.js';
 import { allows, refusal } from '../access.js';
-import { amountArg, noMoreArguments, read, UsageError } from '../args.js';
+import { amountArg, noMoreArguments, plainText, read, UsageError } from '../args.js';
 import type { CommandContext, Reply } from '../types.js';
 import { formatOf } from './format.js';
 
@@ -55,8 +55,7 @@ export async function codesIssue(ctx: CommandContext, args: string[]): Promise<R
     expiresAt = dayStart(addDaysToDate(date, 1), config.billingTimeZone);
     rest = rest.slice(2);
   }
-  const note = rest.join(' ').trim() || undefined;
-  if (note && note.length > MAX_NOTE) throw new UsageError(`A note holds at most ${MAX_NOTE} characters.`);
+  const note = rest.length === 0 ? undefined : plainText(rest.join(' '), { what: 'A note', max: MAX_NOTE });
   const issued = await issueBalanceCodes(ctx.deps.db, {
     amountCents,
     count,
@@ -171,7 +170,7 @@ export async function issueCodeForQuote(
   where: { channelId: string; ts: string } | undefined,
 ): Promise<Reply[]> {
   if (!allows(['sales'], ctx.roles))
-    return [{ kind: 'private', message: refusalMessage(refusal('codes issue', ['sales'])) }];
+    return [{ kind: 'private', message: refusalMessage(refusal('codes issue', ['sales'], ctx.roles)) }];
   const quote = await getQuote(ctx.deps.db, quoteId);
   if (!quote) return say('That quote no longer exists.');
   const existing = await codeForQuote(ctx.deps.db, quote.id);

@@ -1,4 +1,6 @@
 import type { HomeView } from '@slack/types';
+import { ownerIdentities } from '../../config.js';
+import { type Identity, uniqueIdentities } from '../../domain/identity.js';
 import { walletHistory } from '../../ledger/ledger.js';
 import {
   type Account,
@@ -22,16 +24,16 @@ const FULL_ACCOUNTS = 3;
 const PICKER_OPTIONS = 100;
 const RECENT_TRANSFERS = 5;
 
-/** The Home tab of one user (SPEC §5): their accounts, or a picker of all accounts for finance, sales and owners. */
-export async function buildHome(deps: Deps, userId: string): Promise<HomeView> {
+/** The Home tab of one person (SPEC §5): their accounts, or a picker of all accounts for finance, sales and owners. */
+export async function buildHome(deps: Deps, person: Identity): Promise<HomeView> {
   const { db, config, clock } = deps;
-  const roles = await rolesOf(db, userId, config.owners);
-  const own = await accountsAdministeredBy(db, userId);
+  const roles = await rolesOf(db, person, ownerIdentities(config));
+  const own = await accountsAdministeredBy(db, person);
   const seesAll = roles.owner || roles.finance || roles.sales;
   // Finance and sales pick among every account: the picker loads only what it can show, plus their pick.
   const choices = seesAll ? await listAccounts(db, PICKER_OPTIONS) : own;
   const usePicker = seesAll || own.length > FULL_ACCOUNTS;
-  const selectedId = usePicker ? await homeSelection(db, userId) : undefined;
+  const selectedId = usePicker ? await homeSelection(db, person) : undefined;
   const picked =
     choices.find((a) => a.id === selectedId) ??
     (seesAll && selectedId !== undefined ? await getAccount(db, selectedId) : undefined);
@@ -72,24 +74,24 @@ async function homeAccount(deps: Deps, account: Account, now: Date): Promise<Hom
   };
 }
 
-export async function publishHome(deps: Deps, userId: string): Promise<void> {
-  await deps.notifier.publishHome(userId, await buildHome(deps, userId));
+export async function publishHome(deps: Deps, person: Identity): Promise<void> {
+  await deps.notifier.publishHome(person.userId, await buildHome(deps, person));
 }
 
-/** A user picked an account on their Home tab. */
-export async function pickHomeAccount(deps: Deps, userId: string, accountId: number): Promise<void> {
+/** A person picked an account on their Home tab. */
+export async function pickHomeAccount(deps: Deps, person: Identity, accountId: number): Promise<void> {
   if (!(await getAccount(deps.db, accountId))) return;
-  await selectHomeAccount(deps.db, userId, accountId);
-  await publishHome(deps, userId);
+  await selectHomeAccount(deps.db, person, accountId);
+  await publishHome(deps, person);
 }
 
 /** After a change to an account, publishes the Home tab again for everyone it shows on (in the background). */
 export function refreshHomes(deps: Deps, accountId: number): void {
   deps.background.run(`home refresh of account ${accountId}`, async () => {
-    const users = new Set([
+    const people = uniqueIdentities([
       ...(await adminsOf(deps.db, accountId)),
       ...(await usersViewingAccount(deps.db, accountId)),
     ]);
-    await Promise.all([...users].map((userId) => publishHome(deps, userId)));
+    await Promise.all(people.map((person) => publishHome(deps, person)));
   });
 }

@@ -4,7 +4,7 @@ import { requirePlan } from '../../services/accounts.js';
 import { createQuote, setQuoteMessage } from '../../services/quotes.js';
 import { quoteMessage } from '../../slack/blocks/quote.js';
 import { allows } from '../access.js';
-import { devicesArg, monthsArg, planArg, read, UsageError } from '../args.js';
+import { devicesArg, monthsArg, plainText, planArg, read, UsageError } from '../args.js';
 import type { CommandContext, Reply } from '../types.js';
 import { formatOf } from './format.js';
 
@@ -25,11 +25,11 @@ export async function quoteCommand(ctx: CommandContext, args: string[]): Promise
   const months = read(monthsArg, figures[1], 'For how many months?');
   const planCode = figures[2] === undefined ? 'standard' : read(planArg, figures[2], '');
   if (figures.length > 3) throw new UsageError(`Unexpected "${describeInput(figures.slice(3).join(' '))}".`);
-  if (customer !== undefined && (customer.length === 0 || customer.length > MAX_CUSTOMER)) {
-    throw new UsageError(`After \`for\`, name the customer (at most ${MAX_CUSTOMER} characters).`);
-  }
+  if (customer === '') throw new UsageError('After `for`, name the customer.');
+  const named =
+    customer === undefined ? undefined : plainText(customer, { what: 'The customer', max: MAX_CUSTOMER });
   await requirePlan(ctx.deps.db, planCode);
-  return postQuote(ctx, { devices, months, planCode, customer });
+  return postQuote(ctx, { devices, months, planCode, customer: named });
 }
 
 /** Stores a quote and returns the channel post (shared by the command and the estimate's Share as quote button). */

@@ -38,7 +38,7 @@ export async function submitRedeemModal(
   if (!account || !allows(['admin'], ctx.roles, account)) {
     return {
       kind: 'errors',
-      errors: { [REDEEM_INPUT]: refusal('redeem', ['admin'], account).replaceAll('`', '') },
+      errors: { [REDEEM_INPUT]: refusal('redeem', ['admin'], ctx.roles, account).replaceAll('`', '') },
     };
   }
   const text = view.values[REDEEM_INPUT]?.[REDEEM_INPUT]?.value ?? '';

@@ -73,7 +73,7 @@ export async function openReloadModal(
   prefill: { mode: 'devices' | 'amount'; devices?: number; months?: number; amountText?: string },
 ): Promise<Reply> {
   if (!allows(['admin'], ctx.roles, account)) {
-    return { kind: 'private', message: refusalMessage(refusal('reload', ['admin'], account)) };
+    return { kind: 'private', message: refusalMessage(refusal('reload', ['admin'], ctx.roles, account)) };
   }
   const current = prefill.devices ?? (await readingAt(ctx.deps.db, account.id, ctx.now))?.count ?? null;
   const draft: Draft = {

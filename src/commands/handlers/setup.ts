@@ -1,4 +1,6 @@
+import { installedTeam } from '../../config.js';
 import { GLOBAL_ROLES, type GlobalRole } from '../../db/schema.js';
+import { type Identity, resolvePerson, sameIdentity, uniqueIdentities } from '../../domain/identity.js';
 import { describeInput, formatMoney } from '../../domain/money.js';
 import { formatRunway } from '../../domain/runway.js';
 import {
@@ -16,7 +18,7 @@ import { grantRole, revokeRole } from '../../services/roles.js';
 import { setSetting } from '../../services/settings.js';
 import { noticeMessage } from '../../slack/blocks/common.js';
 import { resolveAccount } from '../access.js';
-import { channelArg, noMoreArguments, planArg, read, thresholdArg, UsageError, userArg } from '../args.js';
+import { channelArg, noMoreArguments, personArg, planArg, read, thresholdArg, UsageError } from '../args.js';
 import type { CommandContext, Reply } from '../types.js';
 import { balanceChanged } from './balance-changed.js';
 import { publishHome, refreshHomes } from './home.js';
@@ -84,18 +86,18 @@ export async function accountAdmins(
   if (verb !== 'add' && verb !== 'remove')
     throw new UsageError('Say `add` or `remove`, then mention people.');
   if (mentions.length === 0) throw new UsageError('Mention the people to add or remove.');
-  const users = [...new Set(mentions.map((m) => read(userArg, m, '')))];
+  const named = uniqueIdentities(mentions.map((m) => person(ctx, m, '')));
   const changed =
     verb === 'add'
-      ? await addAdmins(ctx.deps.db, account!.id, users, ctx.actor.userId)
-      : await removeAdmins(ctx.deps.db, account!.id, users);
+      ? await addAdmins(ctx.deps.db, account!.id, named, ctx.actor.userId)
+      : await removeAdmins(ctx.deps.db, account!.id, named);
   // Removed admins no longer see the account; refreshHomes covers everyone who still does.
   if (verb === 'remove')
-    for (const userId of changed)
-      ctx.deps.background.run('home refresh', () => publishHome(ctx.deps, userId));
+    for (const removed of changed)
+      ctx.deps.background.run('home refresh', () => publishHome(ctx.deps, removed));
   refreshHomes(ctx.deps, account!.id);
-  const people = (ids: string[]) => ids.map((id) => `<@${id}>`).join(', ');
-  const unchanged = users.filter((u) => !changed.includes(u));
+  const people = (list: Identity[]) => list.map((p) => mentionOf(ctx, p)).join(', ');
+  const unchanged = named.filter((p) => !changed.some((c) => sameIdentity(c, p)));
   const done = changed.length
     ? `${verb === 'add' ? 'Added' : 'Removed'} ${people(changed)} as admins of ${name(account!)}.`
     : `Nothing changed for ${name(account!)}.`;
@@ -142,17 +144,30 @@ export async function configAlertThreshold(
 export async function rolesCommand(ctx: CommandContext, args: string[]): Promise<Reply[]> {
   const [verb, mention, roleWord] = args;
   if (verb !== 'grant' && verb !== 'revoke') throw new UsageError('Say `grant` or `revoke`.');
-  const userId = read(userArg, mention, 'Mention the person.');
+  const who = person(ctx, mention, 'Mention the person.');
   const role = roleWord?.toLowerCase();
   if (!GLOBAL_ROLES.includes(role as GlobalRole)) throw new UsageError('The role is `sales` or `finance`.');
   noMoreArguments(args, 3);
   const changed =
     verb === 'grant'
-      ? await grantRole(ctx.deps.db, userId, role as GlobalRole, ctx.actor.userId)
-      : await revokeRole(ctx.deps.db, userId, role as GlobalRole);
+      ? await grantRole(ctx.deps.db, who, role as GlobalRole, ctx.actor.userId)
+      : await revokeRole(ctx.deps.db, who, role as GlobalRole);
   if (!changed)
-    return say(`<@${userId}> ${verb === 'grant' ? 'already has' : 'does not have'} the ${role} role.`);
+    return say(
+      `${mentionOf(ctx, who)} ${verb === 'grant' ? 'already has' : 'does not have'} the ${role} role.`,
+    );
   return say(
-    `${verb === 'grant' ? 'Granted' : 'Revoked'} ${role} ${verb === 'grant' ? 'to' : 'from'} <@${userId}>.`,
+    `${verb === 'grant' ? 'Granted' : 'Revoked'} ${role} ${verb === 'grant' ? 'to' : 'from'} ${mentionOf(ctx, who)}.`,
   );
+}
+
+/** A person named in a command: a mention or bare user id is a user of the installed workspace (SPEC §11). */
+function person(ctx: CommandContext, token: string | undefined, missing: string): Identity {
+  return resolvePerson(read(personArg, token, missing), installedTeam(ctx.deps.config));
+}
+
+/** `<@U…>`, and the workspace too when it is not the installed one, so an owner sees whom a grant names. */
+function mentionOf(ctx: CommandContext, who: Identity): string {
+  const elsewhere = who.teamId !== installedTeam(ctx.deps.config);
+  return `<@${who.userId}>${elsewhere ? ` (of workspace ${who.teamId})` : ''}`;
 }

@@ -3,6 +3,7 @@ import type { ActionInput, Interactions, ViewValues } from '../../commands/types
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
 import { ACTION, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../ids.js';
+import { personOf } from './person.js';
 
 /** Every button and select the app sends: acked at once, then handed to the command layer. */
 export function registerActions(app: App, interactions: Interactions, logger: Logger): void {
@@ -17,9 +18,10 @@ export function registerActions(app: App, interactions: Interactions, logger: Lo
       await ack();
       const input = toActionInput(body, action as BlockAction['actions'][number]);
       const channelId = body.channel?.id ?? body.container?.channel_id;
-      const replies = await interactions.action({ userId: body.user.id, channelId }, input);
+      const person = personOf(body.user.id, body.user.team_id, body.team?.id);
+      const replies = await interactions.action({ ...person, channelId }, input);
       const origin = {
-        userId: body.user.id,
+        userId: person.userId,
         channelId,
         triggerId: body.trigger_id,
         respond: body.response_url ? respond : undefined,

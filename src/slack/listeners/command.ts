@@ -3,6 +3,7 @@ import type { Interactions, Reply } from '../../commands/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
 import { SLASH_COMMAND } from '../ids.js';
+import { personOf } from './person.js';
 
 /** Slack wants an answer within 3 s; past this budget we ack empty and answer through response_url. */
 const ACK_BUDGET_MS = 2_000;
@@ -13,7 +14,11 @@ const ACK_BUDGET_MS = 2_000;
  */
 export function registerCommand(app: App, interactions: Interactions, logger: Logger): void {
   app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
-    const actor = { userId: command.user_id, channelId: command.channel_id, requestId: command.trigger_id };
+    const actor = {
+      ...personOf(command.user_id, command.team_id),
+      channelId: command.channel_id,
+      requestId: command.trigger_id,
+    };
     const work = interactions.command(actor, command.text ?? '');
     const timer = new Promise<'late'>((resolve) => setTimeout(resolve, ACK_BUDGET_MS, 'late').unref());
     const first = await Promise.race([work, timer]);

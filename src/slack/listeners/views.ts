@@ -3,12 +3,13 @@ import type { Interactions, ViewValues } from '../../commands/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
 import { CALLBACK } from '../ids.js';
+import { personOf } from './person.js';
 
 /** Modal submissions: field errors and next steps answer in the ack (`response_action`); replies follow. */
 export function registerViews(app: App, interactions: Interactions, logger: Logger): void {
   for (const callbackId of Object.values(CALLBACK)) {
     app.view(callbackId, async ({ ack, body, view, client }) => {
-      const actor = { userId: body.user.id };
+      const actor = personOf(body.user.id, body.user.team_id, body.team?.id);
       const result = await interactions.submit(actor, {
         id: view.id,
         callbackId: view.callback_id,

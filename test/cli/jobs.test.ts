@@ -11,7 +11,8 @@ import { setSetting } from '../../src/services/settings.js';
 import { exitOf, runCli, startCli } from '../support/cli.js';
 import { fund } from '../support/fixtures.js';
 
-describe('balance jobs invoices and balance export', () => {
+// Each test starts several real `balance` processes on one PGlite directory (seconds each, more on a loaded machine).
+describe('balance jobs invoices and balance export', { timeout: 120_000 }, () => {
   let dir: string;
   let env: Record<string, string>;
   beforeEach(() => {

@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
-import { type Db, pgErrorCode } from '../db/client.js';
+import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { at, type Db, pgErrorCode, queryRows } from '../db/client.js';
 import { accounts, codes, licensePacks, redemptionFailures } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';
 import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
@@ -94,6 +94,10 @@ export type RedeemResult =
  * Redeems a code for an account (SPEC §6). The code moves issued → redeemed and the wallet is credited (or the pack
  * activated) in one transaction. The status change is a single conditional UPDATE: of any number of simultaneous
  * attempts, PostgreSQL lets exactly one see the row still `issued`; the others find it redeemed.
+ *
+ * The lockout is counted atomically: the attempt first takes a transaction-scoped advisory lock for its user and
+ * one for its account, so the user's (and the account's) attempts run one at a time from the lockout check to the
+ * failure they record. Of 50 simultaneous wrong codes from one user, 5 are looked up and the rest find the lock.
  */
 export async function redeemCode(
   db: Db,
@@ -101,13 +105,40 @@ export async function redeemCode(
 ): Promise<RedeemResult> {
   const parsed = parseCode(input.text);
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
-  const until = await lockedUntil(db, input.actor, input.accountId, input.now);
-  if (until) return { ok: false, reason: 'locked', until };
   const hash = codeHash(input.secret, parsed.body);
-  const redeemed = await claimAndApply(db, { ...input, hash, kind: parsed.kind });
-  if (redeemed) return redeemed;
+  try {
+    return await db.transaction(async (tx) => {
+      await lockRedemptions(tx, input.actor, input.accountId);
+      const until = await lockedUntil(tx, input.actor, input.accountId, input.now);
+      if (until) return { ok: false, reason: 'locked', until };
+      return (await claimAndApply(tx, { ...input, hash, kind: parsed.kind })) ?? failure(tx, hash, input);
+    });
+  } catch (err) {
+    if (err instanceof WrongPlan)
+      return { ok: false, reason: 'wrong_plan', packPlan: err.packPlan, accountPlan: err.accountPlan };
+    throw err;
+  }
+}
 
-  const [existing] = await db.select().from(codes).where(eq(codes.hash, hash));
+/**
+ * Serialises one user's, and one account's, redemption attempts until the transaction ends (user first, then
+ * account, always in that order, so two attempts cannot wait on each other). A hash collision between two keys only
+ * makes them wait for each other; it never lets an attempt through.
+ */
+async function lockRedemptions(tx: Db, userId: string, accountId: number): Promise<void> {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`redeem-user:${userId}`}, 0)),
+               pg_advisory_xact_lock(hashtextextended(${`redeem-account:${accountId}`}, 0))`,
+  );
+}
+
+/** No code was claimed: "already redeemed here" says when and by whom; anything else counts toward a lockout. */
+async function failure(
+  tx: Db,
+  hash: string,
+  input: { accountId: number; actor: string; now: Date },
+): Promise<RedeemResult> {
+  const [existing] = await tx.select().from(codes).where(eq(codes.hash, hash));
   if (existing?.status === 'redeemed' && existing.redeemedAccountId === input.accountId) {
     return {
       ok: false,
@@ -117,7 +148,7 @@ export async function redeemCode(
     };
   }
   // Unknown, void, expired or redeemed elsewhere: one reply for all, and the attempt counts toward a lockout.
-  await db
+  await tx
     .insert(redemptionFailures)
     .values({ userId: input.actor, accountId: input.accountId, at: input.now });
   return { ok: false, reason: 'invalid' };
@@ -132,8 +163,9 @@ class WrongPlan extends Error {
   }
 }
 
+/** The conditional UPDATE that claims the code, then its credit or pack; undefined when no code was claimed. */
 async function claimAndApply(
-  db: Db,
+  tx: Db,
   input: {
     hash: string;
     kind: CodeKind | null;
@@ -143,33 +175,25 @@ async function claimAndApply(
     timeZone: string;
   },
 ): Promise<RedeemResult | undefined> {
-  try {
-    return await db.transaction(async (tx) => {
-      const [code] = await tx
-        .update(codes)
-        .set({
-          status: 'redeemed',
-          redeemedBy: input.actor,
-          redeemedAccountId: input.accountId,
-          redeemedAt: input.now,
-        })
-        .where(
-          and(
-            eq(codes.hash, input.hash),
-            eq(codes.status, 'issued'),
-            or(isNull(codes.expiresAt), gt(codes.expiresAt, input.now)),
-            input.kind ? eq(codes.kind, input.kind) : undefined,
-          ),
-        )
-        .returning();
-      if (!code) return undefined;
-      return code.kind === 'balance' ? creditWallet(tx, code, input) : activatePack(tx, code, input);
-    });
-  } catch (err) {
-    if (err instanceof WrongPlan)
-      return { ok: false, reason: 'wrong_plan', packPlan: err.packPlan, accountPlan: err.accountPlan };
-    throw err;
-  }
+  const [code] = await tx
+    .update(codes)
+    .set({
+      status: 'redeemed',
+      redeemedBy: input.actor,
+      redeemedAccountId: input.accountId,
+      redeemedAt: input.now,
+    })
+    .where(
+      and(
+        eq(codes.hash, input.hash),
+        eq(codes.status, 'issued'),
+        or(isNull(codes.expiresAt), gt(codes.expiresAt, input.now)),
+        input.kind ? eq(codes.kind, input.kind) : undefined,
+      ),
+    )
+    .returning();
+  if (!code) return undefined;
+  return code.kind === 'balance' ? creditWallet(tx, code, input) : activatePack(tx, code, input);
 }
 
 async function creditWallet(
@@ -219,35 +243,21 @@ async function activatePack(
   return { ok: true, kind: 'license_pack', code, pack: pack! };
 }
 
-/** When a user's or an account's redemption lock ends, if either is locked now. */
-export async function lockedUntil(
-  db: Db,
-  userId: string,
-  accountId: number,
-  now: Date,
-): Promise<Date | undefined> {
-  const window = async (who: ReturnType<typeof eq>, rule: { failures: number; windowMs: number }) => {
-    const recent = await db
-      .select({ at: redemptionFailures.at })
-      .from(redemptionFailures)
-      .where(
-        and(
-          who,
-          gt(redemptionFailures.at, new Date(now.getTime() - rule.windowMs)),
-          lte(redemptionFailures.at, now),
-        ),
-      )
-      .orderBy(desc(redemptionFailures.at))
-      .limit(rule.failures);
-    // Locked until the oldest of the last N failures leaves the window.
-    return recent.length < rule.failures ? undefined : new Date(recent.at(-1)!.at.getTime() + rule.windowMs);
-  };
-  const [user, account] = await Promise.all([
-    window(eq(redemptionFailures.userId, userId), LOCKOUT.user),
-    window(eq(redemptionFailures.accountId, accountId), LOCKOUT.account),
-  ]);
-  const until = [user, account].filter((d): d is Date => d !== undefined);
-  return until.length ? new Date(Math.max(...until.map((d) => d.getTime()))) : undefined;
+/**
+ * When a user's or an account's redemption lock ends, if either is locked now: each is locked until the oldest of
+ * its last N failures leaves the window (N and the window from LOCKOUT). Both windows in one statement.
+ */
+async function lockedUntil(db: Db, userId: string, accountId: number, now: Date): Promise<Date | undefined> {
+  const nth = (who: SQL, rule: { failures: number; windowMs: number }) =>
+    sql`(select extract(epoch from f.at) * 1000 + ${rule.windowMs} from redemption_failures f
+         where ${who} and f.at > ${at(new Date(now.getTime() - rule.windowMs))} and f.at <= ${at(now)}
+         order by f.at desc offset ${rule.failures - 1} limit 1)`;
+  const [row] = await queryRows<{ until: unknown }>(
+    db,
+    sql`select greatest(${nth(sql`f.user_id = ${userId}`, LOCKOUT.user)},
+                        ${nth(sql`f.account_id = ${accountId}`, LOCKOUT.account)})::float8 as until`,
+  );
+  return row?.until === null || row?.until === undefined ? undefined : new Date(Number(row.until));
 }
 
 export type VoidResult =

@@ -62,7 +62,9 @@ async function roundTrips(url: string, secret: string, accountIds: number[], now
   try {
     const [code] = await issueBalanceCodes(probe.db, {
       amountCents: 100n,
+      currency: 'USD',
       count: 1,
+      requestId: 'bench:probe',
       actor: 'UBENCH',
       now,
       secret,
@@ -171,7 +173,9 @@ export async function run(args: string[]): Promise<void> {
       const now = new Date(base + index * 2 * HOUR);
       const issued = await issueBalanceCodes(db, {
         amountCents: 2_500n,
+        currency: 'USD',
         count: codeCount,
+        requestId: `bench:${label}`,
         actor: 'UBENCH',
         now,
         secret,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEVICES, MONTHS } from '../domain/money.js';
 import { getAccount } from '../services/accounts.js';
+import { UserError } from '../services/errors.js';
 import { requestContext } from '../services/roles.js';
 import { refusalMessage } from '../slack/blocks/common.js';
 import { ACTION, CALLBACK, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../slack/ids.js';
@@ -12,7 +13,7 @@ import { buildHome, pickHomeAccount } from './handlers/home.js';
 import { postQuote } from './handlers/quote.js';
 import { openRedeemModal, submitRedeemModal } from './handlers/redeem.js';
 import { openReloadModal, submitReloadModal, updateReloadModal } from './handlers/reload.js';
-import { runCommand } from './router.js';
+import { refused, runCommand } from './router.js';
 import type { ActionInput, Actor, CommandContext, Deps, Interactions, Reply } from './types.js';
 
 /** The command layer behind both doors. */
@@ -29,7 +30,10 @@ export function createInteractions(deps: Deps): Interactions {
   });
   return {
     command: async (actor, text) => runCommand(await context(actor), text),
-    action: async (actor, input) => runAction(await context(actor), input),
+    action: async (actor, input) => {
+      const ctx = await context(actor);
+      return answeringRefusals(() => runAction(ctx, input));
+    },
     submit: async (actor, view) => {
       const ctx = await context(actor);
       if (view.callbackId === CALLBACK.estimate) return submitEstimateModal(ctx, view);
@@ -47,6 +51,16 @@ const EstimateButton = z.object({
   months: z.number().int().min(MONTHS.min).max(MONTHS.max),
   plan: z.string().max(32),
 });
+
+/** A click refused by a service (a limit, a replay, a conflict) is answered privately, like a command's refusal. */
+async function answeringRefusals(run: () => Promise<Reply[]>): Promise<Reply[]> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof UserError) return refused(err);
+    throw err;
+  }
+}
 
 async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply[]> {
   const estimateInputs: string[] = Object.values(ESTIMATE_INPUT);

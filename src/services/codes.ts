@@ -1,10 +1,12 @@
 import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { at, type Db, pgErrorCode, queryRows } from '../db/client.js';
-import { accounts, codes, licensePacks, redemptionFailures } from '../db/schema.js';
+import { accounts, codeBatches, codes, licensePacks, redemptionFailures } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';
 import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
+import { formatMoney } from '../domain/money.js';
 import { postTransfer, walletBalance } from '../ledger/ledger.js';
-import { UserError } from './errors.js';
+import { AlreadyDoneError, RequestConflictError, UserError } from './errors.js';
+import { requireWithinLimits } from './limits.js';
 
 export type Code = typeof codes.$inferSelect;
 export type LicensePack = typeof licensePacks.$inferSelect;
@@ -24,51 +26,98 @@ export interface IssuedCode {
   last4: string;
 }
 
-/** Issues 1–500 balance codes of one amount in one transaction; the full codes exist only in the return value. */
-export async function issueBalanceCodes(
-  db: Db,
-  input: {
-    amountCents: bigint;
-    count: number;
-    expiresAt?: Date;
-    note?: string;
-    quoteId?: number;
-    actor: string;
-    now: Date;
-    secret: string;
-  },
-): Promise<IssuedCode[]> {
+export interface IssueRequest {
+  amountCents: bigint;
+  currency: string;
+  count: number;
+  expiresAt?: Date;
+  note?: string;
+  quoteId?: number;
+  /** The request that asks (Slack trigger id): one batch per request. */
+  requestId: string;
+  actor: string;
+  now: Date;
+  secret: string;
+}
+
+/**
+ * Issues 1–500 balance codes of one amount in one transaction, as one batch under the request's id; the full codes
+ * exist only in the return value. A request that already issued its batch (a replay, or a twin running at the same
+ * moment, which waits for the first) gets AlreadyDoneError and sees no code again; the same request id with other
+ * arguments is refused.
+ */
+export async function issueBalanceCodes(db: Db, input: IssueRequest): Promise<IssuedCode[]> {
   if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_CODES_PER_ISSUE) {
     throw new UserError(`Issue from 1 to ${MAX_CODES_PER_ISSUE} codes at a time.`);
   }
+  requireWithinLimits(input.amountCents, input.currency, 'A balance code');
   const fresh = Array.from({ length: input.count }, () =>
     describeCode(generateCode('balance'), input.secret),
   );
   try {
-    const rows = await db
-      .insert(codes)
-      .values(
-        fresh.map((c) => ({
-          kind: 'balance' as const,
-          hash: c.hash,
-          last4: c.last4,
+    return await db.transaction(async (tx) => {
+      const [batch] = await tx
+        .insert(codeBatches)
+        .values({
+          requestId: input.requestId,
           amountCents: input.amountCents,
+          count: input.count,
           expiresAt: input.expiresAt,
           note: input.note,
           quoteId: input.quoteId,
           issuedBy: input.actor,
           issuedAt: input.now,
-        })),
-      )
-      .returning({ id: codes.id, hash: codes.hash });
-    const idOf = new Map(rows.map((r) => [r.hash, r.id]));
-    return fresh.map((c) => ({ id: idOf.get(c.hash)!, code: c.code, last4: c.last4 }));
+        })
+        .onConflictDoNothing({ target: codeBatches.requestId })
+        .returning({ id: codeBatches.id });
+      if (!batch) throw await replayRefusal(tx, input);
+      const rows = await tx
+        .insert(codes)
+        .values(
+          fresh.map((c) => ({
+            kind: 'balance' as const,
+            hash: c.hash,
+            last4: c.last4,
+            amountCents: input.amountCents,
+            expiresAt: input.expiresAt,
+            note: input.note,
+            quoteId: input.quoteId,
+            batchId: batch.id,
+            issuedBy: input.actor,
+            issuedAt: input.now,
+          })),
+        )
+        .returning({ id: codes.id, hash: codes.hash });
+      const idOf = new Map(rows.map((r) => [r.hash, r.id]));
+      return fresh.map((c) => ({ id: idOf.get(c.hash)!, code: c.code, last4: c.last4 }));
+    });
   } catch (err) {
     if (pgErrorCode(err) === '23505' && input.quoteId !== undefined) {
       throw new UserError('A code was already issued for this quote.');
     }
     throw err;
   }
+}
+
+/** The batch this request issued before: the same arguments are a replay (nothing shown again), others a conflict. */
+async function replayRefusal(db: Db, input: IssueRequest): Promise<UserError> {
+  const [batch] = await db.select().from(codeBatches).where(eq(codeBatches.requestId, input.requestId));
+  const same =
+    batch !== undefined &&
+    batch.issuedBy === input.actor &&
+    batch.amountCents === input.amountCents &&
+    batch.count === input.count &&
+    batch.expiresAt?.getTime() === input.expiresAt?.getTime() &&
+    batch.note === (input.note ?? null) &&
+    batch.quoteId === (input.quoteId ?? null);
+  if (!same)
+    return new RequestConflictError(
+      'This request was already used to issue other codes. Nothing was issued.',
+    );
+  const what = batch.count === 1 ? 'The code' : `The ${batch.count} codes`;
+  return new AlreadyDoneError(
+    `${what} of ${formatMoney(batch.amountCents, input.currency)} for this request ${batch.count === 1 ? 'was' : 'were'} already issued and shown once; ${batch.count === 1 ? 'it is' : 'they are'} not shown again. Nothing new was issued.`,
+  );
 }
 
 function describeCode(code: string, secret: string) {

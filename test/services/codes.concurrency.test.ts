@@ -18,7 +18,9 @@ describePostgres('redemption races', (t) => {
     const acme = await makeAccount(t.db);
     const [code] = await issueBalanceCodes(t.db, {
       amountCents: 12_345n,
+      currency: 'USD',
       count: 1,
+      requestId: 't.1',
       actor: 'USALES1',
       now: NOW,
       secret: SECRET,
@@ -48,7 +50,9 @@ describePostgres('redemption races', (t) => {
     const acme = await makeAccount(t.db);
     const issued = await issueBalanceCodes(t.db, {
       amountCents: 1_000n,
+      currency: 'USD',
       count: 20,
+      requestId: 't.20',
       actor: 'USALES1',
       now: NOW,
       secret: SECRET,

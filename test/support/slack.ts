@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import nock from 'nock';
 import { type Clock, fixedClock } from '../../src/clock.js';
@@ -42,7 +42,8 @@ export interface SlackHarness {
   logLines: string[];
   /** POSTs a signed body to /slack/events. */
   post(body: string, contentType?: string, headers?: Record<string, string>): Promise<Response>;
-  command(text: string, as?: { userId?: string; channelId?: string }): Promise<Response>;
+  /** `/balance <text>`; every call is a new request (its own trigger id) unless `triggerId` replays one. */
+  command(text: string, as?: { userId?: string; channelId?: string; triggerId?: string }): Promise<Response>;
   interaction(payload: unknown): Promise<Response>;
   event(event: Record<string, unknown>): Promise<Response>;
   /** Waits for work that follows replies: Home refreshes, balance checks, the outbox. */
@@ -112,7 +113,7 @@ export async function startSlack(
           command: '/balance',
           text,
           response_url: `${SLACK_API}/respond/1`,
-          trigger_id: 'trigger.1',
+          trigger_id: as.triggerId ?? `trigger.${randomUUID()}`,
           api_app_id: 'A1',
         }).toString(),
       ),

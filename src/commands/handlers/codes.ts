@@ -19,6 +19,7 @@ import {
 import { noticeMessage, refusalMessage } from '../../slack/blocks/common.js';
 import { allows, refusal } from '../access.js';
 import { amountArg, noMoreArguments, read, UsageError } from '../args.js';
+import { requestIdOf } from '../request-id.js';
 import type { CommandContext, Reply } from '../types.js';
 import { formatOf } from './format.js';
 
@@ -59,9 +60,11 @@ export async function codesIssue(ctx: CommandContext, args: string[]): Promise<R
   if (note && note.length > MAX_NOTE) throw new UsageError(`A note holds at most ${MAX_NOTE} characters.`);
   const issued = await issueBalanceCodes(ctx.deps.db, {
     amountCents,
+    currency: config.currency,
     count,
     expiresAt,
     note,
+    requestId: requestIdOf(ctx.actor),
     actor: ctx.actor.userId,
     now: ctx.now,
     secret: ctx.deps.codeSecret,
@@ -178,9 +181,11 @@ export async function issueCodeForQuote(
   if (existing) return say(`A code was already issued for ${quote.number} (…${existing.last4}).`);
   const issued = await issueBalanceCodes(ctx.deps.db, {
     amountCents: quote.totalCents,
+    currency: ctx.deps.config.currency,
     count: 1,
     quoteId: quote.id,
     note: `for ${quote.number}`,
+    requestId: requestIdOf(ctx.actor),
     actor: ctx.actor.userId,
     now: ctx.now,
     secret: ctx.deps.codeSecret,

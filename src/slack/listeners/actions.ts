@@ -17,7 +17,8 @@ export function registerActions(app: App, interactions: Interactions, logger: Lo
       await ack();
       const input = toActionInput(body, action as BlockAction['actions'][number]);
       const channelId = body.channel?.id ?? body.container?.channel_id;
-      const replies = await interactions.action({ userId: body.user.id, channelId }, input);
+      const actor = { userId: body.user.id, channelId, requestId: body.trigger_id };
+      const replies = await interactions.action(actor, input);
       const origin = {
         userId: body.user.id,
         channelId,

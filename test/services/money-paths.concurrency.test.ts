@@ -9,9 +9,14 @@ import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { createQuote } from '../../src/services/quotes.js';
 import { describePostgres } from '../support/db.js';
 import { makeAccount } from '../support/fixtures.js';
+import {
+  adjustmentRequest,
+  codesRequest,
+  paymentRequest,
+  quoteRequest,
+  REQUEST_NOW,
+} from '../support/requests.js';
 
-const SECRET = 'twins-secret-0123456789abcdef0123456789abc';
-const NOW = new Date('2026-11-26T10:00:00Z');
 const TWINS = 10;
 const provider = sandboxProvider(() => 'http://localhost:3000');
 
@@ -26,15 +31,7 @@ async function twins<T>(attempt: () => Promise<T>): Promise<T[]> {
 describePostgres('a request sent many times at once mints once', (t) => {
   it('codes issue: one batch of 11 codes, shown to one of the twins only', async () => {
     const shown = await twins(() =>
-      issueBalanceCodes(t.db, {
-        amountCents: 2_500n,
-        currency: 'USD',
-        count: 11,
-        requestId: 'trigger.twin',
-        actor: 'USALES1',
-        now: NOW,
-        secret: SECRET,
-      }),
+      issueBalanceCodes(t.db, codesRequest({ count: 11, requestId: 'trigger.twin' })),
     );
     expect(shown).toHaveLength(1);
     expect(await t.db.select().from(codeBatches)).toHaveLength(1);
@@ -42,28 +39,12 @@ describePostgres('a request sent many times at once mints once', (t) => {
   });
 
   it('the Issue-code button twice at once, with one trigger or two: one code for the quote', async () => {
-    const quote = await createQuote(t.db, {
-      devices: 120,
-      months: 24,
-      planCode: 'plus',
-      requestId: 'trigger.quote',
-      actor: 'USALES1',
-      now: NOW,
-      timeZone: 'UTC',
-      currency: 'USD',
-    });
+    const quote = await createQuote(t.db, quoteRequest());
     const click = (requestId: string) =>
-      issueBalanceCodes(t.db, {
-        amountCents: quote.totalCents,
-        currency: 'USD',
-        count: 1,
-        quoteId: quote.id,
-        note: `for ${quote.number}`,
-        requestId,
-        actor: 'USALES1',
-        now: NOW,
-        secret: SECRET,
-      });
+      issueBalanceCodes(
+        t.db,
+        codesRequest({ amountCents: quote.totalCents, count: 1, quoteId: quote.id, requestId }),
+      );
     const settled = await Promise.allSettled([
       ...Array.from({ length: TWINS }, () => click('trigger.click')),
       click('trigger.other-click'),
@@ -76,17 +57,7 @@ describePostgres('a request sent many times at once mints once', (t) => {
   });
 
   it('quote: one quote, and the next request gets the next number', async () => {
-    const request = (requestId: string) =>
-      createQuote(t.db, {
-        devices: 120,
-        months: 24,
-        planCode: 'plus',
-        requestId,
-        actor: 'USALES1',
-        now: NOW,
-        timeZone: 'UTC',
-        currency: 'USD',
-      });
+    const request = (requestId: string) => createQuote(t.db, quoteRequest({ requestId }));
     expect(await twins(() => request('trigger.twin'))).toHaveLength(1);
     expect(await t.db.select().from(quotes)).toHaveLength(1);
     expect((await request('trigger.next')).number).toBe('Q-2026-0002');
@@ -95,16 +66,7 @@ describePostgres('a request sent many times at once mints once', (t) => {
   it('adjust: one transfer', async () => {
     const acme = await makeAccount(t.db);
     const posted = await twins(() =>
-      postAdjustment(t.db, {
-        accountId: acme.id,
-        direction: 'credit',
-        amountCents: 10_000n,
-        currency: 'USD',
-        reason: 'goodwill',
-        requestId: 'trigger.twin',
-        actor: 'UFINANCE1',
-        now: NOW,
-      }),
+      postAdjustment(t.db, adjustmentRequest(acme.id, { requestId: 'trigger.twin' })),
     );
     expect(posted).toHaveLength(1);
     expect(await t.db.select().from(transfers)).toHaveLength(1);
@@ -114,16 +76,7 @@ describePostgres('a request sent many times at once mints once', (t) => {
   it('reload: one payment for the view, the same one for every twin', async () => {
     const acme = await makeAccount(t.db);
     const started = await twins(() =>
-      startPayment(t.db, provider, {
-        accountId: acme.id,
-        accountName: acme.name,
-        amountCents: 120_050n,
-        currency: 'USD',
-        description: null,
-        viewId: 'VTWIN',
-        requestedBy: 'UADMIN1',
-        now: NOW,
-      }),
+      startPayment(t.db, provider, paymentRequest(acme.id, { viewId: 'VTWIN' })),
     );
     expect(new Set(started.map((p) => p.id)).size).toBe(1);
     expect(await t.db.select().from(payments)).toHaveLength(1);
@@ -131,24 +84,15 @@ describePostgres('a request sent many times at once mints once', (t) => {
 
   it('refund: one refund, one reversal', async () => {
     const acme = await makeAccount(t.db);
-    const payment = await startPayment(t.db, provider, {
-      accountId: acme.id,
-      accountName: acme.name,
-      amountCents: 120_050n,
-      currency: 'USD',
-      description: null,
-      viewId: 'VPAID',
-      requestedBy: 'UADMIN1',
-      now: NOW,
-    });
-    await confirmPayment(t.db, payment.id, { actor: 'sandbox', now: NOW });
+    const payment = await startPayment(t.db, provider, paymentRequest(acme.id, { viewId: 'VPAID' }));
+    await confirmPayment(t.db, payment.id, { actor: 'sandbox', now: REQUEST_NOW });
     const refunded = await twins(() =>
       refundPayment(t.db, provider, {
         paymentId: payment.id,
         amountCents: 10_000n,
         requestKey: 'trigger.twin',
         actor: 'UFINANCE1',
-        now: NOW,
+        now: REQUEST_NOW,
       }),
     );
     expect(new Set(refunded.map((r) => r.refund.id)).size).toBe(1);

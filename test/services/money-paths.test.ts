@@ -11,9 +11,14 @@ import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { createQuote } from '../../src/services/quotes.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { makeAccount } from '../support/fixtures.js';
+import {
+  adjustmentRequest,
+  codesRequest,
+  paymentRequest,
+  quoteRequest,
+  REQUEST_NOW,
+} from '../support/requests.js';
 
-const SECRET = 'money-paths-secret-0123456789abcdef0123456';
-const NOW = new Date('2026-11-26T10:00:00Z');
 const CODE = /BAL-(?:[0-9A-HJKMNP-TV-Z]{4}-){4}[0-9A-HJKMNP-TV-Z]/;
 const LIMIT = '$10,000,000.00';
 
@@ -32,50 +37,6 @@ function countingProvider(): PaymentProvider & { refunds: number } {
 }
 
 describeDatabases('limits and idempotency on every path to money (services)', (t) => {
-  const codesRequest = (extra: Partial<Parameters<typeof issueBalanceCodes>[1]> = {}) => ({
-    amountCents: 2_500n,
-    currency: 'USD',
-    count: 3,
-    requestId: 'trigger.codes',
-    actor: 'USALES1',
-    now: NOW,
-    secret: SECRET,
-    ...extra,
-  });
-  const quoteRequest = (extra: Partial<Parameters<typeof createQuote>[1]> = {}) => ({
-    devices: 120,
-    months: 24,
-    planCode: 'plus',
-    requestId: 'trigger.quote',
-    actor: 'USALES1',
-    now: NOW,
-    timeZone: 'UTC',
-    currency: 'USD',
-    ...extra,
-  });
-  const adjustment = (accountId: number, extra: Partial<Parameters<typeof postAdjustment>[1]> = {}) => ({
-    accountId,
-    direction: 'credit' as const,
-    amountCents: 10_000n,
-    currency: 'USD',
-    reason: 'goodwill',
-    requestId: 'trigger.adjust',
-    actor: 'UFINANCE1',
-    now: NOW,
-    ...extra,
-  });
-  const paymentRequest = (accountId: number, extra: Partial<Parameters<typeof startPayment>[2]> = {}) => ({
-    accountId,
-    accountName: 'Acme',
-    amountCents: 120_050n,
-    currency: 'USD',
-    description: null,
-    viewId: 'VRELOAD1',
-    requestedBy: 'UADMIN1',
-    now: NOW,
-    ...extra,
-  });
-
   /** Runs `attempt`, which must be refused with `error` (its message matching), and proves nothing was written. */
   const refusesWritingNothing = async (
     attempt: () => Promise<unknown>,
@@ -119,12 +80,12 @@ describeDatabases('limits and idempotency on every path to money (services)', (t
       `A reload of 1,000,000 devices × 120 months on Plus ($480,000,000.00) is over the limit: amounts go up to ${LIMIT}.`,
     );
     await refusesWritingNothing(
-      () => postAdjustment(t.db, adjustment(acme.id, { amountCents: 1_000_000_001n })),
+      () => postAdjustment(t.db, adjustmentRequest(acme.id, { amountCents: 1_000_000_001n })),
       AmountLimitError,
       `An adjustment ($10,000,000.01) is over the limit: amounts go up to ${LIMIT}.`,
     );
     await refusesWritingNothing(
-      () => postAdjustment(t.db, adjustment(acme.id, { amountCents: 99n })),
+      () => postAdjustment(t.db, adjustmentRequest(acme.id, { amountCents: 99n })),
       AmountLimitError,
       'An adjustment ($0.99) is under the limit: amounts start at $1.00.',
     );
@@ -179,9 +140,9 @@ describeDatabases('limits and idempotency on every path to money (services)', (t
 
   it('adjustments: a replay posts nothing; another amount, direction, user or reason under its id is refused', async () => {
     const acme = await makeAccount(t.db);
-    await postAdjustment(t.db, adjustment(acme.id));
+    await postAdjustment(t.db, adjustmentRequest(acme.id));
     await refusesWritingNothing(
-      () => postAdjustment(t.db, adjustment(acme.id)),
+      () => postAdjustment(t.db, adjustmentRequest(acme.id)),
       AlreadyDoneError,
       'already posted for this request',
     );
@@ -194,7 +155,7 @@ describeDatabases('limits and idempotency on every path to money (services)', (t
       { reason: 'another reason' },
     ]) {
       await refusesWritingNothing(
-        () => postAdjustment(t.db, adjustment(acme.id, changed)),
+        () => postAdjustment(t.db, adjustmentRequest(acme.id, changed)),
         RequestConflictError,
         'already used for another adjustment',
       );
@@ -229,7 +190,7 @@ describeDatabases('limits and idempotency on every path to money (services)', (t
     const provider = countingProvider();
     const paid = async (viewId: string) => {
       const payment = await startPayment(t.db, provider, paymentRequest(acme.id, { viewId }));
-      await confirmPayment(t.db, payment.id, { actor: 'sandbox', now: NOW });
+      await confirmPayment(t.db, payment.id, { actor: 'sandbox', now: REQUEST_NOW });
       return payment;
     };
     const payment = await paid('V1');
@@ -240,7 +201,7 @@ describeDatabases('limits and idempotency on every path to money (services)', (t
         amountCents: 10_000n,
         requestKey: 'trigger.refund',
         actor: 'UFINANCE1',
-        now: NOW,
+        now: REQUEST_NOW,
         ...extra,
       });
     const first = await refund();

@@ -5,7 +5,14 @@ import { addAdmins, createAccount, linkChannel } from '../../src/services/accoun
 import { ACTION, CUSTOM_MONTHS, RELOAD_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
-import { OWNER, responseUrl, type SlackHarness, slackApi, startSlack } from '../support/slack.js';
+import {
+  fileUploads,
+  OWNER,
+  responseUrl,
+  type SlackHarness,
+  slackApi,
+  startSlack,
+} from '../support/slack.js';
 
 const CODE = /BAL-(?:[0-9A-HJKMNP-TV-Z]{4}-){4}[0-9A-HJKMNP-TV-Z]/g;
 const LIMIT = /over the limit: amounts go up to \$10,000,000\.00/;
@@ -81,21 +88,10 @@ describeDatabases('limits and replays on every path to money, through Slack', (t
     return (opened[0] as { view: View }).view;
   };
   const submitReload = async (userId: string, view: View, state: unknown, viewId: string) =>
-    (await (
-      await slack.interaction({
-        type: 'view_submission',
-        user: { id: userId },
-        api_app_id: 'A1',
-        view: {
-          id: viewId,
-          type: 'modal',
-          callback_id: view.callback_id,
-          private_metadata: view.private_metadata,
-          blocks: [],
-          state,
-        },
-      })
-    ).json()) as { response_action: string; errors?: Record<string, string>; view?: unknown };
+    (await (await slack.submitView(userId, view, state, viewId)).json()) as {
+      response_action: string;
+      errors?: Record<string, string>;
+    };
 
   it('quote 1000000 120 plus is refused privately, naming the limit; nothing is written or posted', async () => {
     const posts = slackApi('chat.postMessage', { ts: '1.1', channel: 'C0SALES' }, 5);
@@ -162,18 +158,7 @@ describeDatabases('limits and replays on every path to money, through Slack', (t
   });
 
   it('a replayed codes issue 25 x11 mints nothing and sends no second file; the ack says they were shown once', async () => {
-    const opened = slackApi('conversations.open', { channel: { id: 'D0SALES' } });
-    const uploads: string[] = [];
-    nock('http://slack.test')
-      .post('/api/files.getUploadURLExternal')
-      .reply(200, { ok: true, upload_url: 'http://slack.test/upload/1', file_id: 'F1' })
-      .post('/upload/1')
-      .reply(200, (_uri, body) => {
-        uploads.push(String(body));
-        return 'OK';
-      })
-      .post('/api/files.completeUploadExternal')
-      .reply(200, { ok: true, files: [{ id: 'F1' }] });
+    const { opened, uploads } = fileUploads();
     expect(await ack('codes issue 25 x11', sales('trigger.x11'))).toContain('in your DM with Balance');
     const before = await tableCounts(t.db);
     const replay = await ack('codes issue 25 x11', sales('trigger.x11'));

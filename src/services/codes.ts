@@ -114,9 +114,11 @@ async function replayRefusal(db: Db, input: IssueRequest): Promise<UserError> {
     return new RequestConflictError(
       'This request was already used to issue other codes. Nothing was issued.',
     );
-  const what = batch.count === 1 ? 'The code' : `The ${batch.count} codes`;
+  const [what, were, they] =
+    batch.count === 1 ? ['The code', 'was', 'it is'] : [`The ${batch.count} codes`, 'were', 'they are'];
+  const amount = formatMoney(batch.amountCents, input.currency);
   return new AlreadyDoneError(
-    `${what} of ${formatMoney(batch.amountCents, input.currency)} for this request ${batch.count === 1 ? 'was' : 'were'} already issued and shown once; ${batch.count === 1 ? 'it is' : 'they are'} not shown again. Nothing new was issued.`,
+    `${what} of ${amount} for this request ${were} already issued and shown once; ${they} not shown again. Nothing new was issued.`,
   );
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ownerIdentities } from '../config.js';
 import { DEVICES, MONTHS } from '../domain/money.js';
 import { type Account, getAccount } from '../services/accounts.js';
+import { UserError } from '../services/errors.js';
 import { requestContext } from '../services/roles.js';
 import { refusalMessage } from '../slack/blocks/common.js';
 import { ACTION, CALLBACK, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../slack/ids.js';
@@ -13,7 +14,7 @@ import { buildHome, pickHomeAccount } from './handlers/home.js';
 import { postQuote } from './handlers/quote.js';
 import { openRedeemModal, submitRedeemModal } from './handlers/redeem.js';
 import { openReloadModal, submitReloadModal, updateReloadModal } from './handlers/reload.js';
-import { runCommand } from './router.js';
+import { refused, runCommand } from './router.js';
 import type { ActionInput, Actor, CommandContext, Deps, Interactions, Reply } from './types.js';
 
 /** The command layer behind both doors. */
@@ -31,7 +32,10 @@ export function createInteractions(deps: Deps): Interactions {
   });
   return {
     command: async (actor, text) => runCommand(await context(actor), text),
-    action: async (actor, input) => runAction(await context(actor), input),
+    action: async (actor, input) => {
+      const ctx = await context(actor);
+      return answeringRefusals(() => runAction(ctx, input));
+    },
     submit: async (actor, view) => {
       const ctx = await context(actor);
       if (view.callbackId === CALLBACK.estimate) return submitEstimateModal(ctx, view);
@@ -69,6 +73,16 @@ async function buttonAccount(ctx: CommandContext, value: string | undefined): Pr
 /** The same answer whether the account is missing or only not the user's: ids are not confirmed to outsiders. */
 function adminRefusal(ctx: CommandContext, command: string, account: Account | undefined): Reply {
   return { kind: 'private', message: refusalMessage(refusal(command, ['admin'], ctx.roles, account)) };
+}
+
+/** A click refused by a service (a limit, a replay, a conflict) is answered privately, like a command's refusal. */
+async function answeringRefusals(run: () => Promise<Reply[]>): Promise<Reply[]> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof UserError) return refused(err);
+    throw err;
+  }
 }
 
 async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply[]> {

@@ -45,9 +45,14 @@ export async function runCommand(ctx: CommandContext, text: string): Promise<Rep
     return await sub.run(ctx, args, account);
   } catch (err) {
     if (err instanceof UsageError) return privately(usageErrorMessage(err.problem, usage));
-    if (err instanceof UserError) return privately(noticeMessage(escapeMrkdwn(err.message)));
+    if (err instanceof UserError) return refused(err);
     throw err;
   }
+}
+
+/** A service's refusal (a limit, a replay, a conflict…), answered privately in its own words. */
+export function refused(err: UserError): Reply[] {
+  return privately(noticeMessage(escapeMrkdwn(err.message)));
 }
 
 function asRoles(access: (typeof SUBCOMMANDS)[number]['access']) {

@@ -270,12 +270,15 @@ export const quotes = pgTable(
     customer: text('customer'),
     channelId: text('channel_id'),
     messageTs: text('message_ts'),
+    /** The request that made it (Slack trigger id): a replayed request finds this quote and makes no other. */
+    requestId: text('request_id'),
     createdBy: text('created_by').notNull(),
     createdAt: at('created_at').notNull(),
     validUntil: at('valid_until').notNull(),
   },
   (t) => [
     uniqueIndex('quotes_number').on(t.number),
+    uniqueIndex('quotes_request').on(t.requestId),
     check('quotes_total_positive', sql`${t.totalCents} > 0`),
   ],
 );
@@ -292,6 +295,30 @@ export const homeSelections = pgTable(
     selectedAt: at('selected_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('home_selections_account').on(t.accountId)],
+);
+
+/**
+ * One `codes issue` (or one Issue-code click): what was asked, by whom, under which request (Slack trigger id). The
+ * request id is unique, so a replayed or simultaneous twin request issues no second batch.
+ */
+export const codeBatches = pgTable(
+  'code_batches',
+  {
+    id: id(),
+    requestId: text('request_id').notNull(),
+    amountCents: cents('amount_cents').notNull(),
+    count: integer('count').notNull(),
+    expiresAt: at('expires_at'),
+    note: text('note'),
+    quoteId: ref('quote_id').references(() => quotes.id),
+    issuedBy: text('issued_by').notNull(),
+    issuedAt: at('issued_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('code_batches_request').on(t.requestId),
+    check('code_batches_count', sql`${t.count} between 1 and 500`),
+    check('code_batches_amount_positive', sql`${t.amountCents} > 0`),
+  ],
 );
 
 export const CODE_KINDS = ['balance', 'license_pack'] as const;
@@ -318,6 +345,8 @@ export const codes = pgTable(
     expiresAt: at('expires_at'),
     note: text('note'),
     quoteId: ref('quote_id').references(() => quotes.id),
+    /** The issue it came from (balance codes issued since batches exist; null for license packs). */
+    batchId: ref('batch_id').references(() => codeBatches.id),
     issuedBy: text('issued_by').notNull(),
     issuedAt: at('issued_at').notNull(),
     redeemedBy: text('redeemed_by'),
@@ -332,6 +361,7 @@ export const codes = pgTable(
     // One code per quote, so a double click on "Issue code for this quote" cannot issue two.
     uniqueIndex('codes_quote').on(t.quoteId),
     index('codes_last4').on(t.last4),
+    index('codes_batch').on(t.batchId),
     index('codes_status_issued_at').on(t.status, t.issuedAt),
     check('codes_kind', sql`${t.kind} in ('balance', 'license_pack')`),
     check('codes_status', sql`${t.status} in ('issued', 'redeemed', 'void')`),

@@ -91,10 +91,26 @@ export function parseAmount(text: string, currency: string): ParsedAmount {
     return fail(`${shown} has too many decimals — ${allowed}`);
   }
   const cents = BigInt(whole.replaceAll(',', '') + fraction.padEnd(digits, '0'));
-  const { min, max } = amountLimits(currency);
-  if (cents < min) return fail(`amounts start at ${formatMoney(min, currency)} (${shown} is less)`);
-  if (cents > max) return fail(`amounts go up to ${formatMoney(max, currency)} (${shown} is more)`);
+  const breach = amountLimitBreach(cents, currency);
+  if (breach) return fail(`${breach.rule} (${shown} is ${breach.side === 'below' ? 'less' : 'more'})`);
   return { ok: true, cents };
+}
+
+export interface AmountLimitBreach {
+  side: 'below' | 'above';
+  /** The limit in words: "amounts go up to $10,000,000.00". */
+  rule: string;
+}
+
+/**
+ * The one amount rule (SPEC §4, §11): a typed amount, a reload, a quote, a code and an adjustment are all within
+ * 1.00–10,000,000.00 (`amountLimits`). Returns which limit an amount passes, or undefined when it is within them.
+ */
+export function amountLimitBreach(cents: bigint, currency: string): AmountLimitBreach | undefined {
+  const { min, max } = amountLimits(currency);
+  if (cents < min) return { side: 'below', rule: `amounts start at ${formatMoney(min, currency)}` };
+  if (cents > max) return { side: 'above', rule: `amounts go up to ${formatMoney(max, currency)}` };
+  return undefined;
 }
 
 function withoutSymbol(text: string, symbol: string): string {

@@ -1,10 +1,12 @@
-import { and, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
-import { type Db, pgErrorCode } from '../db/client.js';
-import { accounts, codes, licensePacks, redemptionFailures } from '../db/schema.js';
+import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { at, type Db, pgErrorCode, queryRows } from '../db/client.js';
+import { accounts, codeBatches, codes, licensePacks, redemptionFailures } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';
 import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
+import { formatMoney } from '../domain/money.js';
 import { postTransfer, walletBalance } from '../ledger/ledger.js';
-import { UserError } from './errors.js';
+import { AlreadyDoneError, RequestConflictError, UserError } from './errors.js';
+import { requireWithinLimits } from './limits.js';
 
 export type Code = typeof codes.$inferSelect;
 export type LicensePack = typeof licensePacks.$inferSelect;
@@ -24,51 +26,100 @@ export interface IssuedCode {
   last4: string;
 }
 
-/** Issues 1–500 balance codes of one amount in one transaction; the full codes exist only in the return value. */
-export async function issueBalanceCodes(
-  db: Db,
-  input: {
-    amountCents: bigint;
-    count: number;
-    expiresAt?: Date;
-    note?: string;
-    quoteId?: number;
-    actor: string;
-    now: Date;
-    secret: string;
-  },
-): Promise<IssuedCode[]> {
+export interface IssueRequest {
+  amountCents: bigint;
+  currency: string;
+  count: number;
+  expiresAt?: Date;
+  note?: string;
+  quoteId?: number;
+  /** The request that asks (Slack trigger id): one batch per request. */
+  requestId: string;
+  actor: string;
+  now: Date;
+  secret: string;
+}
+
+/**
+ * Issues 1–500 balance codes of one amount in one transaction, as one batch under the request's id; the full codes
+ * exist only in the return value. A request that already issued its batch (a replay, or a twin running at the same
+ * moment, which waits for the first) gets AlreadyDoneError and sees no code again; the same request id with other
+ * arguments is refused.
+ */
+export async function issueBalanceCodes(db: Db, input: IssueRequest): Promise<IssuedCode[]> {
   if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_CODES_PER_ISSUE) {
     throw new UserError(`Issue from 1 to ${MAX_CODES_PER_ISSUE} codes at a time.`);
   }
+  requireWithinLimits(input.amountCents, input.currency, 'A balance code');
   const fresh = Array.from({ length: input.count }, () =>
     describeCode(generateCode('balance'), input.secret),
   );
   try {
-    const rows = await db
-      .insert(codes)
-      .values(
-        fresh.map((c) => ({
-          kind: 'balance' as const,
-          hash: c.hash,
-          last4: c.last4,
+    return await db.transaction(async (tx) => {
+      const [batch] = await tx
+        .insert(codeBatches)
+        .values({
+          requestId: input.requestId,
           amountCents: input.amountCents,
+          count: input.count,
           expiresAt: input.expiresAt,
           note: input.note,
           quoteId: input.quoteId,
           issuedBy: input.actor,
           issuedAt: input.now,
-        })),
-      )
-      .returning({ id: codes.id, hash: codes.hash });
-    const idOf = new Map(rows.map((r) => [r.hash, r.id]));
-    return fresh.map((c) => ({ id: idOf.get(c.hash)!, code: c.code, last4: c.last4 }));
+        })
+        .onConflictDoNothing({ target: codeBatches.requestId })
+        .returning({ id: codeBatches.id });
+      if (!batch) throw await replayRefusal(tx, input);
+      const rows = await tx
+        .insert(codes)
+        .values(
+          fresh.map((c) => ({
+            kind: 'balance' as const,
+            hash: c.hash,
+            last4: c.last4,
+            amountCents: input.amountCents,
+            expiresAt: input.expiresAt,
+            note: input.note,
+            quoteId: input.quoteId,
+            batchId: batch.id,
+            issuedBy: input.actor,
+            issuedAt: input.now,
+          })),
+        )
+        .returning({ id: codes.id, hash: codes.hash });
+      const idOf = new Map(rows.map((r) => [r.hash, r.id]));
+      return fresh.map((c) => ({ id: idOf.get(c.hash)!, code: c.code, last4: c.last4 }));
+    });
   } catch (err) {
     if (pgErrorCode(err) === '23505' && input.quoteId !== undefined) {
       throw new UserError('A code was already issued for this quote.');
     }
     throw err;
   }
+}
+
+/** The batch this request issued before: the same arguments are a replay (nothing shown again), others a conflict. */
+async function replayRefusal(db: Db, input: IssueRequest): Promise<UserError> {
+  const [batch] = await db.select().from(codeBatches).where(eq(codeBatches.requestId, input.requestId));
+  const same =
+    batch !== undefined &&
+    batch.issuedBy === input.actor &&
+    batch.amountCents === input.amountCents &&
+    batch.count === input.count &&
+    batch.expiresAt?.getTime() === input.expiresAt?.getTime() &&
+    batch.note === (input.note ?? null) &&
+    batch.quoteId === (input.quoteId ?? null);
+  if (!same)
+    return new RequestConflictError(
+      'This request was already used to issue other codes. Nothing was issued.',
+    );
+  const [what, were, they] =
+    batch.count === 1 ? ['The code', 'was', 'it is'] : [`The ${batch.count} codes`, 'were', 'they are'];
+  const amount = formatMoney(batch.amountCents, input.currency);
+  return new AlreadyDoneError(
+    `${what} of ${amount} for this request ${were} already issued and shown once; ${they} not shown again. Nothing new was issued.`,
+  );
 }
 
 function describeCode(code: string, secret: string) {
@@ -94,6 +145,10 @@ export type RedeemResult =
  * Redeems a code for an account (SPEC §6). The code moves issued → redeemed and the wallet is credited (or the pack
  * activated) in one transaction. The status change is a single conditional UPDATE: of any number of simultaneous
  * attempts, PostgreSQL lets exactly one see the row still `issued`; the others find it redeemed.
+ *
+ * The lockout is counted atomically: the attempt first takes a transaction-scoped advisory lock for its user and
+ * one for its account, so the user's (and the account's) attempts run one at a time from the lockout check to the
+ * failure they record. Of 50 simultaneous wrong codes from one user, 5 are looked up and the rest find the lock.
  */
 export async function redeemCode(
   db: Db,
@@ -101,13 +156,40 @@ export async function redeemCode(
 ): Promise<RedeemResult> {
   const parsed = parseCode(input.text);
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
-  const until = await lockedUntil(db, input.actor, input.accountId, input.now);
-  if (until) return { ok: false, reason: 'locked', until };
   const hash = codeHash(input.secret, parsed.body);
-  const redeemed = await claimAndApply(db, { ...input, hash, kind: parsed.kind });
-  if (redeemed) return redeemed;
+  try {
+    return await db.transaction(async (tx) => {
+      await lockRedemptions(tx, input.actor, input.accountId);
+      const until = await lockedUntil(tx, input.actor, input.accountId, input.now);
+      if (until) return { ok: false, reason: 'locked', until };
+      return (await claimAndApply(tx, { ...input, hash, kind: parsed.kind })) ?? failure(tx, hash, input);
+    });
+  } catch (err) {
+    if (err instanceof WrongPlan)
+      return { ok: false, reason: 'wrong_plan', packPlan: err.packPlan, accountPlan: err.accountPlan };
+    throw err;
+  }
+}
 
-  const [existing] = await db.select().from(codes).where(eq(codes.hash, hash));
+/**
+ * Serialises one user's, and one account's, redemption attempts until the transaction ends (user first, then
+ * account, always in that order, so two attempts cannot wait on each other). A hash collision between two keys only
+ * makes them wait for each other; it never lets an attempt through.
+ */
+async function lockRedemptions(tx: Db, userId: string, accountId: number): Promise<void> {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`redeem-user:${userId}`}, 0)),
+               pg_advisory_xact_lock(hashtextextended(${`redeem-account:${accountId}`}, 0))`,
+  );
+}
+
+/** No code was claimed: "already redeemed here" says when and by whom; anything else counts toward a lockout. */
+async function failure(
+  tx: Db,
+  hash: string,
+  input: { accountId: number; actor: string; now: Date },
+): Promise<RedeemResult> {
+  const [existing] = await tx.select().from(codes).where(eq(codes.hash, hash));
   if (existing?.status === 'redeemed' && existing.redeemedAccountId === input.accountId) {
     return {
       ok: false,
@@ -117,7 +199,7 @@ export async function redeemCode(
     };
   }
   // Unknown, void, expired or redeemed elsewhere: one reply for all, and the attempt counts toward a lockout.
-  await db
+  await tx
     .insert(redemptionFailures)
     .values({ userId: input.actor, accountId: input.accountId, at: input.now });
   return { ok: false, reason: 'invalid' };
@@ -132,8 +214,9 @@ class WrongPlan extends Error {
   }
 }
 
+/** The conditional UPDATE that claims the code, then its credit or pack; undefined when no code was claimed. */
 async function claimAndApply(
-  db: Db,
+  tx: Db,
   input: {
     hash: string;
     kind: CodeKind | null;
@@ -143,33 +226,25 @@ async function claimAndApply(
     timeZone: string;
   },
 ): Promise<RedeemResult | undefined> {
-  try {
-    return await db.transaction(async (tx) => {
-      const [code] = await tx
-        .update(codes)
-        .set({
-          status: 'redeemed',
-          redeemedBy: input.actor,
-          redeemedAccountId: input.accountId,
-          redeemedAt: input.now,
-        })
-        .where(
-          and(
-            eq(codes.hash, input.hash),
-            eq(codes.status, 'issued'),
-            or(isNull(codes.expiresAt), gt(codes.expiresAt, input.now)),
-            input.kind ? eq(codes.kind, input.kind) : undefined,
-          ),
-        )
-        .returning();
-      if (!code) return undefined;
-      return code.kind === 'balance' ? creditWallet(tx, code, input) : activatePack(tx, code, input);
-    });
-  } catch (err) {
-    if (err instanceof WrongPlan)
-      return { ok: false, reason: 'wrong_plan', packPlan: err.packPlan, accountPlan: err.accountPlan };
-    throw err;
-  }
+  const [code] = await tx
+    .update(codes)
+    .set({
+      status: 'redeemed',
+      redeemedBy: input.actor,
+      redeemedAccountId: input.accountId,
+      redeemedAt: input.now,
+    })
+    .where(
+      and(
+        eq(codes.hash, input.hash),
+        eq(codes.status, 'issued'),
+        or(isNull(codes.expiresAt), gt(codes.expiresAt, input.now)),
+        input.kind ? eq(codes.kind, input.kind) : undefined,
+      ),
+    )
+    .returning();
+  if (!code) return undefined;
+  return code.kind === 'balance' ? creditWallet(tx, code, input) : activatePack(tx, code, input);
 }
 
 async function creditWallet(
@@ -219,35 +294,21 @@ async function activatePack(
   return { ok: true, kind: 'license_pack', code, pack: pack! };
 }
 
-/** When a user's or an account's redemption lock ends, if either is locked now. */
-export async function lockedUntil(
-  db: Db,
-  userId: string,
-  accountId: number,
-  now: Date,
-): Promise<Date | undefined> {
-  const window = async (who: ReturnType<typeof eq>, rule: { failures: number; windowMs: number }) => {
-    const recent = await db
-      .select({ at: redemptionFailures.at })
-      .from(redemptionFailures)
-      .where(
-        and(
-          who,
-          gt(redemptionFailures.at, new Date(now.getTime() - rule.windowMs)),
-          lte(redemptionFailures.at, now),
-        ),
-      )
-      .orderBy(desc(redemptionFailures.at))
-      .limit(rule.failures);
-    // Locked until the oldest of the last N failures leaves the window.
-    return recent.length < rule.failures ? undefined : new Date(recent.at(-1)!.at.getTime() + rule.windowMs);
-  };
-  const [user, account] = await Promise.all([
-    window(eq(redemptionFailures.userId, userId), LOCKOUT.user),
-    window(eq(redemptionFailures.accountId, accountId), LOCKOUT.account),
-  ]);
-  const until = [user, account].filter((d): d is Date => d !== undefined);
-  return until.length ? new Date(Math.max(...until.map((d) => d.getTime()))) : undefined;
+/**
+ * When a user's or an account's redemption lock ends, if either is locked now: each is locked until the oldest of
+ * its last N failures leaves the window (N and the window from LOCKOUT). Both windows in one statement.
+ */
+async function lockedUntil(db: Db, userId: string, accountId: number, now: Date): Promise<Date | undefined> {
+  const nth = (who: SQL, rule: { failures: number; windowMs: number }) =>
+    sql`(select extract(epoch from f.at) * 1000 + ${rule.windowMs} from redemption_failures f
+         where ${who} and f.at > ${at(new Date(now.getTime() - rule.windowMs))} and f.at <= ${at(now)}
+         order by f.at desc offset ${rule.failures - 1} limit 1)`;
+  const [row] = await queryRows<{ until: unknown }>(
+    db,
+    sql`select greatest(${nth(sql`f.user_id = ${userId}`, LOCKOUT.user)},
+                        ${nth(sql`f.account_id = ${accountId}`, LOCKOUT.account)})::float8 as until`,
+  );
+  return row?.until === null || row?.until === undefined ? undefined : new Date(Number(row.until));
 }
 
 export type VoidResult =

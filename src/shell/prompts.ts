@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AnyBlock, InputBlock, ModalView, Option } from '@slack/types';
 import type {
   ActionInput,
@@ -51,10 +52,9 @@ const TEXT_TYPES = new Set(['plain_text_input', 'number_input', 'email_text_inpu
 const SELECT_TYPES = new Set(['static_select', 'radio_buttons']);
 const CANCEL = 'cancel';
 
-let viewsOpened = 0;
+/** Unique across sessions, like Slack's: a payment is idempotent on its view id, kept in a lasting database. */
 function newViewId(): string {
-  viewsOpened += 1;
-  return `VSHELL${viewsOpened}`;
+  return `VSHELL${randomUUID().replaceAll('-', '').toUpperCase()}`;
 }
 
 export async function runModal(session: ModalSession, view: ModalView): Promise<ModalOutcome> {

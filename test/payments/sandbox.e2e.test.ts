@@ -67,19 +67,7 @@ describeDatabases('reloading through the sandbox', (t) => {
     return (opened[0] as { view: View }).view;
   };
   const submit = (view: View, state: unknown, viewId = 'VRELOAD1') =>
-    slack.interaction({
-      type: 'view_submission',
-      user: slackUser('admin'),
-      api_app_id: 'A1',
-      view: {
-        id: viewId,
-        type: 'modal',
-        callback_id: view.callback_id,
-        private_metadata: view.private_metadata,
-        blocks: [],
-        state,
-      },
-    });
+    slack.submitView(PEOPLE.admin, view, state, viewId);
   const payUrlOf = (view: View) => view.blocks.flatMap((b) => b.elements ?? []).find((e) => e.url)?.url;
 
   it('devices mode: 120 × 24 on plus shows $11,520.00 live, and Continue to payment makes a Pay $11,520.00 step', async () => {

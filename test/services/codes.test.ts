@@ -21,21 +21,17 @@ import { makeAccount } from '../support/fixtures.js';
 const SECRET = 'services-test-secret-0123456789abcdef012345';
 const NOW = new Date('2026-11-26T10:00:00Z');
 const MINUTE = 60_000;
+const ISSUE = { currency: 'USD', count: 1, actor: 'USALES1', now: NOW, secret: SECRET };
+let requests = 0;
 
 describeDatabases('balance codes and license packs', (t) => {
   const issue = (amountCents: bigint, extra: Partial<Parameters<typeof issueBalanceCodes>[1]> = {}) =>
-    issueBalanceCodes(t.db, { amountCents, count: 1, actor: 'USALES1', now: NOW, secret: SECRET, ...extra });
+    issueBalanceCodes(t.db, { ...ISSUE, amountCents, requestId: `t.${++requests}`, ...extra });
   const redeem = (text: string, accountId: number, actor = 'UADMIN1', now = NOW) =>
     redeemCode(t.db, { text, accountId, actor, now, secret: SECRET, timeZone: 'UTC' });
 
   it('issues codes storing only a keyed hash and the last 4 characters', async () => {
-    const issued = await issueBalanceCodes(t.db, {
-      amountCents: 50_000n,
-      count: 3,
-      actor: 'USALES1',
-      now: NOW,
-      secret: SECRET,
-    });
+    const issued = await issue(50_000n, { count: 3 });
     expect(issued).toHaveLength(3);
     const rows = await t.db.select().from(codes);
     for (const { code, last4 } of issued) {

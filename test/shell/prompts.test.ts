@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Reply } from '../../src/commands/types.js';
 import { type ModalSession, runModal } from '../../src/shell/prompts.js';
 import { CUSTOM_MONTHS } from '../../src/slack/ids.js';
@@ -163,5 +163,18 @@ describe('runModal', () => {
     expect(output).toContain('Press Enter to Done, or type cancel > ');
     const ids = interactions.calls.map((call) => (call.arg as { id: string }).id);
     expect(ids[0]).toBe(ids[1]);
+  });
+
+  it('gives every modal a view id no other shell process has used (a payment is idempotent on it)', async () => {
+    const viewIdOfAFreshProcess = async () => {
+      vi.resetModules(); // a new shell process starts with the module loaded afresh
+      const fresh = await import('../../src/shell/prompts.js');
+      const interactions = fakeInteractions({ submit: () => ({ kind: 'close', replies: [] }) });
+      await fresh.runModal(session(interactions, ['ABC', '']).modalSession, redeemModal());
+      return (interactions.calls[0]!.arg as { id: string }).id;
+    };
+    const first = await viewIdOfAFreshProcess();
+    expect(first).toMatch(/^VSHELL[0-9A-F]{32}$/);
+    expect(await viewIdOfAFreshProcess()).not.toBe(first);
   });
 });

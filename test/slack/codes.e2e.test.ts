@@ -6,7 +6,14 @@ import { importLicensePacks, listCodes } from '../../src/services/codes.js';
 import { ACTION, CALLBACK, REDEEM_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
-import { CODE_SECRET, responseUrl, type SlackHarness, slackApi, startSlack } from '../support/slack.js';
+import {
+  CODE_SECRET,
+  fileUploads,
+  responseUrl,
+  type SlackHarness,
+  slackApi,
+  startSlack,
+} from '../support/slack.js';
 
 const CODE = /BAL-(?:[0-9A-HJKMNP-TV-Z]{4}-){4}[0-9A-HJKMNP-TV-Z]/g;
 type Ack = { text: string; blocks: unknown[] };
@@ -154,18 +161,7 @@ describeDatabases('codes through Slack', (t) => {
   });
 
   it('more than 10 codes go as a CSV file to the issuer’s DM, not in the message', async () => {
-    const opened = slackApi('conversations.open', { channel: { id: 'D0SALES' } });
-    const uploads: string[] = [];
-    nock('http://slack.test')
-      .post('/api/files.getUploadURLExternal')
-      .reply(200, { ok: true, upload_url: 'http://slack.test/upload/1', file_id: 'F1' })
-      .post('/upload/1')
-      .reply(200, (_uri, body) => {
-        uploads.push(String(body));
-        return 'OK';
-      })
-      .post('/api/files.completeUploadExternal')
-      .reply(200, { ok: true, files: [{ id: 'F1' }] });
+    const { opened, uploads } = fileUploads();
     const ack = (await (
       await slack.command('codes issue 25 x12 expires 2027-06-30', { userId: PEOPLE.sales })
     ).json()) as Ack;

@@ -150,7 +150,9 @@ describeDatabases('identities are (team, user) pairs', (t) => {
     it("a Redeem modal submitted with the admin's user id from another workspace redeems nothing", async () => {
       const [issued] = await issueBalanceCodes(t.db, {
         amountCents: 50_000n,
+        currency: 'USD',
         count: 1,
+        requestId: 'trigger.identities',
         actor: PEOPLE.sales,
         now: slack.clock.now(),
         secret: CODE_SECRET,

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import nock from 'nock';
 import { type Clock, fixedClock } from '../../src/clock.js';
@@ -46,8 +46,19 @@ export interface SlackHarness {
   logLines: string[];
   /** POSTs a signed body to /slack/events. */
   post(body: string, contentType?: string, headers?: Record<string, string>): Promise<Response>;
-  command(text: string, as?: { userId?: string; teamId?: string; channelId?: string }): Promise<Response>;
+  /** `/balance <text>`; every call is a new request (its own trigger id) unless `triggerId` replays one. */
+  command(
+    text: string,
+    as?: { userId?: string; teamId?: string; channelId?: string; triggerId?: string },
+  ): Promise<Response>;
   interaction(payload: unknown): Promise<Response>;
+  /** Submits a modal as `userId` (of the installed team): the view Slack opened, its state, its view id. */
+  submitView(
+    userId: string,
+    view: { callback_id: string; private_metadata: string },
+    state: unknown,
+    viewId: string,
+  ): Promise<Response>;
   event(event: Record<string, unknown>, teamId?: string): Promise<Response>;
   /** Waits for work that follows replies: Home refreshes, balance checks, the outbox. */
   settle(): Promise<void>;
@@ -98,6 +109,8 @@ export async function startSlack(
       body,
       headers: { 'content-type': contentType, ...headers },
     });
+  const interaction = (payload: unknown) =>
+    post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
   return {
     url,
     deps,
@@ -116,11 +129,25 @@ export async function startSlack(
           command: '/balance',
           text,
           response_url: `${SLACK_API}/respond/1`,
-          trigger_id: 'trigger.1',
+          trigger_id: as.triggerId ?? `trigger.${randomUUID()}`,
           api_app_id: 'A1',
         }).toString(),
       ),
-    interaction: (payload) => post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
+    interaction,
+    submitView: (userId, view, state, viewId) =>
+      interaction({
+        type: 'view_submission',
+        user: { id: userId, team_id: TEAM },
+        api_app_id: 'A1',
+        view: {
+          id: viewId,
+          type: 'modal',
+          callback_id: view.callback_id,
+          private_metadata: view.private_metadata,
+          blocks: [],
+          state,
+        },
+      }),
     event: (event, teamId = TEAM) =>
       post(
         JSON.stringify({
@@ -157,6 +184,23 @@ export function slackApi(method: string, reply: Record<string, unknown> = {}, ti
       return { ok: true, ...reply };
     });
   return bodies;
+}
+
+/** Intercepts a file upload to a user's DM (files.uploadV2's three steps); returns the DMs opened and the uploads. */
+export function fileUploads(): { opened: unknown[]; uploads: string[] } {
+  const opened = slackApi('conversations.open', { channel: { id: 'D0UPLOAD' } });
+  const uploads: string[] = [];
+  nock(SLACK_API)
+    .post('/api/files.getUploadURLExternal')
+    .reply(200, { ok: true, upload_url: `${SLACK_API}/upload/1`, file_id: 'F1' })
+    .post('/upload/1')
+    .reply(200, (_uri, body) => {
+      uploads.push(String(body));
+      return 'OK';
+    })
+    .post('/api/files.completeUploadExternal')
+    .reply(200, { ok: true, files: [{ id: 'F1' }] });
+  return { opened, uploads };
 }
 
 /** Intercepts response_url posts. */

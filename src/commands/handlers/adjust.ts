@@ -1,9 +1,11 @@
 import { parseAmount } from '../../domain/money.js';
-import { InsufficientFundsError, postTransfer, walletBalance } from '../../ledger/ledger.js';
+import { InsufficientFundsError, walletBalance } from '../../ledger/ledger.js';
 import type { Account } from '../../services/accounts.js';
+import { postAdjustment } from '../../services/adjustments.js';
 import { noticeMessage } from '../../slack/blocks/common.js';
 import { money, userText } from '../../slack/blocks/format.js';
 import { capitalize, plainText, UsageError } from '../args.js';
+import { requestIdOf } from '../request-id.js';
 import type { CommandContext, Reply } from '../types.js';
 import { balanceChanged } from './balance-changed.js';
 import { formatOf } from './format.js';
@@ -11,8 +13,8 @@ import { formatOf } from './format.js';
 const MAX_REASON = 200;
 
 /**
- * `adjust <+amount|-amount> <reason…>` (finance): a credit from, or a debit to, the adjustments account, under the
- * key `adjust:<request id>` so a retried command posts once. A debit larger than the balance is refused.
+ * `adjust <+amount|-amount> <reason…>` (finance): a credit from, or a debit to, the adjustments account, posted
+ * once per request (a retried command is told it was posted). A debit larger than the balance is refused.
  */
 export async function adjustCommand(
   ctx: CommandContext,
@@ -31,20 +33,19 @@ export async function adjustCommand(
   if (words.join('').trim() === '')
     throw new UsageError('Give the reason after the amount; it is kept with the adjustment.');
   const reason = plainText(words.join(' '), { what: 'The reason', max: MAX_REASON });
-  const wallet = { wallet: account!.id };
-  const adjustments = { system: 'adjustments' as const };
   const format = formatOf(ctx.deps);
   try {
-    const { replayed } = await postTransfer(ctx.deps.db, {
-      key: `adjust:${ctx.actor.requestId ?? `${ctx.actor.userId}:${ctx.now.toISOString()}`}`,
-      from: sign === '+' ? adjustments : wallet,
-      to: sign === '+' ? wallet : adjustments,
-      amount: parsed.cents,
+    await postAdjustment(ctx.deps.db, {
+      accountId: account!.id,
+      direction: sign === '+' ? 'credit' : 'debit',
+      amountCents: parsed.cents,
+      currency: ctx.deps.config.currency,
+      reason,
+      requestId: requestIdOf(ctx.actor),
       actor: ctx.actor.userId,
-      memo: `Adjustment: ${reason}`,
-      at: ctx.now,
+      now: ctx.now,
     });
-    if (!replayed) balanceChanged(ctx.deps, account!.id);
+    balanceChanged(ctx.deps, account!.id);
     const balance = await walletBalance(ctx.deps.db, account!.id);
     const verb = sign === '+' ? 'Added' : 'Took';
     return [

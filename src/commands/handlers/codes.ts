@@ -19,6 +19,7 @@ import {
 import { noticeMessage, refusalMessage } from '../../slack/blocks/common.js';
 import { allows, refusal } from '../access.js';
 import { amountArg, noMoreArguments, plainText, read, UsageError } from '../args.js';
+import { requestIdOf } from '../request-id.js';
 import type { CommandContext, Reply } from '../types.js';
 import { formatOf } from './format.js';
 
@@ -58,9 +59,11 @@ export async function codesIssue(ctx: CommandContext, args: string[]): Promise<R
   const note = rest.length === 0 ? undefined : plainText(rest.join(' '), { what: 'A note', max: MAX_NOTE });
   const issued = await issueBalanceCodes(ctx.deps.db, {
     amountCents,
+    currency: config.currency,
     count,
     expiresAt,
     note,
+    requestId: requestIdOf(ctx.actor),
     actor: ctx.actor.userId,
     now: ctx.now,
     secret: ctx.deps.codeSecret,
@@ -177,9 +180,11 @@ export async function issueCodeForQuote(
   if (existing) return say(`A code was already issued for ${quote.number} (…${existing.last4}).`);
   const issued = await issueBalanceCodes(ctx.deps.db, {
     amountCents: quote.totalCents,
+    currency: ctx.deps.config.currency,
     count: 1,
     quoteId: quote.id,
     note: `for ${quote.number}`,
+    requestId: requestIdOf(ctx.actor),
     actor: ctx.actor.userId,
     now: ctx.now,
     secret: ctx.deps.codeSecret,

@@ -5,6 +5,7 @@ import { createQuote, setQuoteMessage } from '../../services/quotes.js';
 import { quoteMessage } from '../../slack/blocks/quote.js';
 import { allows } from '../access.js';
 import { devicesArg, monthsArg, plainText, planArg, read, UsageError } from '../args.js';
+import { requestIdOf } from '../request-id.js';
 import type { CommandContext, Reply } from '../types.js';
 import { formatOf } from './format.js';
 
@@ -41,9 +42,11 @@ export async function postQuote(
   const quote = await createQuote(db, {
     ...input,
     channelId: ctx.actor.channelId,
+    requestId: requestIdOf(ctx.actor),
     actor: ctx.actor.userId,
     now: ctx.now,
     timeZone: config.billingTimeZone,
+    currency: config.currency,
   });
   const plan = await requirePlan(db, quote.planCode);
   const message = quoteMessage({

@@ -1,8 +1,9 @@
-import { describeInput, parseAmount } from '../../domain/money.js';
+import { describeInput, groupDigits, parseAmount } from '../../domain/money.js';
 import { estimate } from '../../domain/pricing.js';
 import { type Account, getAccount, requirePlan } from '../../services/accounts.js';
 import { readingAt } from '../../services/devices.js';
 import { UserError } from '../../services/errors.js';
+import { requireWithinLimits } from '../../services/limits.js';
 import {
   type Confirmation,
   confirmPayment,
@@ -61,6 +62,9 @@ export async function reloadCommand(
     const devices = read(devicesArg, args[0], '');
     const months = read(monthsArg, args[1], '');
     noMoreArguments(args, 2);
+    // Refused here already, privately, rather than in a modal that could never be paid.
+    const { amountCents, description } = await reloadFor(ctx, account!, devices, months);
+    requireWithinLimits(amountCents, currency, `A reload of ${description}`);
     return [await openReloadModal(ctx, account!, { mode: 'devices', devices, months })];
   }
   return [await openReloadModal(ctx, account!, { mode: 'devices' })];
@@ -135,6 +139,15 @@ export async function updateReloadModal(
   return [{ kind: 'update_modal', viewId: view.id, hash: view.hash, view: modal }];
 }
 
+/** What a reload of devices × months costs on the account's plan, and its description. */
+async function reloadFor(ctx: CommandContext, account: Account, devices: number, months: number) {
+  const plan = await requirePlan(ctx.deps.db, account.planCode);
+  return {
+    amountCents: estimate(devices, months, plan.priceCents).totalCents,
+    description: `${groupDigits(devices)} devices × ${months} months on ${plan.name}`,
+  };
+}
+
 /**
  * Continue to payment: field errors keep the modal open; otherwise a pending payment is recorded (once per view)
  * and the modal becomes the "Pay $X" step with the provider's checkout link.
@@ -157,9 +170,7 @@ export async function submitReloadModal(
   } else {
     const duration = validateDuration(view.values);
     if (!duration.ok) return { kind: 'errors', errors: duration.errors };
-    const plan = await requirePlan(ctx.deps.db, account.planCode);
-    amountCents = estimate(duration.devices, duration.months, plan.priceCents).totalCents;
-    description = `${duration.devices.toLocaleString('en-US')} devices × ${duration.months} months on ${plan.name}`;
+    ({ amountCents, description } = await reloadFor(ctx, account, duration.devices, duration.months));
   }
   try {
     const payment = await startPayment(ctx.deps.db, ctx.deps.payments, {

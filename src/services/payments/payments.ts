@@ -4,7 +4,8 @@ import { type Db, queryRows, toBigInt } from '../../db/client.js';
 import { payments, refunds } from '../../db/schema.js';
 import { CODE_ALPHABET } from '../../domain/code-format.js';
 import { InsufficientFundsError, postTransfer, reverseTransfer, walletBalance } from '../../ledger/ledger.js';
-import { UserError } from '../errors.js';
+import { RequestConflictError, UserError } from '../errors.js';
+import { requireWithinLimits } from '../limits.js';
 import type { PaymentProvider, RefundOutcome, RefundRequest } from './provider.js';
 
 export type Payment = typeof payments.$inferSelect;
@@ -22,8 +23,10 @@ export async function getPayment(db: Db, id: string): Promise<Payment | undefine
 }
 
 /**
- * Records a pending payment and asks the provider for its checkout page. Idempotent on the modal's view id: a double
- * submit finds the same payment, and the provider call carries the payment id as its idempotency key.
+ * Records a pending payment and asks the provider for its checkout page, if the amount is within the limits.
+ * Idempotent on the modal's view id: a double submit by the same user for the same account and amount finds the same
+ * payment (and the provider call carries the payment id as its idempotency key); a view id already used for another
+ * user, account or amount is refused, writing nothing.
  */
 export async function startPayment(
   db: Db,
@@ -39,6 +42,11 @@ export async function startPayment(
     now: Date;
   },
 ): Promise<Payment> {
+  requireWithinLimits(
+    input.amountCents,
+    input.currency,
+    input.description ? `A reload of ${input.description}` : 'A reload',
+  );
   if (provider.maxAmountCents !== undefined && input.amountCents > provider.maxAmountCents) {
     throw new UserError('That is more than a card payment can take. Ask sales for a balance code instead.');
   }
@@ -59,6 +67,16 @@ export async function startPayment(
     .onConflictDoNothing({ target: payments.viewId })
     .returning();
   const payment = created ?? (await db.select().from(payments).where(eq(payments.viewId, input.viewId)))[0]!;
+  const same =
+    payment.requestedBy === input.requestedBy &&
+    payment.accountId === input.accountId &&
+    payment.amountCents === input.amountCents &&
+    payment.currency === input.currency;
+  if (!same) {
+    throw new RequestConflictError(
+      'This Reload form was already used for another payment. Open Reload again to pay; nothing was charged.',
+    );
+  }
   if (payment.checkoutUrl) return payment;
   const checkout = await provider.createCheckout({
     paymentId: payment.id,
@@ -187,9 +205,10 @@ async function reserveRefund(
   input: { paymentId: string; amountCents?: bigint; requestKey: string; actor: string; now: Date },
 ): Promise<Refund> {
   return db.transaction(async (tx) => {
-    const [replay] = await tx.select().from(refunds).where(eq(refunds.requestKey, input.requestKey));
-    if (replay) return replay;
+    // The payment's lock first: a twin of this request waits here, then finds the refund the first one made.
     const [payment] = await tx.select().from(payments).where(eq(payments.id, input.paymentId)).for('update');
+    const [replay] = await tx.select().from(refunds).where(eq(refunds.requestKey, input.requestKey));
+    if (replay) return sameRefund(replay, input);
     if (!payment) throw new UserError(`There is no payment ${input.paymentId}.`);
     if (payment.status !== 'paid')
       throw new UserError(`Payment ${payment.id} is ${payment.status}: only paid reloads can be refunded.`);
@@ -236,6 +255,20 @@ export function refundRequest(refund: Refund, payment: Payment): RefundRequest {
     providerPaymentRef: payment.providerPaymentRef,
     amountCents: refund.amountCents,
   };
+}
+
+/** A retried refund request finds its refund; the same request id for another payment, amount or user is refused. */
+function sameRefund(
+  replay: Refund,
+  input: { paymentId: string; amountCents?: bigint; actor: string },
+): Refund {
+  const same =
+    replay.paymentId === input.paymentId &&
+    replay.requestedBy === input.actor &&
+    (input.amountCents === undefined || input.amountCents === replay.amountCents);
+  if (!same)
+    throw new RequestConflictError('This request was already used for another refund. Nothing was refunded.');
+  return replay;
 }
 
 async function settleRefund(db: Db, provider: PaymentProvider, refund: Refund, now: Date) {

@@ -19,7 +19,7 @@ export function registerActions(app: App, interactions: Interactions, logger: Lo
       const input = toActionInput(body, action as BlockAction['actions'][number]);
       const channelId = body.channel?.id ?? body.container?.channel_id;
       const person = personOf(body.user.id, body.user.team_id, body.team?.id);
-      const replies = await interactions.action({ ...person, channelId }, input);
+      const replies = await interactions.action({ ...person, channelId, requestId: body.trigger_id }, input);
       const origin = {
         userId: person.userId,
         channelId,

@@ -30,6 +30,8 @@ function event(
       object: {
         id: `cs_test_${payment.id}`,
         object: 'checkout.session',
+        amount_total: Number(payment.amountCents),
+        currency: 'usd',
         metadata: { payment_id: payment.id },
         ...extra,
       },

@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import type { Server } from 'node:http';
 import nock from 'nock';
 import { type Clock, fixedClock } from '../../src/clock.js';
 import { createInteractions } from '../../src/commands/interactions.js';
@@ -8,6 +7,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { createDeps, outboxSender } from '../../src/deps.js';
 import { appRoutes, type Payments, paymentsFor } from '../../src/http/routes.js';
+import { createRouteServer } from '../../src/http/server.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createApp, slackNotifier } from '../../src/slack/app.js';
 
@@ -67,7 +67,7 @@ export async function startSlack(
   const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
   const payments = options.payments ?? paymentsFor(config);
   const clock = (options.clock as ReturnType<typeof fixedClock>) ?? fixedClock('2026-11-26T10:00:00Z');
-  let app: ReturnType<typeof createApp> | undefined;
+  let app: ReturnType<typeof createApp>['app'] | undefined;
   const deps = createDeps({
     config,
     db,
@@ -79,14 +79,13 @@ export async function startSlack(
     sender: outboxSender({ kind: 'slack' }, config, db, logger),
     sleep: options.sleep,
   });
-  app = createApp({
-    config,
-    interactions: createInteractions(deps),
+  const slack = createApp({ config, interactions: createInteractions(deps), logger, retries: 0 });
+  app = slack.app;
+  const server = createRouteServer(
+    [...appRoutes(deps, { ping: async () => true }, payments), slack.eventsRoute!],
     logger,
-    routes: appRoutes(deps, { ping: async () => true }, payments),
-    retries: 0,
-  });
-  const server = (await app.start(0)) as Server;
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const post = (body: string, contentType = 'application/x-www-form-urlencoded', headers = sign(body)) =>
     fetch(`${url}/slack/events`, {
@@ -137,7 +136,8 @@ export async function startSlack(
     stop: async () => {
       await deps.background.drain();
       await deps.outbox.idle();
-      await app?.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

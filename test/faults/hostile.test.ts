@@ -575,7 +575,7 @@ describePostgres('hostile requests against the real app', (t) => {
         .map((d) => new URLSearchParams(d).toString()),
     );
     const attack = fc.record({
-      app: fc.constantFrom(sandboxApp, stripeApp),
+      app: fc.constantFrom('sandbox', 'stripe'),
       method: fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
       path,
       body,
@@ -599,7 +599,7 @@ describePostgres('hostile requests against the real app', (t) => {
             secret: WEBHOOK_SECRET,
           });
         if (a.signature === 'bearer') headers.authorization = `Bearer ${token}`;
-        const answer = await survive(a.app, {
+        const answer = await survive(a.app === 'sandbox' ? sandboxApp : stripeApp, {
           method: a.method,
           path: a.path,
           body: a.body,

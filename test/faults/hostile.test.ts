@@ -7,12 +7,13 @@ import { accounts, payments } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
 import { createApiToken } from '../../src/services/api-tokens.js';
-import { type Payment, startPayment } from '../../src/services/payments/payments.js';
+import type { Payment } from '../../src/services/payments/payments.js';
 import type { PaymentProvider } from '../../src/services/payments/provider.js';
 import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { waitForOutput } from '../support/cli.js';
 import { describePostgres } from '../support/db.js';
-import { CODE_SECRET, OWNER, SIGNING_SECRET, sign } from '../support/slack.js';
+import { pendingPayment } from '../support/fixtures.js';
+import { CODE_SECRET, OWNER, SIGNING_SECRET, sign, slashCommand } from '../support/slack.js';
 import { fakeStripeProvider, STRIPE_KEY, WEBHOOK_SECRET } from './support/app.js';
 import { fastCounts } from './support/counts.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
@@ -148,16 +149,7 @@ describePostgres('hostile requests against the real app', (t) => {
   });
 
   const pending = (provider: PaymentProvider, amountCents: bigint, now = new Date()) =>
-    startPayment(t.db, provider, {
-      accountId: acme.id,
-      accountName: acme.name,
-      amountCents,
-      currency: 'USD',
-      description: null,
-      viewId: `V${++serial}`,
-      requestedBy: OWNER,
-      now,
-    });
+    pendingPayment(t.db, provider, acme, amountCents, { now });
   const statusOf = async (payment: Payment) =>
     (await t.db.select().from(payments).where(eq(payments.id, payment.id)))[0]!.status;
   /** Runs attacks that must each be refused with a 4xx and write nothing. */
@@ -311,18 +303,7 @@ describePostgres('hostile requests against the real app', (t) => {
   // ahead (Bolt only refuses old ones). The genuine command at the end is taken: the refusals are the checks' doing.
   it('/slack/events: signed malformed payloads and a stamp 2 minutes ahead are refused; a genuine command works', async () => {
     const command = (fields: Record<string, string> = {}) =>
-      new URLSearchParams({
-        token: 'legacy',
-        team_id: 'T1',
-        channel_id: 'C0GENERAL',
-        user_id: OWNER,
-        command: '/balance',
-        text: 'account create Forged Co',
-        response_url: `${api.baseUrl}/respond/1`,
-        trigger_id: `trigger.${++serial}`,
-        api_app_id: 'A1',
-        ...fields,
-      }).toString();
+      slashCommand({ text: 'account create Forged Co', response_url: `${api.baseUrl}/respond/1`, ...fields });
     const interaction = (payload: unknown) =>
       new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const action = {

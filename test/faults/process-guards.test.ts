@@ -1,25 +1,7 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../support/cli.js';
+import { runScript } from '../support/cli.js';
 
-function run(fault: 'rejection' | 'exception') {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/faults/support/guarded.ts', fault], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (fault: 'rejection' | 'exception') => runScript('test/faults/support/guarded.ts', [fault], {});
 
 describe('the process guards of `balance start`', () => {
   // Proves: a rejected promise nobody awaited is logged as an error and the process keeps serving (Node 20 would exit).

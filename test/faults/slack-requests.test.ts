@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeDatabases, tableCounts } from '../support/db.js';
-import { OWNER, type SlackHarness, sign, startSlack, testConfig } from '../support/slack.js';
+import { OWNER, type SlackHarness, sign, slashCommand, startSlack, testConfig } from '../support/slack.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -47,18 +47,7 @@ describeDatabases('requests to /slack/events that did not come from Slack', (t) 
 
   /** A slash command that writes when it runs: an owner creating an account. */
   const command = (text = 'account create Forged Co', padding = '') =>
-    new URLSearchParams({
-      token: 'legacy',
-      team_id: 'T1',
-      channel_id: 'C0GENERAL',
-      user_id: OWNER,
-      command: '/balance',
-      text,
-      response_url: `${api.baseUrl}/respond/1`,
-      trigger_id: `trigger.${Math.random()}`,
-      api_app_id: 'A1',
-      ...(padding ? { padding } : {}),
-    }).toString();
+    slashCommand({ text, response_url: `${api.baseUrl}/respond/1`, ...(padding ? { padding } : {}) });
   const post = (
     body: string,
     headers: Record<string, string>,

@@ -4,9 +4,10 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { payments, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { type Account, createAccount, linkChannel } from '../../src/services/accounts.js';
-import { type Payment, startPayment } from '../../src/services/payments/payments.js';
+import type { Payment } from '../../src/services/payments/payments.js';
 import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { describeDatabases, describePostgres, type TestDatabase, tableCounts } from '../support/db.js';
+import { pendingPayment } from '../support/fixtures.js';
 import { testConfig } from '../support/slack.js';
 import { STRIPE_KEY, startRoutes, stripePayments, WEBHOOK_SECRET } from './support/app.js';
 
@@ -75,16 +76,7 @@ function webhookHarness(t: TestDatabase) {
         },
       }),
     pending: (amountCents: bigint) =>
-      startPayment(t.db, app.deps.payments, {
-        accountId: account.id,
-        accountName: account.name,
-        amountCents,
-        currency: 'USD',
-        description: null,
-        viewId: `V${Math.random()}`,
-        requestedBy: 'UADMIN1',
-        now: app.deps.clock.now(),
-      }),
+      pendingPayment(t.db, app.deps.payments, account, amountCents, { now: app.deps.clock.now() }),
     credits: async (payment: Payment) =>
       (
         await t.db
@@ -95,6 +87,17 @@ function webhookHarness(t: TestDatabase) {
     status: async (payment: Payment) =>
       (await t.db.select().from(payments).where(eq(payments.id, payment.id)))[0]!.status,
     settle: () => app.deps.background.drain(),
+    /** Posts a body; it must get 400 and write nothing, leaving the payment pending and the wallet empty. */
+    refused: async (body: string, payment: Payment, signature: string | null = sign(body)) => {
+      const before = await tableCounts(t.db);
+      const res = await h.post(body, signature);
+      expect(res.status).toBe(400);
+      await h.settle();
+      expect(await tableCounts(t.db)).toEqual(before);
+      expect(await h.status(payment)).toBe('pending');
+      expect(await walletBalance(t.db, h.account.id)).toBe(0n);
+      return (await res.json()) as { error: string };
+    },
     errors: () =>
       app.lines.filter((l) => JSON.parse(l).level === 'error').map((l) => JSON.parse(l).msg as string),
   };
@@ -178,13 +181,7 @@ describeDatabases('Stripe webhooks: duplicated, out of order, forged', (t) => {
     const payment = await h.pending(5_000n);
     const other = await h.pending(6_000n);
     const { body, signature } = forge(paid(payment), paid(other));
-    const before = await tableCounts(t.db);
-    const res = await h.post(body, signature);
-    expect(res.status).toBe(400);
-    await h.settle();
-    expect(await tableCounts(t.db)).toEqual(before);
-    expect(await h.status(payment)).toBe('pending');
-    expect(await walletBalance(t.db, h.account.id)).toBe(0n);
+    await h.refused(body, payment, signature);
   });
 });
 
@@ -196,17 +193,7 @@ describeDatabases('Stripe webhooks checked against the stored payment', (t) => {
       payment_intent: `pi_${payment.id}`,
       ...extra,
     });
-  /** Posts a signed body; it must get 400 and write nothing, leaving the payment pending and the wallet empty. */
-  const refused = async (body: string, payment: Payment, signature = sign(body)) => {
-    const before = await tableCounts(t.db);
-    const res = await h.post(body, signature);
-    expect(res.status).toBe(400);
-    await h.settle();
-    expect(await tableCounts(t.db)).toEqual(before);
-    expect(await h.status(payment)).toBe('pending');
-    expect(await walletBalance(t.db, h.account.id)).toBe(0n);
-    return (await res.json()) as { error: string };
-  };
+  const refused = h.refused;
 
   const MISMATCHES: Array<[string, (p: Payment) => Record<string, unknown>, string]> = [
     ['another amount', (p) => ({ amount_total: Number(p.amountCents) + 1 }), 'amount'],
@@ -239,19 +226,11 @@ describeDatabases('Stripe webhooks checked against the stored payment', (t) => {
 
   // Proves: the provider is part of the comparison: a Stripe event cannot pay a sandbox payment.
   it('a Stripe event naming a sandbox payment gets 400 and pays nothing', async () => {
-    const payment = await startPayment(
+    const payment = await pendingPayment(
       t.db,
       sandboxProvider(() => 'http://localhost'),
-      {
-        accountId: h.account.id,
-        accountName: h.account.name,
-        amountCents: 5_000n,
-        currency: 'USD',
-        description: null,
-        viewId: 'VSANDBOX',
-        requestedBy: 'UADMIN1',
-        now: new Date(),
-      },
+      h.account,
+      5_000n,
     );
     await refused(paidWith(payment, {}), payment);
     expect(h.errors()).toEqual([expect.stringContaining('on provider')]);

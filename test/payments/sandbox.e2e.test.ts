@@ -3,9 +3,9 @@ import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { payments, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
-import { startPayment } from '../../src/services/payments/payments.js';
 import { ACTION, CALLBACK, CUSTOM_MONTHS, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
+import { pendingPayment } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
@@ -266,17 +266,7 @@ describeDatabases('reloading through the sandbox', (t) => {
     expect(await unknown.text()).toContain('There is no such payment');
   });
 
-  const pendingAt = (now: Date, amountCents = 5_000n) =>
-    startPayment(t.db, slack.deps.payments, {
-      accountId: acme.id,
-      accountName: 'Acme',
-      amountCents,
-      currency: 'USD',
-      description: null,
-      viewId: `V${now.getTime()}`,
-      requestedBy: PEOPLE.admin,
-      now,
-    });
+  const pendingAt = (now: Date) => pendingPayment(t.db, slack.deps.payments, acme, 5_000n, { now });
   const postForm = (id: string, body: string) =>
     fetch(`${slack.url}/pay/sandbox/${id}`, {
       method: 'POST',

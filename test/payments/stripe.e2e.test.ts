@@ -4,10 +4,10 @@ import Stripe from 'stripe';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { payments, refunds, transfers } from '../../src/db/schema.js';
 import { postTransfer, walletBalance } from '../../src/ledger/ledger.js';
-import { type Payment, startPayment } from '../../src/services/payments/payments.js';
+import type { Payment } from '../../src/services/payments/payments.js';
 import { CALLBACK, RELOAD_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
-import { fund } from '../support/fixtures.js';
+import { fund, pendingPayment } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack, testConfig } from '../support/slack.js';
 
@@ -104,15 +104,10 @@ describeDatabases('Stripe Checkout and its webhooks', (t) => {
       headers: { 'content-type': 'application/json', 'stripe-signature': signature },
     });
   const pending = (amountCents: bigint) =>
-    startPayment(t.db, slack.deps.payments, {
-      accountId: acme.id,
-      accountName: 'Acme',
-      amountCents,
-      currency: 'USD',
-      description: null,
+    pendingPayment(t.db, slack.deps.payments, acme, amountCents, {
+      now: slack.clock.now(),
       viewId: `V${amountCents}`,
       requestedBy: PEOPLE.admin,
-      now: slack.clock.now(),
     });
   const paidEvent = (payment: Pick<Payment, 'id' | 'amountCents'>) =>
     event('checkout.session.completed', payment, {

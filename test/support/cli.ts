@@ -17,8 +17,13 @@ export interface CliResult {
 
 /** Runs `balance <args>` to completion. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runScript('src/cli/main.ts', args, env);
+}
+
+/** Runs a TypeScript file of this repository (through tsx) to completion. */
+export function runScript(file: string, args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, env: childEnv(env) });
+    const child = spawn(TSX, [file, ...args], { cwd: ROOT, env: childEnv(env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

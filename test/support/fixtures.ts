@@ -1,6 +1,8 @@
 import type { Db } from '../../src/db/client.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
+import { type Payment, startPayment } from '../../src/services/payments/payments.js';
+import type { PaymentProvider } from '../../src/services/payments/provider.js';
 
 let serial = 0;
 
@@ -38,5 +40,27 @@ export async function spend(db: Db, accountId: number, amount: bigint, key: stri
     amount,
     actor: 'system',
     memo: 'usage',
+  });
+}
+
+let views = 0;
+
+/** A pending card payment of an account, as the Reload modal's Continue to payment records it. */
+export function pendingPayment(
+  db: Db,
+  provider: PaymentProvider,
+  account: Pick<Account, 'id' | 'name'>,
+  amountCents: bigint,
+  options: { now?: Date; viewId?: string; requestedBy?: string } = {},
+): Promise<Payment> {
+  return startPayment(db, provider, {
+    accountId: account.id,
+    accountName: account.name,
+    amountCents,
+    currency: 'USD',
+    description: null,
+    viewId: options.viewId ?? `VPENDING${++views}`,
+    requestedBy: options.requestedBy ?? 'UADMIN1',
+    now: options.now ?? new Date(),
   });
 }

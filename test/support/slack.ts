@@ -22,6 +22,24 @@ export function sign(body: string, timestamp = Math.floor(Date.now() / 1000), se
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
 }
 
+/** A `/balance` slash command's body as Slack posts it: the owner in #general, unless `fields` say otherwise. */
+export function slashCommand(fields: Record<string, string>): string {
+  return new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T1',
+    channel_id: 'C0GENERAL',
+    channel_name: 'general',
+    user_id: OWNER,
+    user_name: 'someone',
+    command: '/balance',
+    text: '',
+    response_url: `${SLACK_API}/respond/1`,
+    trigger_id: `trigger.${Math.random()}`,
+    api_app_id: 'A1',
+    ...fields,
+  }).toString();
+}
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test-token',
@@ -101,19 +119,12 @@ export async function startSlack(
     post,
     command: (text, as = {}) =>
       post(
-        new URLSearchParams({
-          token: 'legacy',
-          team_id: 'T1',
-          channel_id: as.channelId ?? 'C0GENERAL',
-          channel_name: 'general',
-          user_id: as.userId ?? OWNER,
-          user_name: 'someone',
-          command: '/balance',
+        slashCommand({
           text,
-          response_url: `${SLACK_API}/respond/1`,
+          channel_id: as.channelId ?? 'C0GENERAL',
+          user_id: as.userId ?? OWNER,
           trigger_id: 'trigger.1',
-          api_app_id: 'A1',
-        }).toString(),
+        }),
       ),
     interaction: (payload) => post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
     event: (event) =>

@@ -5,7 +5,7 @@ import type { Interactions } from '../commands/types.js';
 import type { Config } from '../config.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../logger.js';
-import { MAX_BODY_BYTES, slackEventsRoute } from './events.js';
+import { slackEventsRoute } from './events.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
 import { registerHome } from './listeners/home.js';
@@ -33,9 +33,7 @@ export function createApp({ config, interactions, logger, retries }: SlackAppOpt
   const { slack } = config;
   if (!slack.botToken || !slack.signingSecret) throw new Error('Slack credentials are missing');
   const receiver =
-    slack.mode === 'socket'
-      ? undefined
-      : new HTTPReceiver({ signingSecret: slack.signingSecret, bodyLimit: MAX_BODY_BYTES, logger });
+    slack.mode === 'socket' ? undefined : new HTTPReceiver({ signingSecret: slack.signingSecret, logger });
   const app = new App({
     token: slack.botToken,
     ...(receiver

@@ -13,7 +13,7 @@ import { signedInTheFuture } from '../http/signed-time.js';
 import type { Logger } from '../logger.js';
 
 /** The largest request Balance reads from Slack: its own payloads are small (Bolt would take 4 MB). */
-export const MAX_BODY_BYTES = 1_000_000;
+const MAX_BODY_BYTES = 1_000_000;
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 // What Slack sends to /slack/events (docs.slack.dev: slash commands, interactivity payloads, the Events API), down

@@ -8,7 +8,7 @@ import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
 import { appRoutes, paymentsFor } from './http/routes.js';
-import { createRouteServer, type Route } from './http/server.js';
+import { createRouteServer } from './http/server.js';
 import { recoveryJob, startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { type ConnectorDeps, connectorCount } from './services/connectors.js';
@@ -124,25 +124,18 @@ export async function startApp(
     ),
   });
   const interactions = createInteractions(deps);
-  const routes: Route[] = appRoutes(deps, database, payments);
+  const routes = appRoutes(deps, database, payments);
 
-  let server: Server | undefined;
+  const slack = config.slack.mode === 'shell' ? undefined : createApp({ config, interactions, logger });
+  slackApp = slack?.app;
+  // One route table, one server, in every mode; in HTTP mode it also holds Slack's /slack/events.
+  const server = createRouteServer(slack?.eventsRoute ? [...routes, slack.eventsRoute] : routes, logger);
   let port: number;
   try {
-    if (config.slack.mode === 'http') {
-      slackApp = createApp({ config, interactions, logger, routes });
-      server = (await slackApp.start(config.port)) as Server;
-      port = (server.address() as { port: number }).port;
-    } else {
-      server = createRouteServer(routes, logger);
-      port = await listen(server, config.port);
-      if (config.slack.mode === 'socket') {
-        slackApp = createApp({ config, interactions, logger });
-        await slackApp.start();
-      }
-    }
+    port = await listen(server, config.port);
+    if (config.slack.mode === 'socket') await slackApp!.start();
   } catch (err) {
-    server?.close();
+    server.close();
     await database.close();
     throw err;
   }
@@ -158,7 +151,7 @@ export async function startApp(
   const stop = () => {
     stopping ??= (async () => {
       if (slackApp && config.slack.mode === 'socket') await slackApp.stop();
-      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.stop();
       await deps.background.drain();
       await deps.outbox.idle();

@@ -4,6 +4,7 @@ import { DatabaseLockedError } from '../db/pglite-lock.js';
 import { verifyLedger } from '../ledger/verify.js';
 import { createLogger, fileSink, registerSecret } from '../logger.js';
 import { openAppDatabase, SHELL_LOG, startApp } from '../main.js';
+import { guardProcess } from '../process-guards.js';
 import { listPlans } from '../services/accounts.js';
 import { createApiToken } from '../services/api-tokens.js';
 import { importLicensePacks } from '../services/codes.js';
@@ -45,18 +46,19 @@ async function run(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       const app = await startApp(config, logger);
-      const shutdown = (signal: string) => {
-        logger.info(`${signal} received: finishing in-flight work`);
+      const shutdown = (why: string, code = 0) => {
+        logger.info(`${why}: finishing in-flight work`);
         app.stop().then(
-          () => process.exit(0),
+          () => process.exit(code),
           (err) => {
             logger.error('shutdown failed', err);
             process.exit(1);
           },
         );
       };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      guardProcess(logger, shutdown);
+      process.once('SIGTERM', () => shutdown('SIGTERM received'));
+      process.once('SIGINT', () => shutdown('SIGINT received'));
       await app.finished; // the shell's `exit` or Ctrl-D; the Slack modes run until a signal
       await app.stop();
       return 0;

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { balanceChanged } from '../commands/handlers/balance-changed.js';
 import type { Deps } from '../commands/types.js';
@@ -6,7 +6,8 @@ import { DEVICES } from '../domain/money.js';
 import { ACCOUNT_NAME_MAX, findAccountByName } from '../services/accounts.js';
 import { authenticateApiToken } from '../services/api-tokens.js';
 import { recordReading } from '../services/devices.js';
-import { BodyTooLargeError, readBody } from './body.js';
+import { mediaTypeOf, readBody } from './body.js';
+import { HttpError } from './errors.js';
 import { type Route, sendJson } from './server.js';
 
 export const DEVICE_COUNTS_PATH = '/api/device-counts';
@@ -15,9 +16,11 @@ export const DEVICE_COUNTS_BODY_LIMIT = 10 * 1024;
 export const MAX_DEVICE_COUNT = DEVICES.max;
 /** A reading may be stamped a little ahead of our clock (clock skew), never further. */
 export const FUTURE_SKEW_MS = 5 * 60_000;
+/** The earliest reading taken: an older `at` is a mistake (year 0000 is not even a time PostgreSQL stores). */
+export const EARLIEST_READING = new Date('2000-01-01T00:00:00Z');
 
 const FIELD_ERRORS = {
-  account: `account must be an account name of 1–${ACCOUNT_NAME_MAX} characters`,
+  account: `account must be an account name of 1–${ACCOUNT_NAME_MAX} characters, without control characters`,
   count: `count must be a whole number from 0 to ${MAX_DEVICE_COUNT.toLocaleString('en-US')} (a JSON number, not a string)`,
   at: 'at must be an ISO 8601 time with an offset, e.g. 2026-11-26T10:00:00Z or 2026-11-26T11:00:00+01:00',
 } as const;
@@ -25,32 +28,24 @@ type Field = keyof typeof FIELD_ERRORS;
 
 /** The body of SPEC §10. Nothing is coerced: `"120"` is not a count. Unknown fields are refused (typos show). */
 const DeviceCountBody = z.strictObject({
-  account: z.string().trim().min(1).max(ACCOUNT_NAME_MAX),
+  account: z
+    .string()
+    .trim()
+    .min(1)
+    .max(ACCOUNT_NAME_MAX)
+    .regex(/^\P{Cc}*$/u),
   count: z.number().int().min(0).max(MAX_DEVICE_COUNT),
   at: z.iso.datetime({ offset: true }).optional(),
 });
 
-/** A refusal: sent as `{"error": …}` after the transaction it was thrown from has rolled back. */
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: { error: string; field?: string },
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(body.error);
-  }
-}
-
 const unauthorized = (error: string, invalidToken: boolean) =>
-  new Refusal(
-    401,
-    { error },
-    {
+  new HttpError(401, error, {
+    headers: {
       'www-authenticate': invalidToken
         ? 'Bearer realm="balance", error="invalid_token"'
         : 'Bearer realm="balance"',
     },
-  );
+  });
 
 /** The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive, RFC 7235). */
 function bearerToken(req: IncomingMessage): string {
@@ -64,16 +59,15 @@ function bearerToken(req: IncomingMessage): string {
 
 type Parsed =
   | { ok: true; value: z.infer<typeof DeviceCountBody>; at: Date | undefined }
-  | { ok: false; refusal: Refusal };
+  | { ok: false; refusal: HttpError };
 
 /** Content type, JSON and fields, checked without touching the database. */
 function parseBody(req: IncomingMessage, raw: Buffer, now: Date): Parsed {
   const refuse = (error: string, field?: Field): Parsed => ({
     ok: false,
-    refusal: new Refusal(400, field ? { error, field } : { error }),
+    refusal: new HttpError(400, error, field ? { more: { field } } : {}),
   });
-  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (mediaType !== 'application/json')
+  if (mediaTypeOf(req) !== 'application/json')
     return refuse('the body must be JSON (Content-Type: application/json)');
   let json: unknown;
   try {
@@ -99,13 +93,9 @@ function parseBody(req: IncomingMessage, raw: Buffer, now: Date): Parsed {
   if (at !== undefined && Number.isNaN(at.getTime())) return refuse(FIELD_ERRORS.at, 'at');
   if (at !== undefined && at.getTime() > now.getTime() + FUTURE_SKEW_MS)
     return refuse('at must not be more than 5 minutes in the future', 'at');
+  if (at !== undefined && at < EARLIEST_READING)
+    return refuse(`at must not be before ${EARLIEST_READING.toISOString().slice(0, 10)}`, 'at');
   return { ok: true, value: result.data, at };
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('cache-control', 'no-store');
-  sendJson(res, status, body);
 }
 
 /**
@@ -118,49 +108,36 @@ export function deviceCountsRoute(deps: Deps): Route {
   return {
     path: DEVICE_COUNTS_PATH,
     method: 'POST',
-    handler: async (req, res) => {
-      try {
-        const token = bearerToken(req);
-        let raw: Buffer;
-        try {
-          raw = await readBody(req, DEVICE_COUNTS_BODY_LIMIT);
-        } catch (err) {
-          if (err instanceof BodyTooLargeError) throw new Refusal(413, { error: 'the body is over 10 KB' });
-          throw err;
-        }
-        const now = deps.clock.now();
-        const parsed = parseBody(req, raw, now);
-        const recorded = await deps.db.transaction(async (tx) => {
-          const caller = await authenticateApiToken(tx, token, now);
-          if (!caller) throw unauthorized('the API token is not valid', true);
-          if (!parsed.ok) throw parsed.refusal;
-          const account = await findAccountByName(tx, parsed.value.account);
-          if (!account) throw new Refusal(400, { error: 'unknown account' });
-          const reading = await recordReading(tx, {
-            accountId: account.id,
-            count: parsed.value.count,
-            at: parsed.at ?? now,
-            by: `api:${caller.name}`,
-            source: 'api',
-          });
-          return { account, reading, caller };
+    handle: async (req, res) => {
+      const token = bearerToken(req);
+      const raw = await readBody(req, DEVICE_COUNTS_BODY_LIMIT);
+      const now = deps.clock.now();
+      const parsed = parseBody(req, raw, now);
+      const { account, reading, caller } = await deps.db.transaction(async (tx) => {
+        const caller = await authenticateApiToken(tx, token, now);
+        if (!caller) throw unauthorized('the API token is not valid', true);
+        if (!parsed.ok) throw parsed.refusal;
+        const account = await findAccountByName(tx, parsed.value.account);
+        if (!account) throw new HttpError(400, 'unknown account');
+        const reading = await recordReading(tx, {
+          accountId: account.id,
+          count: parsed.value.count,
+          at: parsed.at ?? now,
+          by: `api:${caller.name}`,
+          source: 'api',
         });
-        const { account, reading, caller } = recorded;
-        deps.logger.info(
-          `API token "${caller.name}" recorded ${reading.count} devices for account ${account.id} (reading ${reading.id})`,
-        );
-        send(res, 201, {
-          account: account.name,
-          count: reading.count,
-          at: reading.effectiveAt.toISOString(),
-          id: reading.id,
-        });
-        balanceChanged(deps, account.id);
-      } catch (err) {
-        if (err instanceof Refusal) return send(res, err.status, err.body, err.headers);
-        deps.logger.error(`${DEVICE_COUNTS_PATH} failed`, err);
-        if (!res.headersSent) send(res, 500, { error: 'internal error' });
-      }
+        return { account, reading, caller };
+      });
+      deps.logger.info(
+        `API token "${caller.name}" recorded ${reading.count} devices for account ${account.id} (reading ${reading.id})`,
+      );
+      sendJson(res, 201, {
+        account: account.name,
+        count: reading.count,
+        at: reading.effectiveAt.toISOString(),
+        id: reading.id,
+      });
+      balanceChanged(deps, account.id);
     },
   };
 }

@@ -6,7 +6,7 @@ export function healthRoute(database: Pick<Database, 'ping'>): Route {
   return {
     path: '/healthz',
     method: 'GET',
-    handler: async (_req, res) => {
+    handle: async (_req, res) => {
       const ok = await database.ping();
       sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'database unavailable' });
     },

@@ -1,76 +1,95 @@
 import type { ServerResponse } from 'node:http';
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import { formatOf } from '../commands/handlers/format.js';
 import { completePayment } from '../commands/handlers/reload.js';
 import type { Deps } from '../commands/types.js';
 import { getAccount } from '../services/accounts.js';
-import { closePayment, getPayment, type Payment } from '../services/payments/payments.js';
-import { BodyTooLargeError, readBody } from './body.js';
+import {
+  type Closing,
+  type Confirmation,
+  closePayment,
+  getPayment,
+  isPaymentId,
+  type ProviderReport,
+  sandboxCheckoutEnded,
+} from '../services/payments/payments.js';
+import { readBody, readForm } from './body.js';
+import { HttpError } from './errors.js';
 import { escapeHtml } from './html.js';
 import { sandboxPage } from './sandbox-page.js';
-import { type Request, type Route, sendJson } from './server.js';
+import type { Route } from './server.js';
+import { sendJson } from './server.js';
+import { signedInTheFuture } from './signed-time.js';
+
+/** A path's payment id, in the exact form payment ids are made (a NUL byte or a long string goes no further). */
+const PaymentPath = z.object({
+  id: z.string().refine(isPaymentId, 'is not a payment id (pay_ and 16 letters and digits)'),
+});
+type PaymentPath = z.infer<typeof PaymentPath>;
+
+/** The sandbox page's form: its two buttons, nothing else (`CANCEL` is not `cancel`). No field means Pay. */
+const SandboxForm = z.strictObject({ action: z.enum(['pay', 'cancel']).default('pay') });
+const SANDBOX_FORM_LIMIT = 1024;
+/** Stripe's events are a few KB; its documentation allows for far less than this. */
+const STRIPE_EVENT_LIMIT = 512 * 1024;
+const SANDBOX: ProviderReport = { provider: 'sandbox' };
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   res.end(html);
 }
 
-function paymentIdOf(req: Request): string {
-  const id = req.params?.id;
-  return typeof id === 'string' ? id : '';
-}
-
-async function renderSandbox(deps: Deps, res: ServerResponse, payment: Payment | undefined, id: string) {
-  const account = payment ? await getAccount(deps.db, payment.accountId) : undefined;
+async function renderSandbox(deps: Deps, res: ServerResponse, id: string) {
+  const payment = await getPayment(deps.db, id);
+  const ours = payment?.provider === 'sandbox' ? payment : undefined;
+  const account = ours ? await getAccount(deps.db, ours.accountId) : undefined;
   const html = sandboxPage({
     format: formatOf(deps),
     paymentId: id,
     accountName: account?.name ?? '',
-    amountCents: payment?.amountCents ?? 0n,
-    status: payment && payment.provider === 'sandbox' ? payment.status : 'unknown',
+    amountCents: ours?.amountCents ?? 0n,
+    status: !ours ? 'unknown' : sandboxCheckoutEnded(ours, deps.clock.now()) ? 'expired' : ours.status,
     action: `/pay/sandbox/${encodeURIComponent(id)}`,
   });
-  sendHtml(res, payment ? 200 : 404, html);
+  sendHtml(res, ours ? 200 : 404, html);
 }
 
 /**
  * The sandbox checkout (SPEC §7): `GET` shows the page, `POST` (`action=pay`, the default, or `action=cancel`) pays
- * through the same confirmation path as Stripe's webhook, or cancels. Only present with the sandbox provider.
+ * through the same confirmation path as Stripe's webhook, or cancels. A checkout past its end shows as expired and
+ * pays nothing. Only present with the sandbox provider.
  */
-export function sandboxRoutes(deps: Deps): Route[] {
+export function sandboxRoutes(deps: Deps): Route<PaymentPath>[] {
   return [
     {
-      path: '/pay/sandbox/:id',
       method: 'GET',
-      handler: async (req, res) => {
-        const id = paymentIdOf(req);
-        await renderSandbox(deps, res, await getPayment(deps.db, id), id);
-      },
+      path: '/pay/sandbox/:id',
+      params: PaymentPath,
+      handle: (_req, res, { id }) => renderSandbox(deps, res, id),
     },
     {
-      path: '/pay/sandbox/:id',
       method: 'POST',
-      handler: async (req, res) => {
-        const id = paymentIdOf(req);
-        const form = new URLSearchParams((await readBody(req, 10_000)).toString('utf8'));
-        const payment = await getPayment(deps.db, id);
-        if (payment?.provider === 'sandbox') {
-          if (form.get('action') === 'cancel') await closePayment(deps.db, id, 'cancelled');
-          else await completePayment(deps, id, { actor: `sandbox:${id}` });
-        }
-        await renderSandbox(deps, res, await getPayment(deps.db, id), id);
+      path: '/pay/sandbox/:id',
+      params: PaymentPath,
+      handle: async (req, res, { id }) => {
+        const { action } = SandboxForm.parse(await readForm(req, SANDBOX_FORM_LIMIT));
+        if (action === 'cancel') await closePayment(deps.db, id, 'cancelled', SANDBOX);
+        else await completePayment(deps, id, { actor: `sandbox:${id}`, report: SANDBOX });
+        await renderSandbox(deps, res, id);
       },
     },
   ];
 }
 
 /** Where Stripe sends the payer back: a short page saying where the payment stands. */
-export function returnRoute(deps: Deps): Route {
+export function returnRoute(deps: Deps): Route<PaymentPath> {
   return {
-    path: '/pay/return/:id',
     method: 'GET',
-    handler: async (req, res) => {
-      const payment = await getPayment(deps.db, paymentIdOf(req));
+    path: '/pay/return/:id',
+    params: PaymentPath,
+    handle: async (_req, res, { id }) => {
+      const payment = await getPayment(deps.db, id);
       const text = !payment
         ? 'There is no such payment.'
         : payment.status === 'paid'
@@ -87,54 +106,115 @@ export function returnRoute(deps: Deps): Route {
   };
 }
 
+/** A Stripe id: its prefix and letters, digits and underscores (`cs_test_a1B2…`). */
+const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_]{1,250}$`));
+
+/** The envelope of every event (Stripe's Event object); its `data.object` must be an object. */
+const StripeEvent = z.object({
+  id: z.string().regex(/^[\x21-\x7e]{1,255}$/, 'is not an event id'),
+  type: z.string().regex(/^[a-z0-9_.]{1,100}$/, 'is not an event type'),
+  data: z.object({ object: z.looseObject({}) }),
+});
+
+/** The fields of a Checkout Session that Balance reads (Stripe's API reference, `checkout.session`). */
+const CheckoutSession = z.object({
+  id: stripeId('cs'),
+  amount_total: z.number().int().nonnegative().nullable(),
+  currency: z
+    .string()
+    .regex(/^[a-z]{3}$/)
+    .nullable(),
+  payment_status: z.string().max(40),
+  payment_intent: z.union([stripeId('pi'), z.object({ id: stripeId('pi') })]).nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  client_reference_id: z.string().nullish(),
+});
+
+/** The payment a session names: ours set `metadata.payment_id`; a session of some other integration names none. */
+function paymentIdOf(session: z.infer<typeof CheckoutSession>): string | undefined {
+  const named = session.metadata?.payment_id;
+  if (named !== undefined) {
+    if (!isPaymentId(named)) throw new HttpError(400, 'metadata.payment_id is not a payment id');
+    return named;
+  }
+  const reference = session.client_reference_id;
+  return reference && isPaymentId(reference) ? reference : undefined;
+}
+
+/** The `t=` of a Stripe-Signature header, read as Stripe's library reads it (the last one counts). */
+function signatureTimestamp(header: string): number {
+  const stamps = header.split(',').filter((part) => part.startsWith('t='));
+  return Number.parseInt(stamps.at(-1)?.slice(2) ?? '', 10);
+}
+
+/** The event, if signed with our secret, not too old (Stripe's library) and not stamped in the future (ours). */
+function verifiedEvent(stripe: Stripe, body: Buffer, header: unknown, secret: string): unknown {
+  if (typeof header !== 'string') throw new Error('no Stripe-Signature header');
+  const event = stripe.webhooks.constructEvent(body, header, secret);
+  if (signedInTheFuture(signatureTimestamp(header)))
+    throw new Error('the signature is stamped in the future');
+  return event;
+}
+
 /**
- * `POST /webhooks/stripe` (SPEC §7): the signature is checked on the raw body (bad or missing → 400, nothing
- * written). A paid completed checkout credits once; an expired one marks the payment expired; duplicates and
- * events out of order change nothing more. An event for an unknown payment is logged and acknowledged.
+ * `POST /webhooks/stripe` (SPEC §7): the signature is checked on the raw body (bad, missing or stamped in the future
+ * → 400, nothing written). A paid completed checkout credits once; an expired one marks the payment expired;
+ * duplicates and events out of order change nothing more. An event that disagrees with the stored payment (session,
+ * amount, currency, provider) is logged and refused with 400, writing nothing. An event for an unknown payment is
+ * logged and acknowledged.
  */
 export function stripeWebhookRoute(deps: Deps, stripe: Stripe, webhookSecret: string): Route {
   return {
-    path: '/webhooks/stripe',
     method: 'POST',
-    handler: async (req, res) => {
-      let event: Stripe.Event;
+    path: '/webhooks/stripe',
+    handle: async (req, res) => {
+      const body = await readBody(req, STRIPE_EVENT_LIMIT);
+      let signed: unknown;
       try {
-        const body = await readBody(req);
-        const signature = req.headers['stripe-signature'];
-        if (typeof signature !== 'string') throw new Error('no Stripe-Signature header');
-        event = stripe.webhooks.constructEvent(body, signature, webhookSecret);
+        signed = verifiedEvent(stripe, body, req.headers['stripe-signature'], webhookSecret);
       } catch (err) {
-        const status = err instanceof BodyTooLargeError ? 413 : 400;
-        deps.logger.warn(`refused a Stripe webhook: ${err instanceof Error ? err.message : String(err)}`);
-        return sendJson(res, status, { error: 'invalid webhook' });
+        const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+        deps.logger.warn(`refused a Stripe webhook: ${reason}`);
+        throw new HttpError(400, 'invalid webhook');
       }
-      await handleStripeEvent(deps, event);
+      await handleStripeEvent(deps, StripeEvent.parse(signed));
       sendJson(res, 200, { received: true });
     },
   };
 }
 
-async function handleStripeEvent(deps: Deps, event: Stripe.Event): Promise<void> {
+async function handleStripeEvent(deps: Deps, event: z.infer<typeof StripeEvent>): Promise<void> {
   if (!event.type.startsWith('checkout.session.')) return;
-  const session = event.data.object as Stripe.Checkout.Session;
-  const paymentId = session.metadata?.payment_id ?? session.client_reference_id;
+  const session = CheckoutSession.parse(event.data.object);
+  const paymentId = paymentIdOf(session);
   if (!paymentId) return deps.logger.warn(`Stripe event ${event.id} has no payment id`);
+  const report: ProviderReport = {
+    provider: 'stripe',
+    sessionId: session.id,
+    amountCents: session.amount_total === null ? null : BigInt(session.amount_total),
+    currency: session.currency,
+  };
   const paid =
     (event.type === 'checkout.session.completed' ||
       event.type === 'checkout.session.async_payment_succeeded') &&
     session.payment_status === 'paid';
+  let outcome: Confirmation | Closing;
   if (paid) {
-    const intent =
-      typeof session.payment_intent === 'string'
-        ? session.payment_intent
-        : (session.payment_intent?.id ?? null);
-    const result = await completePayment(deps, paymentId, { actor: event.id, providerPaymentRef: intent });
-    if (result.kind === 'unknown')
-      deps.logger.warn(`Stripe event ${event.id} names unknown payment ${paymentId}`);
-    return;
-  }
-  if (event.type === 'checkout.session.expired') {
-    const payment = await closePayment(deps.db, paymentId, 'expired');
-    if (!payment) deps.logger.warn(`Stripe event ${event.id} names unknown payment ${paymentId}`);
+    const intent = session.payment_intent;
+    outcome = await completePayment(deps, paymentId, {
+      actor: event.id,
+      providerPaymentRef: typeof intent === 'string' ? intent : (intent?.id ?? null),
+      report,
+    });
+  } else if (event.type === 'checkout.session.expired') {
+    outcome = await closePayment(deps.db, paymentId, 'expired', report);
+  } else return;
+  if (outcome.kind === 'unknown')
+    deps.logger.warn(`Stripe event ${event.id} names unknown payment ${paymentId}`);
+  if (outcome.kind === 'mismatch') {
+    deps.logger.error(
+      `Stripe event ${event.id} disagrees with payment ${paymentId} on ${outcome.fields.join(', ')}: refused, nothing written`,
+    );
+    throw new HttpError(400, `the event does not match payment ${paymentId}`);
   }
 }

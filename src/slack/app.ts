@@ -1,14 +1,12 @@
-import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
-
-/** The largest request Balance reads from Slack. */
-export const MAX_BODY_BYTES = 1_000_000;
-
+import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { DoorNotifier } from '../commands/notifier.js';
 import type { Interactions } from '../commands/types.js';
 import { type Config, ConfigError } from '../config.js';
 import { TEAM_ID } from '../domain/identity.js';
+import type { Route } from '../http/server.js';
 import type { Logger } from '../logger.js';
+import { slackEventsRoute } from './events.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
 import { registerHome } from './listeners/home.js';
@@ -18,26 +16,25 @@ export interface SlackAppOptions {
   config: Config;
   interactions: Interactions;
   logger: Logger;
-  /** HTTP mode only: the routes of SPEC §10, served by Bolt's receiver beside /slack/events. */
-  routes?: CustomRoute[];
   /** Tests turn the Web API's retries off so a failing call fails at once. */
   retries?: number;
 }
 
-/** Builds the Bolt app for HTTP or Socket Mode without starting it (tests build it the same way). */
-export function createApp({ config, interactions, logger, routes = [], retries }: SlackAppOptions): App {
+export interface SlackDoor {
+  app: App;
+  /** HTTP mode: `POST /slack/events`, served from the app's route table (never by `app.start()`). */
+  eventsRoute?: Route;
+}
+
+/**
+ * Builds the Bolt app for HTTP or Socket Mode without starting it (tests build it the same way). In HTTP mode its
+ * receiver is not started: the route table serves /slack/events through the one route wrapper, like every route.
+ */
+export function createApp({ config, interactions, logger, retries }: SlackAppOptions): SlackDoor {
   const { slack } = config;
   if (!slack.botToken || !slack.signingSecret) throw new Error('Slack credentials are missing');
-  // Slack's own payloads are small: anything over 1 MB is refused before it is parsed (Bolt allows 4 MB).
   const receiver =
-    slack.mode === 'socket'
-      ? undefined
-      : new HTTPReceiver({
-          signingSecret: slack.signingSecret,
-          customRoutes: routes,
-          bodyLimit: MAX_BODY_BYTES,
-          logger,
-        });
+    slack.mode === 'socket' ? undefined : new HTTPReceiver({ signingSecret: slack.signingSecret, logger });
   const app = new App({
     token: slack.botToken,
     ...(receiver
@@ -57,7 +54,10 @@ export function createApp({ config, interactions, logger, routes = [], retries }
   registerViews(app, interactions, logger);
   registerHome(app, interactions);
   app.error(async (err) => logger.error('Slack listener failed', err));
-  return app;
+  return {
+    app,
+    ...(receiver ? { eventsRoute: slackEventsRoute(receiver, slack.signingSecret, logger) } : {}),
+  };
 }
 
 /** Proactive messages and Home tabs, straight through the Web API. */

@@ -225,6 +225,8 @@ describe('secrets and codes never reach a log line', () => {
         object: {
           id: `cs_test_${paymentId}`,
           object: 'checkout.session',
+          amount_total: 25_000,
+          currency: 'usd',
           metadata: { payment_id: paymentId },
           payment_status: 'paid',
           payment_intent: 'pi_secret_1',

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeDatabases, tableCounts } from '../support/db.js';
-import { OWNER, type SlackHarness, sign, startSlack, testConfig } from '../support/slack.js';
+import { OWNER, type SlackHarness, sign, slashCommand, startSlack, testConfig } from '../support/slack.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -47,18 +47,7 @@ describeDatabases('requests to /slack/events that did not come from Slack', (t) 
 
   /** A slash command that writes when it runs: an owner creating an account. */
   const command = (text = 'account create Forged Co', padding = '') =>
-    new URLSearchParams({
-      token: 'legacy',
-      team_id: 'T1',
-      channel_id: 'C0GENERAL',
-      user_id: OWNER,
-      command: '/balance',
-      text,
-      response_url: `${api.baseUrl}/respond/1`,
-      trigger_id: `trigger.${Math.random()}`,
-      api_app_id: 'A1',
-      ...(padding ? { padding } : {}),
-    }).toString();
+    slashCommand({ text, response_url: `${api.baseUrl}/respond/1`, ...(padding ? { padding } : {}) });
   const post = (
     body: string,
     headers: Record<string, string>,
@@ -145,6 +134,51 @@ describeDatabases('requests to /slack/events that did not come from Slack', (t) 
     const res = await post(body, sign(body), 'text/plain');
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
+    await nothingWritten();
+  });
+
+  // Proves: Bolt refuses only old stamps; one more than 60 s ahead of our clock is refused too, nothing done.
+  it('a correctly signed request stamped 2 minutes ahead gets 401 and writes nothing; 30 s ahead is taken', async () => {
+    const body = command('account create Future Co');
+    expect((await post(body, sign(body, now() + 120))).status).toBe(401);
+    await nothingWritten();
+    const close = command('account create Skewed Co');
+    expect((await post(close, sign(close, now() + 30))).status).toBe(200);
+    await slack.settle();
+    expect((await tableCounts(t.db)).accounts).toBe(before.accounts! + 1);
+  });
+
+  const interaction = (payload: unknown) =>
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const MALFORMED: Array<[string, () => string, string?]> = [
+    ['payload=null', () => 'payload=null'],
+    ['payload=[]', () => 'payload=%5B%5D'],
+    ['payload garbage', () => 'payload=%7Bnot'],
+    [
+      'an action without a user',
+      () => interaction({ type: 'block_actions', actions: [{ action_id: 'a', block_id: 'b' }] }),
+    ],
+    ['a view submission without a view', () => interaction({ type: 'view_submission', user: { id: OWNER } })],
+    [
+      'a command whose user id holds NUL',
+      () => command('help').replace(`user_id=${OWNER}`, `user_id=${OWNER}%00`),
+    ],
+    ['a command without a user id', () => command('help').replace(`user_id=${OWNER}&`, '')],
+    ['JSON null', () => 'null', 'application/json'],
+    ['a JSON string', () => '"x"', 'application/json'],
+    [
+      'an event that is null',
+      () => '{"type":"event_callback","team_id":"T1","event":null}',
+      'application/json',
+    ],
+  ];
+  // Proves: a signed body that is not one of Slack's shapes is refused before Bolt reads it (Bolt dereferences
+  // `body.ssl_check` of a JSON null, outside any catch: the process ended).
+  it.each(MALFORMED)('a signed body with %s gets 400 and writes nothing', async (_what, make, type) => {
+    const body = make();
+    const res = await post(body, sign(body), type);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBeTruthy();
     await nothingWritten();
   });
 });

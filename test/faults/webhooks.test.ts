@@ -4,8 +4,10 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { payments, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { type Account, createAccount, linkChannel } from '../../src/services/accounts.js';
-import { type Payment, startPayment } from '../../src/services/payments/payments.js';
+import type { Payment } from '../../src/services/payments/payments.js';
+import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { describeDatabases, describePostgres, type TestDatabase, tableCounts } from '../support/db.js';
+import { pendingPayment } from '../support/fixtures.js';
 import { testConfig } from '../support/slack.js';
 import { STRIPE_KEY, startRoutes, stripePayments, WEBHOOK_SECRET } from './support/app.js';
 
@@ -30,6 +32,8 @@ function event(
       object: {
         id: `cs_test_${payment.id}`,
         object: 'checkout.session',
+        amount_total: Number(payment.amountCents),
+        currency: 'usd',
         metadata: { payment_id: payment.id },
         ...extra,
       },
@@ -72,16 +76,7 @@ function webhookHarness(t: TestDatabase) {
         },
       }),
     pending: (amountCents: bigint) =>
-      startPayment(t.db, app.deps.payments, {
-        accountId: account.id,
-        accountName: account.name,
-        amountCents,
-        currency: 'USD',
-        description: null,
-        viewId: `V${Math.random()}`,
-        requestedBy: 'UADMIN1',
-        now: app.deps.clock.now(),
-      }),
+      pendingPayment(t.db, app.deps.payments, account, amountCents, { now: app.deps.clock.now() }),
     credits: async (payment: Payment) =>
       (
         await t.db
@@ -92,6 +87,19 @@ function webhookHarness(t: TestDatabase) {
     status: async (payment: Payment) =>
       (await t.db.select().from(payments).where(eq(payments.id, payment.id)))[0]!.status,
     settle: () => app.deps.background.drain(),
+    /** Posts a body; it must get 400 and write nothing, leaving the payment pending and the wallet empty. */
+    refused: async (body: string, payment: Payment, signature: string | null = sign(body)) => {
+      const before = await tableCounts(t.db);
+      const res = await h.post(body, signature);
+      expect(res.status).toBe(400);
+      await h.settle();
+      expect(await tableCounts(t.db)).toEqual(before);
+      expect(await h.status(payment)).toBe('pending');
+      expect(await walletBalance(t.db, h.account.id)).toBe(0n);
+      return (await res.json()) as { error: string };
+    },
+    errors: () =>
+      app.lines.filter((l) => JSON.parse(l).level === 'error').map((l) => JSON.parse(l).msg as string),
   };
   beforeEach(async () => {
     app = await startRoutes(t.db, config, stripePayments());
@@ -173,13 +181,90 @@ describeDatabases('Stripe webhooks: duplicated, out of order, forged', (t) => {
     const payment = await h.pending(5_000n);
     const other = await h.pending(6_000n);
     const { body, signature } = forge(paid(payment), paid(other));
-    const before = await tableCounts(t.db);
-    const res = await h.post(body, signature);
-    expect(res.status).toBe(400);
+    await h.refused(body, payment, signature);
+  });
+});
+
+describeDatabases('Stripe webhooks checked against the stored payment', (t) => {
+  const h = webhookHarness(t);
+  const paidWith = (payment: Payment, extra: Record<string, unknown>) =>
+    event('checkout.session.completed', payment, {
+      payment_status: 'paid',
+      payment_intent: `pi_${payment.id}`,
+      ...extra,
+    });
+  const refused = h.refused;
+
+  const MISMATCHES: Array<[string, (p: Payment) => Record<string, unknown>, string]> = [
+    ['another amount', (p) => ({ amount_total: Number(p.amountCents) + 1 }), 'amount'],
+    ['no amount', () => ({ amount_total: null }), 'amount'],
+    ['another currency', () => ({ currency: 'eur' }), 'currency'],
+    ['another session', () => ({ id: 'cs_test_someone_else' }), 'session id'],
+  ];
+  // Proves: the event is compared with the stored payment (amount, currency, session) before anything is credited;
+  // a mismatch is logged as an error and refused.
+  it.each(MISMATCHES)(
+    'a paid event with %s gets 400, is logged, and writes nothing',
+    async (_what, extra, field) => {
+      const payment = await h.pending(5_000n);
+      const reply = await refused(paidWith(payment, extra(payment)), payment);
+      expect(reply.error).toBe(`the event does not match payment ${payment.id}`);
+      expect(h.errors()).toEqual([
+        expect.stringContaining(`disagrees with payment ${payment.id} on ${field}`),
+      ]);
+    },
+  );
+
+  // Proves: an expiry for another session does not close the payment.
+  it('an expiry naming another session gets 400 and leaves the payment pending', async () => {
+    const payment = await h.pending(5_000n);
+    await refused(
+      event('checkout.session.expired', payment, { payment_status: 'unpaid', id: 'cs_test_other' }),
+      payment,
+    );
+  });
+
+  // Proves: the provider is part of the comparison: a Stripe event cannot pay a sandbox payment.
+  it('a Stripe event naming a sandbox payment gets 400 and pays nothing', async () => {
+    const payment = await pendingPayment(
+      t.db,
+      sandboxProvider(() => 'http://localhost', t.db),
+      h.account,
+      5_000n,
+    );
+    await refused(paidWith(payment, {}), payment);
+    expect(h.errors()).toEqual([expect.stringContaining('on provider')]);
+  });
+
+  // Proves: Stripe's library refuses old signatures only; one stamped more than 60 s ahead is refused too.
+  it('a correctly signed event stamped 2 minutes ahead gets 400; one 30 seconds ahead is taken', async () => {
+    const payment = await h.pending(5_000n);
+    const body = paid(payment);
+    const now = Math.floor(Date.now() / 1000);
+    await refused(body, payment, sign(body, WEBHOOK_SECRET, now + 120));
+    expect((await h.post(body, sign(body, WEBHOOK_SECRET, now + 30))).status).toBe(200);
     await h.settle();
-    expect(await tableCounts(t.db)).toEqual(before);
-    expect(await h.status(payment)).toBe('pending');
-    expect(await walletBalance(t.db, h.account.id)).toBe(0n);
+    expect(await walletBalance(t.db, h.account.id)).toBe(5_000n);
+  });
+
+  // Proves: the event is read through zod: no object, or a payment id that is not one, never reaches a query.
+  it.each([
+    [
+      'data.object null',
+      (p: Payment) =>
+        JSON.stringify({ id: 'evt_1', type: 'checkout.session.completed', data: { object: null }, p: p.id }),
+    ],
+    ['a JSON null', () => 'null'],
+    ['a payment id holding NUL', (p: Payment) => paidWith(p, { metadata: { payment_id: `${p.id}\u0000` } })],
+    [
+      'a payment id of 10 KB',
+      (p: Payment) => paidWith(p, { metadata: { payment_id: `pay_${'A'.repeat(10_000)}` } }),
+    ],
+    ['a payment intent holding NUL', (p: Payment) => paidWith(p, { payment_intent: 'pi_\u0000' })],
+  ])('a signed event with %s gets 400 and writes nothing', async (_what, body) => {
+    const payment = await h.pending(5_000n);
+    await refused(body(payment), payment);
+    expect(h.errors()).toEqual([]);
   });
 });
 

@@ -118,6 +118,17 @@ describeDatabases('POST /api/device-counts', (t) => {
     ['an at without an offset', { account: 'Acme', count: 120, at: '2026-11-26T09:00:00' }, /^at /],
     ['an at that is no date', { account: 'Acme', count: 120, at: '2026-02-30T09:00:00Z' }, /^at /],
     ['an at that is a number', { account: 'Acme', count: 120, at: 1_764_150_000_000 }, /^at /],
+    [
+      'an at in year 0000',
+      { account: 'Acme', count: 120, at: '0000-01-01T00:00:00Z' },
+      /^at must not be before 2000-01-01$/,
+    ],
+    [
+      'an at in 1900',
+      { account: 'Acme', count: 120, at: '1900-06-01T00:00:00Z' },
+      /^at must not be before 2000-01-01$/,
+    ],
+    ['a NUL in the account', { account: 'Acme\u0000', count: 1 }, /^account .*control characters/],
     ['an unknown field', { account: 'Acme', count: 120, devices: 3 }, /unknown field "devices"/],
     [
       'a form post',

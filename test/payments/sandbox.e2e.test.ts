@@ -5,6 +5,7 @@ import { payments, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { ACTION, CALLBACK, CUSTOM_MONTHS, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
+import { pendingPayment } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
@@ -252,4 +253,49 @@ describeDatabases('reloading through the sandbox', (t) => {
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain('There is no such payment');
   });
+
+  const pendingAt = (now: Date) => pendingPayment(t.db, slack.deps.payments, acme, 5_000n, { now });
+  const postForm = (id: string, body: string) =>
+    fetch(`${slack.url}/pay/sandbox/${id}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+
+  // Proves: the form takes exactly `pay` or `cancel`; anything else (`CANCEL` used to pay) is 400 and pays nothing.
+  it.each(['CANCEL', 'Pay', 'refund', ''])('action=%s gets 400 and changes nothing', async (action) => {
+    const payment = await pendingAt(slack.clock.now());
+    const before = await tableCounts(t.db);
+    const res = await postForm(payment.id, `action=${action}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^action: /);
+    expect(await tableCounts(t.db)).toEqual(before);
+    expect(await walletBalance(t.db, acme.id)).toBe(0n);
+  });
+
+  // Proves: a sandbox checkout past its expires_at shows as expired and cannot be paid.
+  it('an expired payment shows expired, and paying it credits nothing and marks it expired', async () => {
+    const payment = await pendingAt(new Date(slack.clock.now().getTime() - 25 * 3_600_000));
+    const page = await (await fetch(`${slack.url}/pay/sandbox/${payment.id}`)).text();
+    expect(page).toContain('This payment link has expired');
+    expect(page).not.toContain('<form');
+    const paid = await postForm(payment.id, 'action=pay');
+    expect(paid.status).toBe(200);
+    expect(await paid.text()).toContain('This payment link has expired');
+    await slack.settle();
+    expect(await walletBalance(t.db, acme.id)).toBe(0n);
+    expect((await t.db.select().from(payments).where(eq(payments.id, payment.id)))[0]!.status).toBe(
+      'expired',
+    );
+    expect(await t.db.select().from(transfers)).toEqual([]);
+  });
+
+  // Proves: the path's payment id is read by its exact format: a NUL byte or bad escape is a 400, not a query.
+  it.each(['pay_%00AAAAAAAAAAAAAAA', '%C0%80', 'pay_IIIIIIIIIIIIIIII'])(
+    'GET /pay/sandbox/%s gets 400',
+    async (id) => {
+      const res = await fetch(`${slack.url}/pay/sandbox/${id}`);
+      expect(res.status).toBe(400);
+    },
+  );
 });

@@ -4,10 +4,10 @@ import Stripe from 'stripe';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { payments, refunds, transfers } from '../../src/db/schema.js';
 import { postTransfer, walletBalance } from '../../src/ledger/ledger.js';
-import { startPayment } from '../../src/services/payments/payments.js';
+import type { Payment } from '../../src/services/payments/payments.js';
 import { CALLBACK, RELOAD_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
-import { fund } from '../support/fixtures.js';
+import { fund, pendingPayment } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack, testConfig } from '../support/slack.js';
 
@@ -52,11 +52,12 @@ function stripeApi() {
   return { sessions, refunds: refundCalls };
 }
 
+/** A Checkout Session event as Stripe sends it for a payment's session (amount and currency included). */
 function event(
   type: string,
-  paymentId: string,
+  payment: Pick<Payment, 'id' | 'amountCents'>,
   extra: Record<string, unknown> = {},
-  id = `evt_${type}_${paymentId}`,
+  id = `evt_${type}_${payment.id}`,
 ) {
   return JSON.stringify({
     id,
@@ -64,9 +65,11 @@ function event(
     type,
     data: {
       object: {
-        id: `cs_test_${paymentId}`,
+        id: `cs_test_${payment.id}`,
         object: 'checkout.session',
-        metadata: { payment_id: paymentId },
+        amount_total: Number(payment.amountCents),
+        currency: 'usd',
+        metadata: { payment_id: payment.id },
         ...extra,
       },
     },
@@ -101,20 +104,15 @@ describeDatabases('Stripe Checkout and its webhooks', (t) => {
       headers: { 'content-type': 'application/json', 'stripe-signature': signature },
     });
   const pending = (amountCents: bigint) =>
-    startPayment(t.db, slack.deps.payments, {
-      accountId: acme.id,
-      accountName: 'Acme',
-      amountCents,
-      currency: 'USD',
-      description: null,
+    pendingPayment(t.db, slack.deps.payments, acme, amountCents, {
+      now: slack.clock.now(),
       viewId: `V${amountCents}`,
       requestedBy: PEOPLE.admin,
-      now: slack.clock.now(),
     });
-  const paidEvent = (paymentId: string) =>
-    event('checkout.session.completed', paymentId, {
+  const paidEvent = (payment: Pick<Payment, 'id' | 'amountCents'>) =>
+    event('checkout.session.completed', payment, {
       payment_status: 'paid',
-      payment_intent: `pi_${paymentId}`,
+      payment_intent: `pi_${payment.id}`,
     });
   const reloads = () => t.db.select().from(transfers).where(like(transfers.idempotencyKey, 'reload:%'));
 
@@ -168,7 +166,7 @@ describeDatabases('Stripe Checkout and its webhooks', (t) => {
 
   it('a paid checkout.session.completed credits once, however often it is delivered, even all at once', async () => {
     const payment = await pending(100_000n);
-    const body = paidEvent(payment.id);
+    const body = paidEvent(payment);
     for (let i = 0; i < 5; i++) expect((await webhook(body)).status).toBe(200);
     const concurrent = await Promise.all(Array.from({ length: 5 }, () => webhook(body)));
     expect(concurrent.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
@@ -180,12 +178,14 @@ describeDatabases('Stripe Checkout and its webhooks', (t) => {
 
   it('follows the provider’s final word when events come out of order, without a double credit', async () => {
     const late = await pending(5_000n);
-    expect((await webhook(event('checkout.session.expired', late.id))).status).toBe(200);
+    expect(
+      (await webhook(event('checkout.session.expired', late, { payment_status: 'unpaid' }))).status,
+    ).toBe(200);
     expect((await t.db.select().from(payments).where(eq(payments.id, late.id)))[0]!.status).toBe('expired');
-    await webhook(paidEvent(late.id));
+    await webhook(paidEvent(late));
     const early = await pending(7_000n);
-    await webhook(paidEvent(early.id));
-    await webhook(event('checkout.session.expired', early.id));
+    await webhook(paidEvent(early));
+    await webhook(event('checkout.session.expired', early, { payment_status: 'unpaid' }));
     const statuses = await t.db.select({ id: payments.id, status: payments.status }).from(payments);
     expect(statuses.map((s) => s.status)).toEqual(['paid', 'paid']);
     expect(await reloads()).toHaveLength(2);
@@ -194,10 +194,10 @@ describeDatabases('Stripe Checkout and its webhooks', (t) => {
 
   it('an unpaid completion credits nothing; an event for an unknown payment is acknowledged', async () => {
     const payment = await pending(5_000n);
-    await webhook(event('checkout.session.completed', payment.id, { payment_status: 'unpaid' }));
-    expect((await webhook(paidEvent('pay_UNKNOWN000000000'))).status).toBe(200);
+    await webhook(event('checkout.session.completed', payment, { payment_status: 'unpaid' }));
+    expect((await webhook(paidEvent({ id: 'pay_ZZZZZZZZZZZZZZZZ', amountCents: 5_000n }))).status).toBe(200);
     expect(await reloads()).toHaveLength(0);
-    expect(slack.logLines.join('\n')).toContain('unknown payment pay_UNKNOWN000000000');
+    expect(slack.logLines.join('\n')).toContain('unknown payment pay_ZZZZZZZZZZZZZZZZ');
   });
 
   it.each([
@@ -226,7 +226,7 @@ describeDatabases('Stripe Checkout and its webhooks', (t) => {
     ['no signature', (body: string) => ({ body, signature: '' })],
   ])('%s gets 400 and writes nothing', async (_what, forge) => {
     const payment = await pending(5_000n);
-    const good = paidEvent(payment.id);
+    const good = paidEvent(payment);
     const { body, signature } = forge(good);
     const before = await tableCounts(t.db);
     const res = await webhook(
@@ -258,7 +258,7 @@ describeDatabases('Stripe Checkout and its webhooks', (t) => {
     };
     const paid = async (amount: bigint) => {
       const payment = await pending(amount);
-      await webhook(paidEvent(payment.id));
+      await webhook(paidEvent(payment));
       return payment;
     };
 

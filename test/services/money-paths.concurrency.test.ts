@@ -86,7 +86,11 @@ describePostgres('a request sent many times at once mints once', (t) => {
   it('refund: one refund, one reversal', async () => {
     const acme = await makeAccount(t.db);
     const payment = await startPayment(t.db, sandbox(t.db), paymentRequest(acme.id, { viewId: 'VPAID' }));
-    await confirmPayment(t.db, payment.id, { actor: 'sandbox', now: REQUEST_NOW });
+    await confirmPayment(t.db, payment.id, {
+      actor: 'sandbox',
+      report: { provider: 'sandbox' },
+      now: REQUEST_NOW,
+    });
     const refunded = await twins(() =>
       refundPayment(t.db, sandbox(t.db), {
         paymentId: payment.id,

@@ -191,7 +191,11 @@ describeDatabases('limits and idempotency on every path to money (services)', (t
     const provider = countingProvider(t.db);
     const paid = async (viewId: string) => {
       const payment = await startPayment(t.db, provider, paymentRequest(acme.id, { viewId }));
-      await confirmPayment(t.db, payment.id, { actor: 'sandbox', now: REQUEST_NOW });
+      await confirmPayment(t.db, payment.id, {
+        actor: 'sandbox',
+        report: { provider: 'sandbox' },
+        now: REQUEST_NOW,
+      });
       return payment;
     };
     const payment = await paid('V1');

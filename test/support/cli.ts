@@ -17,7 +17,12 @@ export interface CliResult {
 
 /** Runs `balance <args>` to completion. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return runProgram(TSX, ['src/cli/main.ts', ...args], env);
+  return runScript('src/cli/main.ts', args, env);
+}
+
+/** Runs a TypeScript file of this repository (through tsx) to completion. */
+export function runScript(file: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runProgram(TSX, [file, ...args], env);
 }
 
 /** Runs a program of the repository (`node_modules/.bin/…`) in it, to completion, in a clean environment. */

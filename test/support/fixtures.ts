@@ -2,7 +2,12 @@ import type { Db } from '../../src/db/client.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
 import { type ConnectorDeps, connectJamf } from '../../src/services/connectors.js';
-import { confirmPayment, type Payment, startPayment } from '../../src/services/payments/payments.js';
+import {
+  confirmPayment,
+  type Payment,
+  type ProviderReport,
+  startPayment,
+} from '../../src/services/payments/payments.js';
 import type { PaymentProvider } from '../../src/services/payments/provider.js';
 import type { FakeJamf } from './fake-jamf.js';
 
@@ -63,6 +68,28 @@ export async function connectToFake(
   return result;
 }
 
+let views = 0;
+
+/** A pending card payment of an account, as the Reload modal's Continue to payment records it. */
+export function pendingPayment(
+  db: Db,
+  provider: PaymentProvider,
+  account: Pick<Account, 'id' | 'name'>,
+  amountCents: bigint,
+  options: { now?: Date; viewId?: string; requestedBy?: string } = {},
+): Promise<Payment> {
+  return startPayment(db, provider, {
+    accountId: account.id,
+    accountName: account.name,
+    amountCents,
+    currency: 'USD',
+    description: null,
+    viewId: options.viewId ?? `VPENDING${++views}`,
+    requestedBy: options.requestedBy ?? 'UADMIN1',
+    now: options.now ?? new Date(),
+  });
+}
+
 /** A card reload started (the Reload modal submitted by UADMIN1): pending, with its checkout. */
 export function pendingReload(
   db: Db,
@@ -71,16 +98,19 @@ export function pendingReload(
   amountCents: bigint,
   now: Date,
 ): Promise<Payment> {
-  return startPayment(db, provider, {
-    accountId: account.id,
-    accountName: account.name,
-    amountCents,
-    currency: 'USD',
-    description: null,
-    viewId: `V${Math.random()}`,
-    requestedBy: 'UADMIN1',
-    now,
-  });
+  return pendingPayment(db, provider, account, amountCents, { now });
+}
+
+/** What the payment's own provider reports of it when nothing is amiss (the webhook's checks then pass). */
+export function truthfulReport(payment: Payment): ProviderReport {
+  return payment.provider === 'sandbox'
+    ? { provider: 'sandbox' }
+    : {
+        provider: 'stripe',
+        sessionId: payment.providerRef ?? '',
+        amountCents: payment.amountCents,
+        currency: payment.currency,
+      };
 }
 
 /** A card reload started and confirmed by the provider (`intent`: its payment intent), the wallet credited. */
@@ -96,6 +126,7 @@ export async function paidReload(
   const confirmed = await confirmPayment(db, started.id, {
     actor: 'evt_paid',
     providerPaymentRef: intent,
+    report: truthfulReport(started),
     now,
   });
   if (confirmed.kind !== 'credited') throw new Error(`not credited: ${confirmed.kind}`);

@@ -1,5 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import nock from 'nock';
 import { type Clock, fixedClock } from '../../src/clock.js';
 import { createInteractions } from '../../src/commands/interactions.js';
@@ -8,6 +7,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { createDeps, outboxSender } from '../../src/deps.js';
 import { appRoutes, type Payments, paymentsFor } from '../../src/http/routes.js';
+import { createRouteServer } from '../../src/http/server.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createApp, slackNotifier } from '../../src/slack/app.js';
 
@@ -23,6 +23,24 @@ export const CODE_SECRET = 'test-code-secret-0123456789abcdef0123456789';
 export function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SIGNING_SECRET) {
   const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
+}
+
+/** A `/balance` slash command's body as Slack posts it: the owner in #general, unless `fields` say otherwise. */
+export function slashCommand(fields: Record<string, string>): string {
+  return new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T1',
+    channel_id: 'C0GENERAL',
+    channel_name: 'general',
+    user_id: OWNER,
+    user_name: 'someone',
+    command: '/balance',
+    text: '',
+    response_url: `${SLACK_API}/respond/1`,
+    trigger_id: `trigger.${Math.random()}`,
+    api_app_id: 'A1',
+    ...fields,
+  }).toString();
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -82,7 +100,7 @@ export async function startSlack(
   const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
   const payments = options.payments ?? paymentsFor(config, db);
   const clock = (options.clock as ReturnType<typeof fixedClock>) ?? fixedClock('2026-11-26T10:00:00Z');
-  let app: ReturnType<typeof createApp> | undefined;
+  let app: ReturnType<typeof createApp>['app'] | undefined;
   const deps = createDeps({
     config,
     db,
@@ -94,14 +112,13 @@ export async function startSlack(
     sender: outboxSender({ kind: 'slack' }, config, db, logger),
     sleep: options.sleep,
   });
-  app = createApp({
-    config,
-    interactions: createInteractions(deps),
+  const slack = createApp({ config, interactions: createInteractions(deps), logger, retries: 0 });
+  app = slack.app;
+  const server = createRouteServer(
+    [...appRoutes(deps, { ping: async () => true }, payments), slack.eventsRoute!],
     logger,
-    routes: appRoutes(deps, { ping: async () => true }, payments),
-    retries: 0,
-  });
-  const server = (await app.start(0)) as Server;
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const post = (body: string, contentType = 'application/x-www-form-urlencoded', headers = sign(body)) =>
     fetch(`${url}/slack/events`, {
@@ -119,19 +136,13 @@ export async function startSlack(
     post,
     command: (text, as = {}) =>
       post(
-        new URLSearchParams({
-          token: 'legacy',
+        slashCommand({
+          text,
           team_id: as.teamId ?? TEAM,
           channel_id: as.channelId ?? 'C0GENERAL',
-          channel_name: 'general',
           user_id: as.userId ?? OWNER,
-          user_name: 'someone',
-          command: '/balance',
-          text,
-          response_url: `${SLACK_API}/respond/1`,
           trigger_id: as.triggerId ?? `trigger.${randomUUID()}`,
-          api_app_id: 'A1',
-        }).toString(),
+        }),
       ),
     interaction,
     submitView: (userId, view, state, viewId) =>
@@ -168,7 +179,8 @@ export async function startSlack(
     stop: async () => {
       await deps.background.drain();
       await deps.outbox.idle();
-      await app?.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -7,6 +7,8 @@ import { requireWithinLimits } from '../../services/limits.js';
 import {
   type Confirmation,
   confirmPayment,
+  isPaymentId,
+  type ProviderReport,
   RefundExceedsBalanceError,
   RefundRefusedError,
   RefundTooLargeError,
@@ -212,7 +214,7 @@ export async function submitReloadModal(
 export async function completePayment(
   deps: Deps,
   paymentId: string,
-  input: { actor: string; providerPaymentRef?: string | null },
+  input: { actor: string; providerPaymentRef?: string | null; report: ProviderReport },
 ): Promise<Confirmation> {
   const confirmation = await confirmPayment(deps.db, paymentId, { ...input, now: deps.clock.now() });
   if (confirmation.kind !== 'credited') return confirmation;
@@ -246,7 +248,7 @@ export async function completePayment(
 /** `refund <payment id> [<amount>]` (finance). */
 export async function refundCommand(ctx: CommandContext, args: string[]): Promise<Reply[]> {
   const paymentId = args[0];
-  if (!paymentId || !/^pay_[0-9A-Z]{16}$/.test(paymentId)) {
+  if (!paymentId || !isPaymentId(paymentId)) {
     throw new UsageError(
       paymentId
         ? `"${describeInput(paymentId)}" is not a payment id (pay_…).`

@@ -17,6 +17,40 @@ export function newPaymentId(): string {
   return `pay_${Array.from(bytes, (b) => CODE_ALPHABET[b % 32]).join('')}`;
 }
 
+const PAYMENT_ID = new RegExp(`^pay_[${CODE_ALPHABET}]{16}$`);
+
+/** Whether `text` has the exact form `newPaymentId` makes: anything else names no payment and is not looked up. */
+export function isPaymentId(text: string): boolean {
+  return PAYMENT_ID.test(text);
+}
+
+/**
+ * What a provider's message says about a payment, checked against the stored row before anything is written
+ * (SPEC §11). The sandbox is Balance's own checkout: it has nothing to report but its name.
+ */
+export type ProviderReport =
+  | { provider: 'sandbox' }
+  | { provider: 'stripe'; sessionId: string; amountCents: bigint | null; currency: string | null };
+
+/** The fields in which a provider's report disagrees with the stored payment; none means it is this payment. */
+export function disagreements(payment: Payment, report: ProviderReport): string[] {
+  if (payment.provider !== report.provider) return ['provider'];
+  if (report.provider === 'sandbox') return [];
+  const fields: string[] = [];
+  if (payment.providerRef !== report.sessionId) fields.push('session id');
+  if (report.amountCents !== payment.amountCents) fields.push('amount');
+  if (report.currency?.toUpperCase() !== payment.currency.toUpperCase()) fields.push('currency');
+  return fields;
+}
+
+/**
+ * Whether Balance's own (sandbox) checkout is past its end. Stripe enforces its sessions' expiry itself, and its
+ * word is final: a Stripe payment is credited whenever Stripe says it was paid.
+ */
+export function sandboxCheckoutEnded(payment: Payment, now: Date): boolean {
+  return payment.status === 'expired' || (payment.status === 'pending' && now >= payment.expiresAt);
+}
+
 export async function getPayment(db: Db, id: string): Promise<Payment | undefined> {
   const [row] = await db.select().from(payments).where(eq(payments.id, id));
   return row;
@@ -107,23 +141,36 @@ export type Confirmation =
   | { kind: 'credited'; payment: Payment; balanceCents: bigint }
   | { kind: 'already_paid'; payment: Payment }
   | { kind: 'cancelled'; payment: Payment }
+  | { kind: 'expired'; payment: Payment }
+  | { kind: 'mismatch'; payment: Payment; fields: string[] }
   | { kind: 'unknown' };
 
 /**
  * The provider says the payment went through: the wallet is credited exactly once (key `reload:<payment id>`).
- * The payment row is locked first, so duplicated and concurrent confirmations wait and then find it paid. The
- * provider's word is final: a payment it marked expired earlier (events out of order) is still credited.
+ * The payment row is locked first, so duplicated and concurrent confirmations wait and then find it paid. A report
+ * that disagrees with the payment (another session, amount or currency) writes nothing. Stripe's word is final: a
+ * payment it marked expired earlier (events out of order) is still credited; the sandbox's ended checkout is not.
  */
 export async function confirmPayment(
   db: Db,
   paymentId: string,
-  input: { actor: string; providerPaymentRef?: string | null; now: Date },
+  input: { actor: string; providerPaymentRef?: string | null; now: Date; report: ProviderReport },
 ): Promise<Confirmation> {
   return db.transaction(async (tx) => {
     const [payment] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update');
     if (!payment) return { kind: 'unknown' };
+    const fields = disagreements(payment, input.report);
+    if (fields.length > 0) return { kind: 'mismatch', payment, fields };
     if (payment.status === 'paid') return { kind: 'already_paid', payment };
     if (payment.status === 'cancelled') return { kind: 'cancelled', payment };
+    if (input.report.provider === 'sandbox' && sandboxCheckoutEnded(payment, input.now)) {
+      const [expired] = await tx
+        .update(payments)
+        .set({ status: 'expired' })
+        .where(eq(payments.id, payment.id))
+        .returning();
+      return { kind: 'expired', payment: expired! };
+    }
     const { transfer } = await postTransfer(tx, {
       key: `reload:${payment.id}`,
       from: { system: 'payments' },
@@ -147,18 +194,30 @@ export async function confirmPayment(
   });
 }
 
-/** The checkout expired (Stripe) or was cancelled (sandbox): only a pending payment changes. */
+export type Closing =
+  | { kind: 'closed' | 'unchanged'; payment: Payment }
+  | { kind: 'mismatch'; payment: Payment; fields: string[] }
+  | { kind: 'unknown' };
+
+/**
+ * The checkout expired (Stripe) or was cancelled (sandbox): only a pending payment changes, and only when the
+ * provider's report is about this payment.
+ */
 export async function closePayment(
   db: Db,
   paymentId: string,
   status: 'expired' | 'cancelled',
-): Promise<Payment | undefined> {
-  const [row] = await db
-    .update(payments)
-    .set({ status })
-    .where(and(eq(payments.id, paymentId), eq(payments.status, 'pending')))
-    .returning();
-  return row ?? (await getPayment(db, paymentId));
+  report: ProviderReport,
+): Promise<Closing> {
+  return db.transaction(async (tx) => {
+    const [payment] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update');
+    if (!payment) return { kind: 'unknown' };
+    const fields = disagreements(payment, report);
+    if (fields.length > 0) return { kind: 'mismatch', payment, fields };
+    if (payment.status !== 'pending') return { kind: 'unchanged', payment };
+    const [closed] = await tx.update(payments).set({ status }).where(eq(payments.id, payment.id)).returning();
+    return { kind: 'closed', payment: closed! };
+  });
 }
 
 export async function refundedSoFar(db: Db, paymentId: string): Promise<bigint> {

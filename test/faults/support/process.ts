@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { childEnv, ROOT } from '../../support/cli.js';
+import { childEnv, ROOT, waitForOutput } from '../../support/cli.js';
 
 /**
  * `balance <args>` as ONE real process: node with tsx's loader, not the `tsx` wrapper (which runs the script in a
@@ -66,4 +66,25 @@ export async function poll<T>(
       throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export interface ServingProcess extends BalanceProcess {
+  port: number;
+  /** Whether the process is still running (no exit code, no signal). */
+  alive(): boolean;
+}
+
+/** `balance start` as a real process; resolves once it serves its HTTP routes (PORT=0 picks a free port). */
+export async function serveBalance(env: Record<string, string>): Promise<ServingProcess> {
+  const running = spawnBalance(['start'], { PORT: '0', ...env });
+  const started = waitForOutput(running.output, /HTTP routes on port (\d+)/, 60_000);
+  const ended = running.exited.then(() => {
+    throw new Error(`balance start exited before serving:\n${running.output()}`);
+  });
+  const match = await Promise.race([started, ended]);
+  return {
+    ...running,
+    port: Number(match[1]),
+    alive: () => running.child.exitCode === null && running.child.signalCode === null,
+  };
 }

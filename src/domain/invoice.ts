@@ -1,7 +1,9 @@
 // What one account owes for one billing month (SPEC §8), and the lines an invoice shows. Pure integer
 // arithmetic in minor units: counts become bigint before any multiplication, nothing is ever a float.
 
+import { billableDevices } from './devices.js';
 import { groupDigits } from './money.js';
+import { monthlyCost, nonNegative } from './pricing.js';
 
 /** The figures an invoice row keeps (a snapshot of what was billed). */
 export type InvoiceFigures = {
@@ -97,16 +99,12 @@ export function chargeFor(
   unitPriceCents: bigint,
   balanceCents: bigint,
 ): Charge {
-  wholeCount(billedDevices, 'billed devices');
-  wholeCount(coveredDevices, 'covered devices');
-  nonNegative(unitPriceCents, 'unit price');
   nonNegative(balanceCents, 'balance');
-  const billableDevices = Math.max(billedDevices - coveredDevices, 0);
-  const chargeCents = BigInt(billableDevices) * unitPriceCents;
+  const chargeCents = monthlyCost(billedDevices, coveredDevices, unitPriceCents);
   const paidFromBalanceCents = chargeCents < balanceCents ? chargeCents : balanceCents;
   const amountDueCents = chargeCents - paidFromBalanceCents;
   return {
-    billableDevices,
+    billableDevices: billableDevices(billedDevices, coveredDevices),
     chargeCents,
     paidFromBalanceCents,
     amountDueCents,
@@ -116,13 +114,4 @@ export function chargeFor(
 
 function devices(n: number): string {
   return `${groupDigits(n)} ${n === 1 ? 'device' : 'devices'}`;
-}
-
-// A fractional or negative count is a caller bug; failing loudly beats a silently wrong invoice.
-function wholeCount(n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be a whole number ≥ 0, got ${n}`);
-}
-
-function nonNegative(cents: bigint, what: string): void {
-  if (cents < 0n) throw new RangeError(`${what} must not be negative, got ${cents}`);
 }

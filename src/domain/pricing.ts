@@ -1,6 +1,8 @@
 // Price arithmetic in integer minor units. Counts arrive as numbers (already validated) and are converted to
 // bigint before any multiplication, so totals are exact at any size.
 
+import { billableDevices, wholeCount } from './devices.js';
+
 export const COMPARISON_MONTHS = [12, 24, 36] as const;
 
 export type Estimate = {
@@ -27,8 +29,7 @@ export function estimate(devices: number, months: number, unitPriceCents: bigint
 
 /** What a month costs: devices not covered by license packs, never fewer than zero, at the unit price. */
 export function monthlyCost(devices: number, coveredDevices: number, unitPriceCents: bigint): bigint {
-  const billable = wholeCount(devices, 'devices') - wholeCount(coveredDevices, 'covered devices');
-  return (billable > 0n ? billable : 0n) * nonNegative(unitPriceCents, 'unit price');
+  return BigInt(billableDevices(devices, coveredDevices)) * nonNegative(unitPriceCents, 'unit price');
 }
 
 /** How much to add so the balance pays for `months` months; nothing when it already does. */
@@ -37,13 +38,7 @@ export function reloadToCover(balanceCents: bigint, monthlyCents: bigint, months
   return needed > 0n ? needed : 0n;
 }
 
-// A fractional or negative count is a caller bug; failing loudly beats a silently wrong price.
-function wholeCount(n: number, what: string): bigint {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be a whole number ≥ 0, got ${n}`);
-  return BigInt(n);
-}
-
-function nonNegative(cents: bigint, what: string): bigint {
+export function nonNegative(cents: bigint, what: string): bigint {
   if (cents < 0n) throw new RangeError(`${what} must not be negative, got ${cents}`);
   return cents;
 }

@@ -3,6 +3,7 @@ import { at, type Db, queryRows, toBigInt } from '../db/client.js';
 import { localDate, monthOf } from '../domain/billing-month.js';
 import type { LowBalanceState } from '../domain/runway.js';
 import { enqueue, type OutboxItem } from './outbox.js';
+import { coveredDevices, deviceCountAt, lowBalanceState, monthlyCost } from './sql/billing-rules.js';
 
 const RANK: Record<LowBalanceState, number> = { ok: 0, low: 1, empty: 2 };
 
@@ -28,8 +29,7 @@ interface StateRow {
 /**
  * Re-checks the low-balance state of some accounts, or all (SPEC §9), in one query. A step down (ok→low, low→empty,
  * ok→empty) writes an alert to the outbox, at most one a day per account; a return to ok after an alert writes a
- * "resolved" note. The state is the rule of `lowBalanceState` (src/domain/runway.ts), computed set-based here with
- * the monthly cost of SPEC §9: (current devices − license pack coverage) × plan price.
+ * "resolved" note. The state and the monthly cost are the domain's rules, in their SQL form (./sql/billing-rules.ts).
  */
 export async function checkAlerts(
   db: Db,
@@ -45,12 +45,8 @@ export async function checkAlerts(
     sql`with figures as (
           select a.id, coalesce(a.alert_channel_id, a.billing_channel_id) as channel, w.balance,
                  a.alert_threshold_tenths as threshold,
-                 greatest(coalesce((select r.count from device_readings r where r.account_id = a.id
-                                    and r.effective_at <= ${at(input.now)}
-                                    order by r.effective_at desc, r.id desc limit 1), 0)
-                          - coalesce((select sum(lp.devices) from license_packs lp where lp.account_id = a.id
-                                      and lp.start_month <= ${month} and lp.end_month >= ${month}), 0), 0)
-                   * p.price_cents as monthly,
+                 ${monthlyCost(deviceCountAt(sql`a.id`, input.now), coveredDevices(sql`a.id`, month), sql`p.price_cents`)}
+                   as monthly,
                  coalesce(s.state, 'ok') as previous, s.last_alert_at
           from accounts a
           join plans p on p.code = a.plan_code
@@ -58,10 +54,7 @@ export async function checkAlerts(
           left join alert_states s on s.account_id = a.id
           where true ${only}
         ), states as (
-          select *, case when monthly = 0 then 'ok'
-                         when balance = 0 then 'empty'
-                         when balance * 10 < monthly * threshold then 'low'
-                         else 'ok' end as state
+          select *, ${lowBalanceState(sql`balance`, sql`monthly`, sql`threshold`)} as state
           from figures
         )
         select id as account_id, channel, balance, monthly, threshold, state, previous, last_alert_at

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { deviceReadings, type ReadingSource } from '../db/schema.js';
 import { monthStart, nextMonth } from '../domain/billing-month.js';
+import { billedDeviceCount } from '../domain/devices.js';
 
 export type DeviceReading = typeof deviceReadings.$inferSelect;
 
@@ -68,6 +69,9 @@ export async function readingsOfMonth(
       )
       .orderBy(asc(deviceReadings.effectiveAt), asc(deviceReadings.id)),
   ]);
-  const counts = [carriedIn?.count ?? 0, ...readings.map((r) => r.count)];
-  return { month, carriedIn, readings, billedCount: Math.max(...counts) };
+  const billedCount = billedDeviceCount(
+    carriedIn?.count,
+    readings.map((r) => r.count),
+  );
+  return { month, carriedIn, readings, billedCount };
 }

@@ -8,6 +8,7 @@ import { postWalletDebits } from '../ledger/batch.js';
 import { checkAlerts } from './alerts.js';
 import { renewLease, withLease } from './leases.js';
 import { enqueue, type OutboxItem } from './outbox.js';
+import { billedDevices, coveredDevices } from './sql/billing-rules.js';
 
 export type Invoice = typeof invoices.$inferSelect;
 
@@ -149,13 +150,8 @@ async function invoiceChunk(
   const rows = await queryRows<ChunkRow>(
     tx,
     sql`select a.id as account_id, a.billing_channel_id, a.plan_code, p.price_cents, w.balance,
-          greatest(
-            coalesce((select r.count from device_readings r where r.account_id = a.id and r.effective_at < ${at(o.start)}
-                      order by r.effective_at desc, r.id desc limit 1), 0),
-            coalesce((select max(r.count) from device_readings r where r.account_id = a.id
-                      and r.effective_at >= ${at(o.start)} and r.effective_at < ${at(o.end)}), 0)) as billed,
-          coalesce((select sum(lp.devices) from license_packs lp where lp.account_id = a.id
-                    and lp.start_month <= ${o.month} and lp.end_month >= ${o.month}), 0) as covered
+          ${billedDevices(sql`a.id`, { start: o.start, end: o.end, endIncluded: false })} as billed,
+          ${coveredDevices(sql`a.id`, o.month)} as covered
         from accounts a
         join plans p on p.code = a.plan_code
         join ledger_accounts w on w.account_id = a.id

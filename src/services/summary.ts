@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { at, type Db, queryRows, toBigInt } from '../db/client.js';
+import { type Db, queryRows, toBigInt } from '../db/client.js';
 import { monthOf, monthStart } from '../domain/billing-month.js';
 import { monthlyCost } from '../domain/pricing.js';
 import { type LowBalanceState, lowBalanceState, type Runway, runway } from '../domain/runway.js';
 import type { Account, Plan } from './accounts.js';
+import { billedDevices, deviceCountAt, packCovers } from './sql/billing-rules.js';
 
 /** What `status`, the Home tab and estimates show of one account (SPEC §4 status, §9). */
 export interface AccountSummary {
@@ -36,20 +37,15 @@ export async function accountSummary(
 ): Promise<AccountSummary> {
   const month = monthOf(now, timeZone);
   const start = monthStart(month, timeZone);
+  const id = sql`${account.id}`;
   const [row] = await queryRows<SummaryRow>(
     db,
     sql`select w.balance, p.code, p.name, p.price_cents, p.created_at,
-          (select r.count from device_readings r where r.account_id = ${account.id} and r.effective_at <= ${at(now)}
-           order by r.effective_at desc, r.id desc limit 1) as current,
-          greatest(
-            (select r.count from device_readings r where r.account_id = ${account.id} and r.effective_at < ${at(start)}
-             order by r.effective_at desc, r.id desc limit 1),
-            (select max(r.count) from device_readings r where r.account_id = ${account.id}
-             and r.effective_at >= ${at(start)} and r.effective_at <= ${at(now)})) as month_max,
+          ${deviceCountAt(id, now)} as current,
+          ${billedDevices(id, { start, end: now, endIncluded: true })} as month_max,
           (select coalesce(json_agg(json_build_object('devices', lp.devices, 'endMonth', lp.end_month)
                                     order by lp.end_month, lp.id), '[]'::json)
-           from license_packs lp where lp.account_id = ${account.id}
-             and lp.start_month <= ${month} and lp.end_month >= ${month}) as packs
+           from license_packs lp where lp.account_id = ${account.id} and ${packCovers('lp', month)}) as packs
         from ledger_accounts w join plans p on p.code = ${account.planCode}
         where w.account_id = ${account.id}`,
   );
@@ -66,7 +62,7 @@ export async function accountSummary(
   ) as AccountSummary['packs'];
   const coveredDevices = packs.reduce((sum, pack) => sum + pack.devices, 0);
   const devices = row.current === null ? null : Number(row.current);
-  const billedDevices = row.month_max === null ? 0 : Number(row.month_max);
+  const billedSoFar = Number(row.month_max);
   const monthlyCents = monthlyCost(devices ?? 0, coveredDevices, plan.priceCents);
   return {
     account,
@@ -80,8 +76,8 @@ export async function accountSummary(
     state: lowBalanceState(balanceCents, monthlyCents, account.alertThresholdTenths),
     nextBill: {
       month,
-      billedDevices,
-      amountCents: monthlyCost(billedDevices, coveredDevices, plan.priceCents),
+      billedDevices: billedSoFar,
+      amountCents: monthlyCost(billedSoFar, coveredDevices, plan.priceCents),
     },
   };
 }

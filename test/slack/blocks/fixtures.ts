@@ -1,7 +1,7 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import type { Message } from '../../../src/commands/types.js';
-import { estimate } from '../../../src/domain/pricing.js';
-import { runway } from '../../../src/domain/runway.js';
+import { estimate, monthlyCost } from '../../../src/domain/pricing.js';
+import { lowBalanceState, runway } from '../../../src/domain/runway.js';
 import type { Account, Plan } from '../../../src/services/accounts.js';
 import type { AccountSummary } from '../../../src/services/summary.js';
 import type { Format, PlanChoice } from '../../../src/slack/blocks/models.js';
@@ -43,17 +43,9 @@ export function summaryOf(
   const balanceCents = options.balanceCents ?? 300_000n;
   const devices = options.devices === undefined ? 120 : options.devices;
   const coveredDevices = options.coveredDevices ?? 0;
-  const billable = Math.max((devices ?? 0) - coveredDevices, 0);
-  const monthlyCents = BigInt(billable) * plan.priceCents;
+  const monthlyCents = monthlyCost(devices ?? 0, coveredDevices, plan.priceCents);
   const account = accountRow({ planCode: plan.code, ...options.account });
-  const state =
-    monthlyCents === 0n
-      ? 'ok'
-      : balanceCents === 0n
-        ? 'empty'
-        : balanceCents * 10n < monthlyCents * BigInt(account.alertThresholdTenths)
-          ? 'low'
-          : 'ok';
+  const state = lowBalanceState(balanceCents, monthlyCents, account.alertThresholdTenths);
   return {
     account,
     plan: planRow(plan),

@@ -1,0 +1,54 @@
+// The billing rules of the domain (src/domain/devices.ts, pricing.ts, runway.ts) as SQL fragments, for the
+// set-based queries that must apply them to many accounts at once: the account summary, the invoice run and the
+// balance check all build on these and on nothing else. test/services/billing-rules.property.test.ts holds each
+// fragment to its TypeScript rule on random data; change one, change both.
+
+import { type SQL, sql } from 'drizzle-orm';
+import { at } from '../../db/client.js';
+
+/** The count in effect at `instant`: the latest reading at or before it (null before the first). */
+export function deviceCountAt(accountId: SQL, instant: Date): SQL {
+  return sql`(select r.count from device_readings r where r.account_id = ${accountId}
+              and r.effective_at <= ${at(instant)} order by r.effective_at desc, r.id desc limit 1)`;
+}
+
+/**
+ * `billedDeviceCount`: the highest count in effect at any time from `start` to `end` — the reading carried in from
+ * before `start` and every reading in the window (`end` excluded for a whole month; included for the month so far,
+ * so a reading taken at this very instant counts). Zero before any reading.
+ */
+export function billedDevices(accountId: SQL, window: { start: Date; end: Date; endIncluded: boolean }): SQL {
+  const beforeEnd = window.endIncluded
+    ? sql`r.effective_at <= ${at(window.end)}`
+    : sql`r.effective_at < ${at(window.end)}`;
+  return sql`greatest(
+      coalesce((select r.count from device_readings r where r.account_id = ${accountId}
+                and r.effective_at < ${at(window.start)} order by r.effective_at desc, r.id desc limit 1), 0),
+      coalesce((select max(r.count) from device_readings r where r.account_id = ${accountId}
+                and r.effective_at >= ${at(window.start)} and ${beforeEnd}), 0))`;
+}
+
+/** `packCovers`: the condition on a `license_packs` row (under `alias`) of being active in `month`. */
+export function packCovers(alias: string, month: string): SQL {
+  const pack = sql.raw(alias);
+  return sql`${pack}.start_month <= ${month} and ${pack}.end_month >= ${month}`;
+}
+
+/** `coveredDeviceCount`: devices covered in `month` by the account's active license packs. */
+export function coveredDevices(accountId: SQL, month: string): SQL {
+  return sql`coalesce((select sum(lp.devices) from license_packs lp
+                       where lp.account_id = ${accountId} and ${packCovers('lp', month)}), 0)`;
+}
+
+/** `monthlyCost`: (devices − covered, never below zero) × unit price. */
+export function monthlyCost(devices: SQL, covered: SQL, unitPriceCents: SQL): SQL {
+  return sql`(greatest(coalesce(${devices}, 0) - ${covered}, 0) * ${unitPriceCents})`;
+}
+
+/** `lowBalanceState`: 'ok' | 'low' | 'empty' (runway below the threshold in tenths, in exact integer form). */
+export function lowBalanceState(balanceCents: SQL, monthlyCents: SQL, thresholdTenths: SQL): SQL {
+  return sql`(case when ${monthlyCents} <= 0 then 'ok'
+                   when ${balanceCents} <= 0 then 'empty'
+                   when ${balanceCents} * 10 < ${monthlyCents} * ${thresholdTenths} then 'low'
+                   else 'ok' end)`;
+}

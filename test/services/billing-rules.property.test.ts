@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { type SQL, sql } from 'drizzle-orm';
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { queryRows, toBigInt } from '../../src/db/client.js';
+import { codes, deviceReadings, licensePacks } from '../../src/db/schema.js';
+import { addMonths } from '../../src/domain/billing-month.js';
+import {
+  billedDeviceCountIn,
+  coveredDeviceCount,
+  type Reading,
+  readingInEffect,
+} from '../../src/domain/devices.js';
+import { monthlyCost } from '../../src/domain/pricing.js';
+import { lowBalanceState } from '../../src/domain/runway.js';
+import * as rules from '../../src/services/sql/billing-rules.js';
+import { describeDatabases } from '../support/db.js';
+import { makeAccount } from '../support/fixtures.js';
+
+// Each SQL fragment of a billing rule gives what its TypeScript rule gives, on random data: the set-based jobs
+// (invoice run, balance check) and the one-account summary cannot drift from the domain.
+
+const DAY = 86_400_000;
+const ORIGIN = Date.UTC(2026, 9, 1); // October 2026: readings fall across three months and their edges
+const instant = fc.integer({ min: 0, max: 92 * DAY }).map((ms) => new Date(ORIGIN + ms));
+// Month edges are where the rules differ: put a good share of instants exactly on one.
+const edge = fc.constantFrom(Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1)).map((ms) => new Date(ms));
+const someInstant = fc.oneof(instant, edge);
+const readingsArb = fc.array(fc.record({ count: fc.integer({ min: 0, max: 1_000_000 }), at: someInstant }), {
+  maxLength: 8,
+});
+const month = fc.constantFrom('2026-10', '2026-11', '2026-12', '2027-01');
+const packsArb = fc.array(
+  fc.record({
+    devices: fc.integer({ min: 1, max: 500 }),
+    startMonth: month,
+    months: fc.integer({ min: 1, max: 3 }),
+  }),
+  { maxLength: 4 },
+);
+const RUNS = { numRuns: 60 };
+
+describeDatabases('billing rules in SQL', (t) => {
+  async function value(fragment: SQL): Promise<unknown> {
+    const [row] = await queryRows<{ v: unknown }>(t.db, sql`select ${fragment} as v`);
+    return row?.v;
+  }
+
+  async function withReadings(input: Array<{ count: number; at: Date }>): Promise<[number, Reading[]]> {
+    const account = await makeAccount(t.db, `Rules ${randomBytes(4).toString('hex')}`);
+    const rows = input.length
+      ? await t.db
+          .insert(deviceReadings)
+          .values(
+            input.map((r) => ({
+              accountId: account.id,
+              count: r.count,
+              effectiveAt: r.at,
+              recordedBy: 'test',
+            })),
+          )
+          .returning()
+      : [];
+    return [account.id, rows.map((r) => ({ id: r.id, count: r.count, at: r.effectiveAt }))];
+  }
+
+  it('the count in effect at an instant', async () => {
+    await fc.assert(
+      fc.asyncProperty(readingsArb, someInstant, async (input, when) => {
+        const [accountId, readings] = await withReadings(input);
+        const got = await value(rules.deviceCountAt(sql`${accountId}`, when));
+        expect(got === null ? undefined : Number(got)).toBe(readingInEffect(readings, when)?.count);
+      }),
+      RUNS,
+    );
+  });
+
+  it('the billed count of a whole month and of the month so far', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        readingsArb,
+        someInstant,
+        someInstant,
+        fc.boolean(),
+        async (input, a, b, endIncluded) => {
+          const [start, end] = a <= b ? [a, b] : [b, a];
+          const [accountId, readings] = await withReadings(input);
+          const window = { start, end, endIncluded };
+          const got = Number(await value(rules.billedDevices(sql`${accountId}`, window)));
+          expect(got).toBe(billedDeviceCountIn(readings, window));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('license-pack coverage of a month', async () => {
+    await fc.assert(
+      fc.asyncProperty(packsArb, month, async (input, asOf) => {
+        const account = await makeAccount(t.db, `Packs ${randomBytes(4).toString('hex')}`);
+        const packs = input.map((p) => ({ ...p, endMonth: addMonths(p.startMonth, p.months - 1) }));
+        for (const pack of packs) {
+          const [code] = await t.db
+            .insert(codes)
+            .values({
+              kind: 'license_pack',
+              hash: randomBytes(16).toString('hex'),
+              last4: 'TEST',
+              devices: pack.devices,
+              months: pack.months,
+              planCode: 'standard',
+              status: 'redeemed',
+              issuedBy: 'test',
+              issuedAt: new Date(ORIGIN),
+              redeemedBy: 'test',
+              redeemedAccountId: account.id,
+              redeemedAt: new Date(ORIGIN),
+            })
+            .returning();
+          await t.db.insert(licensePacks).values({
+            codeId: code!.id,
+            accountId: account.id,
+            devices: pack.devices,
+            startMonth: pack.startMonth,
+            endMonth: pack.endMonth,
+            createdAt: new Date(ORIGIN),
+          });
+        }
+        const got = Number(await value(rules.coveredDevices(sql`${account.id}`, asOf)));
+        expect(got).toBe(coveredDeviceCount(packs, asOf));
+      }),
+      RUNS,
+    );
+  });
+
+  const count = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1_000_000 }));
+  const cents = fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 10n ** 12n }));
+
+  it('the monthly cost', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.option(count), count, cents, async (devices, covered, price) => {
+        const fragment = rules.monthlyCost(
+          sql`${devices}::integer`,
+          sql`${covered}::integer`,
+          sql`${price.toString()}::bigint`,
+        );
+        expect(toBigInt(await value(fragment))).toBe(monthlyCost(devices ?? 0, covered, price));
+      }),
+      RUNS,
+    );
+  });
+
+  // Random balances, and balances exactly on the threshold (runway = threshold), where `<` and `<=` differ.
+  const stateInputs = fc.oneof(
+    fc.tuple(cents, cents, fc.integer({ min: 1, max: 240 })),
+    fc
+      .tuple(
+        fc.bigInt({ min: 1n, max: 10n ** 9n }),
+        fc.integer({ min: 1, max: 240 }),
+        fc.bigInt({ min: -1n, max: 1n }),
+      )
+      .map(([m, threshold, nudge]) => [m * BigInt(threshold) + nudge, m * 10n, threshold] as const),
+  );
+
+  it('the low-balance state', async () => {
+    await fc.assert(
+      fc.asyncProperty(stateInputs, async ([balance, monthly, threshold]) => {
+        const fragment = rules.lowBalanceState(
+          sql`${balance.toString()}::bigint`,
+          sql`${monthly.toString()}::bigint`,
+          sql`${threshold}::integer`,
+        );
+        expect(await value(fragment)).toBe(lowBalanceState(balance, monthly, threshold));
+      }),
+      RUNS,
+    );
+  });
+});

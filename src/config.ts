@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { DEFAULT_PAYMENT_TERMS_DAYS, DEFAULT_REMINDER_DAYS } from './domain/receivables.js';
 
 /**
  * The environment of SPEC §1, parsed once at start. A bad value stops the start with one line per variable,
@@ -50,6 +51,30 @@ const port = z
   .regex(/^\d{1,5}$/, 'is not a port number')
   .transform(Number)
   .refine((n) => n >= 0 && n <= 65_535, 'is not a port number (0–65535)');
+
+/** Whole days, 0–365; an empty value is unset (the default). */
+const paymentTermsDays = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional()
+  .refine((v) => v === undefined || /^\d{1,3}$/.test(v), 'is not a whole number of days (0–365)')
+  .transform((v) => (v === undefined ? DEFAULT_PAYMENT_TERMS_DAYS : Number(v)))
+  .refine((n) => n <= 365, 'is more than 365 days');
+
+/** Distinct whole days after issue, 1–365, comma-separated; an empty value is unset (the default, 3 and 7). */
+const reminderDays = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional()
+  .transform((v) => (v ?? DEFAULT_REMINDER_DAYS.join(',')).split(',').map((d) => d.trim()))
+  .refine(
+    (days) => days.every((d) => /^\d{1,3}$/.test(d) && Number(d) >= 1 && Number(d) <= 365),
+    'must be comma-separated whole days after issue, 1–365 (e.g. "3,7")',
+  )
+  .refine((days) => new Set(days.map(Number)).size === days.length, 'names a day twice')
+  .transform((days) => days.map(Number).sort((a, b) => a - b));
 
 const databaseUrl = optionalText.refine(
   (v) => v === undefined || /^(postgres|postgresql):\/\/./.test(v) || /^pglite:\/\/./.test(v),
@@ -107,6 +132,8 @@ const EnvSchema = z
       }),
     INVOICE_CRON: cronExpression.default('0 9 1 * *'),
     ALERT_CRON: cronExpression.default('0 9 * * *'),
+    PAYMENT_TERMS_DAYS: paymentTermsDays,
+    DUNNING_REMINDER_DAYS: reminderDays,
     PAYMENTS_PROVIDER: z
       .enum(['stripe', 'sandbox'], { error: 'must be "stripe" or "sandbox"' })
       .default('sandbox'),
@@ -161,6 +188,10 @@ export interface Config {
   currency: string;
   invoiceCron: string;
   alertCron: string;
+  /** Days from an invoice's issue to its due date (SPEC §14). */
+  paymentTermsDays: number;
+  /** Days after issue an outstanding invoice is reminded of, ascending. */
+  dunningReminderDays: number[];
   payments: { provider: 'sandbox' } | { provider: 'stripe'; secretKey: string; webhookSecret: string };
   codeSecret?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -214,6 +245,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     currency: e.CURRENCY,
     invoiceCron: e.INVOICE_CRON,
     alertCron: e.ALERT_CRON,
+    paymentTermsDays: e.PAYMENT_TERMS_DAYS,
+    dunningReminderDays: e.DUNNING_REMINDER_DAYS,
     payments:
       e.PAYMENTS_PROVIDER === 'stripe'
         ? { provider: 'stripe', secretKey: e.STRIPE_SECRET_KEY!, webhookSecret: e.STRIPE_WEBHOOK_SECRET! }

@@ -25,7 +25,8 @@ const USAGE = `usage: balance <command>
   jobs invoices|alerts|outbox [--month YYYY-MM] [--now ISO time]
             run a job by hand; --now stands for the current time
   export invoices|ledger [--month YYYY-MM] [--out file.csv]
-            CSV with a header row, to stdout or a file`;
+  export receivables [--now ISO time] [--out file.csv]
+            CSV with a header row, to stdout or a file; receivables are aged as of --now`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

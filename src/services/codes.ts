@@ -3,8 +3,9 @@ import { type Db, pgErrorCode } from '../db/client.js';
 import { accounts, codes, licensePacks, redemptionFailures } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';
 import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
-import { postTransfer, walletBalance } from '../ledger/ledger.js';
+import { postTransfer } from '../ledger/ledger.js';
 import { UserError } from './errors.js';
+import { type Settlement, settleOpenInvoices } from './receivables.js';
 
 export type Code = typeof codes.$inferSelect;
 export type LicensePack = typeof licensePacks.$inferSelect;
@@ -83,7 +84,15 @@ export async function codeForQuote(db: Db, quoteId: number): Promise<Code | unde
 }
 
 export type RedeemResult =
-  | { ok: true; kind: 'balance'; code: Code; amountCents: bigint; balanceCents: bigint }
+  /** `balanceCents` is after `settlement`, which paid what the account owed first (SPEC §14). */
+  | {
+      ok: true;
+      kind: 'balance';
+      code: Code;
+      amountCents: bigint;
+      balanceCents: bigint;
+      settlement: Settlement;
+    }
   | { ok: true; kind: 'license_pack'; code: Code; pack: LicensePack }
   | { ok: false; reason: 'malformed' | 'mistyped' | 'invalid' }
   | { ok: false; reason: 'locked'; until: Date }
@@ -97,7 +106,16 @@ export type RedeemResult =
  */
 export async function redeemCode(
   db: Db,
-  input: { text: string; accountId: number; actor: string; now: Date; secret: string; timeZone: string },
+  input: {
+    text: string;
+    accountId: number;
+    actor: string;
+    now: Date;
+    secret: string;
+    timeZone: string;
+    /** Where finance hears of a restoration the redemption brings about (the finance channel setting wins). */
+    financeChannel?: string;
+  },
 ): Promise<RedeemResult> {
   const parsed = parseCode(input.text);
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
@@ -141,6 +159,7 @@ async function claimAndApply(
     actor: string;
     now: Date;
     timeZone: string;
+    financeChannel?: string;
   },
 ): Promise<RedeemResult | undefined> {
   try {
@@ -172,10 +191,11 @@ async function claimAndApply(
   }
 }
 
+/** Credits the code's value and, in the same transaction, settles what the account owes (SPEC §14). */
 async function creditWallet(
   db: Db,
   code: Code,
-  input: { accountId: number; actor: string; now: Date },
+  input: { accountId: number; actor: string; now: Date; timeZone: string; financeChannel?: string },
 ): Promise<RedeemResult> {
   const { transfer } = await postTransfer(db, {
     key: `redeem:${code.id}`,
@@ -187,12 +207,14 @@ async function creditWallet(
     at: input.now,
   });
   await db.update(codes).set({ transferId: transfer.id }).where(eq(codes.id, code.id));
+  const settlement = await settleOpenInvoices(db, input.accountId, transfer.id, input);
   return {
     ok: true,
     kind: 'balance',
     code,
     amountCents: code.amountCents!,
-    balanceCents: await walletBalance(db, input.accountId),
+    balanceCents: settlement.balanceCents,
+    settlement,
   };
 }
 

@@ -20,7 +20,18 @@ export type OutboxEvent =
       thresholdTenths: number;
       at: string;
     }
-  | { type: 'alert_resolved'; accountId: number; balanceCents: string; monthlyCents: string; at: string };
+  | { type: 'alert_resolved'; accountId: number; balanceCents: string; monthlyCents: string; at: string }
+  /** SPEC §14: `day` days after issue, `outstandingCents` still owed on `today` (local dates 'YYYY-MM-DD'). */
+  | {
+      type: 'invoice_reminder';
+      invoiceId: number;
+      day: number;
+      outstandingCents: string;
+      dueDate: string;
+      today: string;
+    }
+  | { type: 'account_suspended'; accountId: number; since: string; overdueCents: string }
+  | { type: 'account_restored'; accountId: number; since: string; at: string };
 
 export interface OutboxItem {
   /** Writing the same key twice writes one message. */

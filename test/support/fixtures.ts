@@ -1,4 +1,7 @@
-import type { Db } from '../../src/db/client.js';
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../../src/db/client.js';
+import { invoices } from '../../src/db/schema.js';
+import { formatInvoiceNumber } from '../../src/domain/invoice.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
 
@@ -39,4 +42,55 @@ export async function spend(db: Db, accountId: number, amount: bigint, key: stri
     actor: 'system',
     memo: 'usage',
   });
+}
+
+/**
+ * An invoice of `amountDue` left unpaid, written as the invoice run writes one (its amount-due transfer from the
+ * receivable, the outstanding amount equal to it), for tests of collections that need no whole run.
+ */
+export async function owe(
+  db: Db,
+  accountId: number,
+  amountDue: bigint,
+  input: { month: string; issueDate: string; dueDate: string },
+) {
+  const year = input.month.slice(0, 4);
+  const [seq] = await queryRows<{ last: unknown }>(
+    db,
+    sql`insert into number_sequences (scope, last) values (${`invoice:${year}`}, 1)
+        on conflict (scope) do update set last = number_sequences.last + 1 returning last`,
+  );
+  const { transfer } = await postTransfer(db, {
+    key: `due:${accountId}:${input.month}`,
+    from: { receivable: accountId },
+    to: { system: 'usage_revenue' },
+    amount: amountDue,
+    actor: 'system',
+    memo: `Amount due ${input.month}`,
+  });
+  const [invoice] = await db
+    .insert(invoices)
+    .values({
+      number: formatInvoiceNumber(year, Number(seq!.last)),
+      accountId,
+      month: input.month,
+      planCode: 'standard',
+      // One device at the amount due, none of it paid from the balance.
+      unitPriceCents: amountDue,
+      billedDevices: 1,
+      coveredDevices: 0,
+      billableDevices: 1,
+      chargeCents: amountDue,
+      paidFromBalanceCents: 0n,
+      amountDueCents: amountDue,
+      issueDate: input.issueDate,
+      dueDate: input.dueDate,
+      outstandingCents: amountDue,
+      status: 'due',
+      dueTransferId: transfer.id,
+      runId: 0,
+      createdAt: new Date(`${input.issueDate}T09:00:00Z`),
+    })
+    .returning();
+  return invoice!;
 }

@@ -1,6 +1,7 @@
 import { parseAmount } from '../../domain/money.js';
-import { InsufficientFundsError, postTransfer, walletBalance } from '../../ledger/ledger.js';
+import { InsufficientFundsError } from '../../ledger/ledger.js';
 import type { Account } from '../../services/accounts.js';
+import { adjustBalance } from '../../services/adjustments.js';
 import { noticeMessage } from '../../slack/blocks/common.js';
 import { money, userText } from '../../slack/blocks/format.js';
 import { capitalize, UsageError } from '../args.js';
@@ -31,21 +32,20 @@ export async function adjustCommand(
   const reason = words.join(' ').trim();
   if (!reason) throw new UsageError('Give the reason after the amount; it is kept with the adjustment.');
   if (reason.length > MAX_REASON) throw new UsageError(`The reason holds at most ${MAX_REASON} characters.`);
-  const wallet = { wallet: account!.id };
-  const adjustments = { system: 'adjustments' as const };
   const format = formatOf(ctx.deps);
   try {
-    const { replayed } = await postTransfer(ctx.deps.db, {
-      key: `adjust:${ctx.actor.requestId ?? `${ctx.actor.userId}:${ctx.now.toISOString()}`}`,
-      from: sign === '+' ? adjustments : wallet,
-      to: sign === '+' ? wallet : adjustments,
-      amount: parsed.cents,
+    const { replayed, balanceCents: balance } = await adjustBalance(ctx.deps.db, {
+      accountId: account!.id,
+      direction: sign === '+' ? 'credit' : 'debit',
+      amountCents: parsed.cents,
+      reason,
       actor: ctx.actor.userId,
-      memo: `Adjustment: ${reason}`,
-      at: ctx.now,
+      requestKey: ctx.actor.requestId ?? `${ctx.actor.userId}:${ctx.now.toISOString()}`,
+      now: ctx.now,
+      timeZone: ctx.deps.config.billingTimeZone,
+      financeChannel: ctx.deps.config.financeChannel,
     });
     if (!replayed) balanceChanged(ctx.deps, account!.id);
-    const balance = await walletBalance(ctx.deps.db, account!.id);
     const verb = sign === '+' ? 'Added' : 'Took';
     return [
       {

@@ -29,9 +29,9 @@ const TIME_ZONE = 'UTC';
 
 /**
  * Accounts on the seed plans (every 5th on Plus), each with a billing channel, one device reading in the month
- * (1–50 devices) and a wallet funded by a reload transfer from `payments` whose cached balance matches: 12 months of
- * charges, except every 10th account, funded with half a month (its invoice is partly due, and the run raises an
- * `empty` alert). Set-based, in one transaction.
+ * (1–50 devices), an empty receivable and a wallet funded by a reload transfer from `payments` whose cached balance
+ * matches: 12 months of charges, except every 10th account, funded with half a month (its invoice is partly due —
+ * an amount-due transfer from its receivable — and the run raises an `empty` alert). Set-based, in one transaction.
  */
 async function seed(url: string, count: number, month: string): Promise<void> {
   const start = monthStart(month, TIME_ZONE);
@@ -53,6 +53,7 @@ async function seed(url: string, count: number, month: string): Promise<void> {
         select 'wallet', a.id,
                case when a.id % 10 = 0 then (1 + a.id % 50) * p.price_cents / 2 else (1 + a.id % 50) * p.price_cents * 12 end
         from accounts a join plans p on p.code = a.plan_code`;
+      await tx`insert into ledger_accounts (kind, account_id, balance) select 'receivable', a.id, 0 from accounts a`;
       await tx`
         insert into transfers (idempotency_key, from_ledger_id, to_ledger_id, amount, actor, memo, created_at)
         select 'seed:' || w.account_id, (select id from ledger_accounts where kind = 'payments'), w.id, w.balance,
@@ -134,8 +135,11 @@ async function runSize(
     if (first.kind === 'done' && first.invoiced !== count)
       problems.push(`first run invoiced ${first.invoiced}, not ${count}`);
     if (after.invoices !== count) problems.push(`${after.invoices} invoices for ${count} accounts`);
-    if (after.transfers! - before.transfers! !== count)
-      problems.push(`${after.transfers! - before.transfers!} usage transfers for ${count} accounts`);
+    // A usage transfer per account, and an amount-due transfer per account left owing.
+    if (after.transfers! - before.transfers! !== count + after.due!)
+      problems.push(
+        `${after.transfers! - before.transfers!} transfers for ${count} accounts of which ${after.due} owe`,
+      );
     if (after.invoice_messages !== count)
       problems.push(`${after.invoice_messages} invoice messages in the outbox`);
     if (second.kind !== 'done' || second.invoiced !== 0) problems.push(`re-run: ${JSON.stringify(second)}`);

@@ -238,26 +238,24 @@ export async function payInvoiceOffline(
   const reference = parsed(paymentReferenceSchema, input.reference);
   if (input.amountCents <= 0n) throw new UserError('An offline payment is a positive amount.');
   const memo = `Offline payment for ${number}${reference ? `: ${reference}` : ''}`;
-  return db.transaction(async (tx) => {
-    const invoice = await lockInvoice(tx, number);
-    const key = `offline:${requestKey(input.requestId)}`;
-    const replay = await priorResult(tx, key, invoice);
-    if (replay) {
-      if (replay.amountCents !== input.amountCents || replay.memo !== memo) throw new RequestConflictError();
-      return replay.result;
-    }
-    refuseClosed(invoice);
-    if (input.amountCents > invoice.outstandingCents) {
-      throw new AboveOutstandingError(number, invoice.outstandingCents);
-    }
-    return settleFromSystem(tx, invoice, {
-      key,
-      from: { system: 'offline_payments' },
-      amountCents: input.amountCents,
-      memo,
-      actor: input.actor,
-      context: input,
-    });
+  const key = `offline:${requestKey(input.requestId)}`;
+  return onInvoice(db, {
+    number,
+    key,
+    sameRequest: (prior) => prior.amountCents === input.amountCents && prior.memo === memo,
+    act: (tx, invoice) => {
+      if (input.amountCents > invoice.outstandingCents) {
+        throw new AboveOutstandingError(number, invoice.outstandingCents);
+      }
+      return settleFromSystem(tx, invoice, {
+        key,
+        from: { system: 'offline_payments' },
+        amountCents: input.amountCents,
+        memo,
+        actor: input.actor,
+        context: input,
+      });
+    },
   });
 }
 
@@ -272,24 +270,49 @@ export async function writeOffInvoice(
   const number = invoiceNumberOf(input.number);
   const reason = parsed(writeOffReasonSchema, input.reason);
   const memo = `Write-off of ${number}: ${reason}`;
+  const key = `write-off:${requestKey(input.requestId)}`;
+  return onInvoice(db, {
+    number,
+    key,
+    sameRequest: (prior) => prior.memo === memo,
+    act: (tx, invoice) =>
+      settleFromSystem(tx, invoice, {
+        key,
+        from: { system: 'bad_debt' },
+        amountCents: invoice.outstandingCents,
+        memo,
+        actor: input.actor,
+        context: input,
+        writeOff: { by: input.actor, at: input.now, reason },
+      }),
+  });
+}
+
+type PriorRequest = { amountCents: bigint; memo: string; result: FinanceResult };
+
+/**
+ * What finance does to one invoice, once per request: the invoice is locked, then a request already posted under
+ * `key` answers as it did the first time (or is refused if it asked for something else), a paid or written-off
+ * invoice is refused, and only then does `act` post, under `key`.
+ */
+async function onInvoice(
+  db: Db,
+  input: {
+    number: string;
+    key: string;
+    sameRequest: (prior: PriorRequest) => boolean;
+    act: (tx: Db, invoice: LockedInvoice) => Promise<FinanceResult>;
+  },
+): Promise<FinanceResult> {
   return db.transaction(async (tx) => {
-    const invoice = await lockInvoice(tx, number);
-    const key = `write-off:${requestKey(input.requestId)}`;
-    const replay = await priorResult(tx, key, invoice);
-    if (replay) {
-      if (replay.memo !== memo) throw new RequestConflictError();
-      return replay.result;
+    const invoice = await lockInvoice(tx, input.number);
+    const prior = await priorResult(tx, input.key, invoice);
+    if (prior) {
+      if (!input.sameRequest(prior)) throw new RequestConflictError();
+      return prior.result;
     }
-    refuseClosed(invoice);
-    return settleFromSystem(tx, invoice, {
-      key,
-      from: { system: 'bad_debt' },
-      amountCents: invoice.outstandingCents,
-      memo,
-      actor: input.actor,
-      context: input,
-      writeOff: { by: input.actor, at: input.now, reason },
-    });
+    if (invoice.status !== 'due') throw new InvoiceClosedError(invoice.number, invoice.status);
+    return input.act(tx, invoice);
   });
 }
 
@@ -335,19 +358,11 @@ async function lockInvoice(db: Db, number: string): Promise<LockedInvoice> {
   };
 }
 
-function refuseClosed(invoice: LockedInvoice): void {
-  if (invoice.status !== 'due') throw new InvoiceClosedError(invoice.number, invoice.status);
-}
-
 /**
  * The request posted before under `key`, read after the invoice's lock so a concurrent twin is seen: its result as
  * it was then, or a conflict when it named another invoice.
  */
-async function priorResult(
-  db: Db,
-  key: string,
-  invoice: LockedInvoice,
-): Promise<{ amountCents: bigint; memo: string; result: FinanceResult } | undefined> {
+async function priorResult(db: Db, key: string, invoice: LockedInvoice): Promise<PriorRequest | undefined> {
   const [row] = await queryRows<{
     invoice_id: unknown;
     amount: unknown;

@@ -1,22 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { renderOutbox } from '../../src/commands/outbox-render.js';
 import { invoiceReminders, invoices, outbox } from '../../src/db/schema.js';
-import { type Account, createAccount, getAccount, linkChannel } from '../../src/services/accounts.js';
+import { type Account, getAccount, linkChannel } from '../../src/services/accounts.js';
 import { accountState, reviewSuspensions, sendReminders } from '../../src/services/collections.js';
-import { recordReading } from '../../src/services/devices.js';
 import { runInvoices } from '../../src/services/invoicing.js';
 import type { OutboxEvent } from '../../src/services/outbox.js';
-import { confirmPayment, startPayment } from '../../src/services/payments/payments.js';
-import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { payInvoiceOffline, receivablesReport, writeOffInvoice } from '../../src/services/receivables.js';
 import { setSetting } from '../../src/services/settings.js';
 import { describeDatabases } from '../support/db.js';
-import { fund, makeAccount, owe } from '../support/fixtures.js';
+import { billedAccount, fund, makeAccount, owe, reloadNow } from '../support/fixtures.js';
 
 const TZ = 'UTC';
-const NOV_1 = new Date('2026-11-01T00:00:00Z');
+const _NOV_1 = new Date('2026-11-01T00:00:00Z');
 const DEC_1 = new Date('2026-12-01T09:00:00Z');
 const DAYS = [3, 7];
 const FORMAT = { currency: 'USD', timeZone: TZ };
@@ -27,14 +23,8 @@ describeDatabases('reminders, suspension and restoration', (t) => {
   const context = (now: Date) => ({ now, timeZone: TZ, financeChannel: 'C0FIN' });
   /** An account billed `devices` × $2.00 for November 2026, with its billing channel. */
   const account = async (name: string, devices: number, channel = true): Promise<Account> => {
-    const a = await createAccount(t.db, { name, planCode: 'standard', actor: 'U1', at: NOV_1 });
+    const a = await billedAccount(t.db, name, devices);
     if (channel) await linkChannel(t.db, `C0${name.toUpperCase().replace(/\W/g, '')}`, a.id, 'U1');
-    await recordReading(t.db, {
-      accountId: a.id,
-      count: devices,
-      at: new Date('2026-11-02T00:00:00Z'),
-      by: 'U1',
-    });
     return a;
   };
   const runNovember = () => runInvoices(t.db, { now: DEC_1, timeZone: TZ, paymentTermsDays: 7 });
@@ -48,23 +38,8 @@ describeDatabases('reminders, suspension and restoration', (t) => {
     const rendered = await renderOutbox(t.db, FORMAT, row);
     return rendered.kind === 'message' ? rendered.message.text : '';
   };
-  const reload = async (accountId: number, amountCents: bigint, now: Date) => {
-    const payment = await startPayment(
-      t.db,
-      sandboxProvider(() => 'http://localhost'),
-      {
-        accountId,
-        accountName: 'x',
-        amountCents,
-        currency: 'USD',
-        description: null,
-        viewId: `V${randomBytes(6).toString('hex')}`,
-        requestedBy: 'UADMIN',
-        now,
-      },
-    );
-    return confirmPayment(t.db, payment.id, { actor: 'sandbox', ...context(now) });
-  };
+  const reload = (accountId: number, amountCents: bigint, now: Date) =>
+    reloadNow(t.db, accountId, amountCents, context(now));
 
   it('reminds on days 3 and 7 after issue while the invoice is outstanding, once per invoice and day', async () => {
     const acme = await account('Acme', 95); // $190.00 due, issued 1 Dec, due 8 Dec

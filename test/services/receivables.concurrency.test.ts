@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { expect, it } from 'vitest';
@@ -6,15 +5,12 @@ import { type Db, queryRows, toBigInt } from '../../src/db/client.js';
 import { invoiceSettlements, invoices, outbox, transfers } from '../../src/db/schema.js';
 import { receivableBalance, walletBalance } from '../../src/ledger/ledger.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
-import { createAccount, getAccount } from '../../src/services/accounts.js';
+import { getAccount } from '../../src/services/accounts.js';
 import { adjustBalance } from '../../src/services/adjustments.js';
 import { issueBalanceCodes, redeemCode } from '../../src/services/codes.js';
 import { reviewSuspensions } from '../../src/services/collections.js';
-import { recordReading } from '../../src/services/devices.js';
 import { runInvoices } from '../../src/services/invoicing.js';
 import type { OutboxEvent } from '../../src/services/outbox.js';
-import { confirmPayment, startPayment } from '../../src/services/payments/payments.js';
-import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import {
   AboveOutstandingError,
   InvoiceClosedError,
@@ -22,7 +18,7 @@ import {
   writeOffInvoice,
 } from '../../src/services/receivables.js';
 import { describePostgres } from '../support/db.js';
-import { fund, makeAccount, owe } from '../support/fixtures.js';
+import { billedAccount, gate, makeAccount, owe, reloadNow } from '../support/fixtures.js';
 
 const TZ = 'UTC';
 const SECRET = 'receivables-race-secret-0123456789abcdef012';
@@ -31,23 +27,8 @@ const context = { now: NOW, timeZone: TZ };
 
 // Races need many connections: PostgreSQL only (the test database's pool has 20).
 describePostgres('settlement races', (t) => {
-  const reload = async (db: Db, accountId: number, amountCents: bigint, now = NOW) => {
-    const payment = await startPayment(
-      db,
-      sandboxProvider(() => 'http://localhost'),
-      {
-        accountId,
-        accountName: 'x',
-        amountCents,
-        currency: 'USD',
-        description: null,
-        viewId: `V${randomBytes(6).toString('hex')}`,
-        requestedBy: 'UADMIN',
-        now,
-      },
-    );
-    return confirmPayment(db, payment.id, { actor: 'sandbox', now, timeZone: TZ, financeChannel: 'C0FIN' });
-  };
+  const reload = (db: Db, accountId: number, amountCents: bigint, now = NOW) =>
+    reloadNow(db, accountId, amountCents, { now, timeZone: TZ, financeChannel: 'C0FIN' });
   /** Resolves once `n` sessions of this database wait on a row lock. */
   const lockWaiters = async (n: number) => {
     for (let i = 0; i < 500; i++) {
@@ -192,26 +173,11 @@ describePostgres('settlement races', (t) => {
   });
 
   it('a credit waiting on a chunk the invoice run holds settles the invoice that chunk made', async () => {
-    const acme = await createAccount(t.db, {
-      name: 'Chunked',
-      planCode: 'standard',
-      actor: 'U1',
-      at: new Date('2026-11-01T00:00:00Z'),
-    });
-    await recordReading(t.db, {
-      accountId: acme.id,
-      count: 100,
-      at: new Date('2026-11-02T00:00:00Z'),
-      by: 'U1',
-    });
-    await fund(t.db, acme.id, 5_000n); // $200.00 charged, $50.00 paid from the wallet
+    const acme = await billedAccount(t.db, 'Chunked', 100, 5_000n); // $200.00 charged, $50.00 paid from the wallet
     await t.db.execute(sql`insert into number_sequences (scope, last) values ('invoice:2026', 0)`);
     // Another session holds the invoice number row, so the chunk stops after locking the wallets.
     const blocker = postgres(t.url!, { max: 1, onnotice: () => {} });
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
+    const { closed: held, open: release } = gate();
     const blocking = blocker.begin(async (tx) => {
       await tx`select 1 from number_sequences where scope = 'invoice:2026' for update`;
       await held;
@@ -249,23 +215,8 @@ describePostgres('settlement races', (t) => {
   });
 
   it('a credit committed while the chunk waits for its wallet is drawn by the run; nothing is left to settle', async () => {
-    const acme = await createAccount(t.db, {
-      name: 'First',
-      planCode: 'standard',
-      actor: 'U1',
-      at: new Date('2026-11-01T00:00:00Z'),
-    });
-    await recordReading(t.db, {
-      accountId: acme.id,
-      count: 100,
-      at: new Date('2026-11-02T00:00:00Z'),
-      by: 'U1',
-    });
-    await fund(t.db, acme.id, 5_000n);
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
+    const acme = await billedAccount(t.db, 'First', 100, 5_000n);
+    const { closed: held, open: release } = gate();
     let running: ReturnType<typeof runInvoices> | undefined;
     const crediting = t.db.transaction(async (tx) => {
       const confirmation = await reload(tx, acme.id, 30_000n, new Date('2026-12-01T08:59:59Z'));
@@ -288,10 +239,7 @@ describePostgres('settlement races', (t) => {
   it('the daily suspension review waits for a payment in flight and decides on what it paid', async () => {
     const acme = await makeAccount(t.db, 'Paying Now');
     await owe(t.db, acme.id, 10_000n, { month: '2026-11', issueDate: '2026-12-01', dueDate: '2026-12-08' });
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
+    const { closed: held, open: release } = gate();
     let reviewing: ReturnType<typeof reviewSuspensions> | undefined;
     const paying = t.db.transaction(async (tx) => {
       const confirmation = await reload(tx, acme.id, 10_000n); // settled, not yet committed

@@ -1,17 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { queryRows, toBigInt } from '../../src/db/client.js';
 import { invoiceSettlements, invoices, transfers } from '../../src/db/schema.js';
 import { postTransfer, receivableBalance, walletBalance } from '../../src/ledger/ledger.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
-import { type Account, createAccount, linkChannel } from '../../src/services/accounts.js';
+import { type Account, linkChannel } from '../../src/services/accounts.js';
 import { adjustBalance } from '../../src/services/adjustments.js';
 import { issueBalanceCodes, redeemCode } from '../../src/services/codes.js';
-import { recordReading } from '../../src/services/devices.js';
 import { runInvoices } from '../../src/services/invoicing.js';
-import { confirmPayment, startPayment } from '../../src/services/payments/payments.js';
-import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import {
   AboveOutstandingError,
   InvoiceClosedError,
@@ -21,10 +17,10 @@ import {
   writeOffInvoice,
 } from '../../src/services/receivables.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
-import { fund } from '../support/fixtures.js';
+import { billedAccount, fund, reloadNow } from '../support/fixtures.js';
 
 const TZ = 'UTC';
-const NOV_1 = new Date('2026-11-01T00:00:00Z');
+const _NOV_1 = new Date('2026-11-01T00:00:00Z');
 const DEC_1 = new Date('2026-12-01T09:00:00Z');
 const JAN_1 = new Date('2027-01-01T09:00:00Z');
 const SECRET = 'receivables-test-secret-0123456789abcdef0123';
@@ -34,38 +30,16 @@ describeDatabases('receivables and settlement', (t) => {
 
   /** An account billed `devices` × $2.00 a month from November 2026, holding `funded`. */
   const account = async (name: string, devices: number, funded = 0n): Promise<Account> => {
-    const a = await createAccount(t.db, { name, planCode: 'standard', actor: 'U1', at: NOV_1 });
+    const a = await billedAccount(t.db, name, devices, funded);
     await linkChannel(t.db, `C0${name.toUpperCase().replace(/\W/g, '')}`, a.id, 'U1');
-    await recordReading(t.db, {
-      accountId: a.id,
-      count: devices,
-      at: new Date('2026-11-02T00:00:00Z'),
-      by: 'U1',
-    });
-    if (funded > 0n) await fund(t.db, a.id, funded);
     return a;
   };
   const run = (now: Date, paymentTermsDays = 7) =>
     runInvoices(t.db, { now, timeZone: TZ, paymentTermsDays, financeChannel: 'C0FIN' });
   const invoicesOf = (accountId: number) =>
     t.db.select().from(invoices).where(eq(invoices.accountId, accountId)).orderBy(invoices.month);
-  const reload = async (accountId: number, amountCents: bigint, now: Date) => {
-    const payment = await startPayment(
-      t.db,
-      sandboxProvider(() => 'http://localhost'),
-      {
-        accountId,
-        accountName: 'x',
-        amountCents,
-        currency: 'USD',
-        description: null,
-        viewId: `V${randomBytes(6).toString('hex')}`,
-        requestedBy: 'UADMIN',
-        now,
-      },
-    );
-    return confirmPayment(t.db, payment.id, { actor: `sandbox:${payment.id}`, ...context(now) });
-  };
+  const reload = (accountId: number, amountCents: bigint, now: Date) =>
+    reloadNow(t.db, accountId, amountCents, context(now));
   const sumOf = async (kind: string) => {
     const [row] = await queryRows<{ v: unknown }>(
       t.db,

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../src/db/client.js';
 import { invoices } from '../../src/db/schema.js';
 import { formatInvoiceNumber } from '../../src/domain/invoice.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
+import { recordReading } from '../../src/services/devices.js';
+import { confirmPayment, startPayment } from '../../src/services/payments/payments.js';
+import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 
 let serial = 0;
 
@@ -93,4 +97,55 @@ export async function owe(
     })
     .returning();
   return invoice!;
+}
+
+/** A card reload through the sandbox provider, confirmed the way its page confirms it (credit, then settlement). */
+export async function reloadNow(
+  db: Db,
+  accountId: number,
+  amountCents: bigint,
+  context: { now: Date; timeZone: string; financeChannel?: string },
+) {
+  const payment = await startPayment(
+    db,
+    sandboxProvider(() => 'http://localhost'),
+    {
+      accountId,
+      accountName: 'test',
+      amountCents,
+      currency: 'USD',
+      description: null,
+      viewId: `V${randomBytes(6).toString('hex')}`,
+      requestedBy: 'UADMIN',
+      now: context.now,
+    },
+  );
+  return confirmPayment(db, payment.id, { actor: `sandbox:${payment.id}`, ...context });
+}
+
+/** A promise the test resolves when it chooses: `open()` lets whatever awaits `closed` go on. */
+export function gate(): { closed: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const closed = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { closed, open };
+}
+
+/** An account billed `devices` devices a month on Standard from November 2026, holding `funded`. */
+export async function billedAccount(db: Db, name: string, devices: number, funded = 0n) {
+  const account = await createAccount(db, {
+    name,
+    planCode: 'standard',
+    actor: 'U1',
+    at: new Date('2026-11-01T00:00:00Z'),
+  });
+  await recordReading(db, {
+    accountId: account.id,
+    count: devices,
+    at: new Date('2026-11-02T00:00:00Z'),
+    by: 'U1',
+  });
+  if (funded > 0n) await fund(db, account.id, funded);
+  return account;
 }

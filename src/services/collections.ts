@@ -106,36 +106,54 @@ export async function reviewSuspensions(
   input: CollectionsContext & { accountIds?: number[] },
 ): Promise<SuspensionChange[]> {
   if (input.accountIds?.length === 0) return [];
-  return db.transaction((tx) => reviewInTransaction(tx, input));
+  return db.transaction((tx) => review(tx, { ...input, restoreOnly: false }));
 }
 
-async function reviewInTransaction(
+/**
+ * Restores the account if it is suspended and nothing is overdue any more: right after a payment, so the device
+ * service sees it active at once. Suspending stays the daily job's (a payment never suspends).
+ */
+export async function restoreIfCleared(
   db: Db,
-  input: CollectionsContext & { accountIds?: number[] },
+  accountId: number,
+  context: CollectionsContext,
+): Promise<boolean> {
+  const changes = await db.transaction((tx) =>
+    review(tx, { ...context, accountIds: [accountId], restoreOnly: true }),
+  );
+  return changes.length > 0;
+}
+
+async function review(
+  db: Db,
+  input: CollectionsContext & { accountIds?: number[]; restoreOnly: boolean },
 ): Promise<SuspensionChange[]> {
   const today = localDate(input.now, input.timeZone);
-  const only = input.accountIds
-    ? sql`and a.id in (select jsonb_array_elements_text(${JSON.stringify(input.accountIds)}::jsonb)::bigint)`
-    : sql``;
-  const changing = (ids: SQL) => sql`
+  const within = (ids: number[] | undefined, column: SQL) =>
+    ids
+      ? sql`and ${column} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)`
+      : sql``;
+  const restore = sql`(a.suspended_since is not null and o.cents is null)`;
+  const change = input.restoreOnly
+    ? restore
+    : sql`((a.suspended_since is null and o.cents is not null) or ${restore})`;
+  const changing = (ids: number[] | undefined) => sql`
     with overdue as (
       select i.account_id, sum(i.outstanding_cents) as cents from invoices i
-      where i.outstanding_cents > 0 and i.due_date < ${today}::date group by i.account_id
+      where i.outstanding_cents > 0 and i.due_date < ${today}::date ${within(ids, sql`i.account_id`)}
+      group by i.account_id
     )
     select a.id, a.billing_channel_id, a.suspended_since, o.cents as overdue_cents
     from accounts a left join overdue o on o.account_id = a.id
-    where ((a.suspended_since is null and o.cents is not null) or (a.suspended_since is not null and o.cents is null))
-      ${ids}`;
+    where ${change} ${within(ids, sql`a.id`)}`;
   const candidates = await queryRows<{ account_id: unknown }>(
     db,
     sql`select r.account_id from ledger_accounts r
-        where r.kind = 'receivable' and r.account_id in (select id from (${changing(only)}) c)
+        where r.kind = 'receivable' and r.account_id in (select id from (${changing(input.accountIds)}) c)
         order by r.account_id for update of r`,
   );
   if (candidates.length === 0) return [];
-  const locked = sql`and a.id in (select jsonb_array_elements_text(${JSON.stringify(
-    candidates.map((c) => Number(c.account_id)),
-  )}::jsonb)::bigint)`;
+  const locked = candidates.map((c) => Number(c.account_id));
   const rows = await queryRows<{
     id: unknown;
     billing_channel_id: string | null;

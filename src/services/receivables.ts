@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { at, type Db, queryRows, toBigInt } from '../db/client.js';
 import { localDate } from '../domain/billing-month.js';
@@ -13,7 +13,7 @@ import {
   writeOffReasonSchema,
 } from '../domain/receivables.js';
 import { type LedgerRef, postTransfer, walletBalance } from '../ledger/ledger.js';
-import { type CollectionsContext, reviewSuspensions } from './collections.js';
+import { type CollectionsContext, restoreIfCleared } from './collections.js';
 import { UserError } from './errors.js';
 import { agingBucket, daysPastDue, settlementOrder } from './sql/billing-rules.js';
 
@@ -116,7 +116,7 @@ export async function settlementOf(db: Db, accountId: number, creditTransferId: 
 }
 
 /** What invoice `i` still owed right after the settling transfer `transferId` (settlements are in id order). */
-function outstandingAfter(transferId: ReturnType<typeof sql>) {
+function outstandingAfter(transferId: SQL) {
   return sql`(i.amount_due_cents - (select coalesce(sum(pt.amount), 0) from invoice_settlements ps
               join transfers pt on pt.id = ps.transfer_id where ps.invoice_id = i.id and pt.id <= ${transferId}))`;
 }
@@ -152,11 +152,6 @@ async function applySettlements(db: Db, settled: SettledInvoice[], writeOff?: Wr
     update invoices i set outstanding_cents = i.outstanding_cents - x.amount::bigint, status = x.status ${writtenOff}
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id bigint, amount text, status text)
     where i.id = x.id`);
-}
-
-async function restoreIfCleared(db: Db, accountId: number, context: CollectionsContext): Promise<boolean> {
-  const changes = await reviewSuspensions(db, { ...context, accountIds: [accountId] });
-  return changes.some((c) => c.change === 'restored');
 }
 
 function sum(settled: SettledInvoice[]): bigint {

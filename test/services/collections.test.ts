@@ -152,6 +152,16 @@ describeDatabases('reminders, suspension and restoration', (t) => {
     });
   });
 
+  it('a payment never suspends: an overdue account paying part is suspended by the daily job, not by the payment', async () => {
+    const late = await account('Late Payer', 95);
+    await runNovember();
+    const part = await reload(late.id, 5_000n, dec(10));
+    expect(part.kind === 'credited' && part.settlement).toMatchObject({ restored: false, balanceCents: 0n });
+    expect((await getAccount(t.db, late.id))?.suspendedSince).toBeNull();
+    expect(await queued('account_suspended')).toEqual([]);
+    expect((await review(dec(10))).map((c) => [c.change, c.overdueCents])).toEqual([['suspended', 14_000n]]);
+  });
+
   it('a write-off or an offline payment of what is overdue restores the account; the daily job restores one left suspended', async () => {
     const written = await account('Written', 95);
     const wired = await account('Wired', 95);

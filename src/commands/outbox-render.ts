@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { invoicesCsv } from '../domain/csv.js';
+import { invoiceState } from '../domain/receivables.js';
 import { runway } from '../domain/runway.js';
 import { getAccount } from '../services/accounts.js';
 import { type Invoice, namedInvoices } from '../services/invoicing.js';
@@ -88,7 +89,7 @@ async function collectionsText(
     if (!found) throw new Error(`invoice ${event.invoiceId} does not exist`);
     const { invoice } = found;
     const due =
-      event.today > event.dueDate
+      invoiceState('due', event.dueDate, event.today) === 'overdue'
         ? `was due ${slackDate(event.dueDate, format)} and is overdue`
         : event.today === event.dueDate
           ? 'is due today'

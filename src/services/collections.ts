@@ -6,7 +6,7 @@ import { receivableBalance } from '../ledger/ledger.js';
 import type { Account } from './accounts.js';
 import { enqueue, type OutboxItem } from './outbox.js';
 import { financeChannelOf } from './settings.js';
-import { reminderDay } from './sql/billing-rules.js';
+import { invoiceState, reminderDay } from './sql/billing-rules.js';
 import { accountSummary } from './summary.js';
 
 /** When collections act and who hears of it: the clock, the billing time zone, the finance channel if known. */
@@ -140,7 +140,8 @@ async function review(
   const changing = (ids: number[] | undefined) => sql`
     with overdue as (
       select i.account_id, sum(i.outstanding_cents) as cents from invoices i
-      where i.outstanding_cents > 0 and i.due_date < ${today}::date ${within(ids, sql`i.account_id`)}
+      where i.outstanding_cents > 0 and ${invoiceState(sql`i.status`, sql`i.due_date`, today)} = 'overdue'
+        ${within(ids, sql`i.account_id`)}
       group by i.account_id
     )
     select a.id, a.billing_channel_id, a.suspended_since, o.cents as overdue_cents

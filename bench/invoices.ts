@@ -29,9 +29,9 @@ const TIME_ZONE = 'UTC';
 
 /**
  * Accounts on the seed plans (every 5th on Plus), each with a billing channel, one device reading in the month
- * (1–50 devices) and a wallet funded by a reload transfer from `payments` whose cached balance matches: 12 months of
- * charges, except every 10th account, funded with half a month (its invoice is partly due, and the run raises an
- * `empty` alert). Set-based, in one transaction.
+ * (1–50 devices), an empty receivable and a wallet funded by a reload transfer from `payments` whose cached balance
+ * matches: 12 months of charges, except every 10th account, funded with half a month (its invoice is partly due —
+ * an amount-due transfer from its receivable — and the run raises an `empty` alert). Set-based, in one transaction.
  */
 async function seed(url: string, count: number, month: string): Promise<void> {
   const start = monthStart(month, TIME_ZONE);
@@ -53,6 +53,7 @@ async function seed(url: string, count: number, month: string): Promise<void> {
         select 'wallet', a.id,
                case when a.id % 10 = 0 then (1 + a.id % 50) * p.price_cents / 2 else (1 + a.id % 50) * p.price_cents * 12 end
         from accounts a join plans p on p.code = a.plan_code`;
+      await tx`insert into ledger_accounts (kind, account_id, balance) select 'receivable', a.id, 0 from accounts a`;
       await tx`
         insert into transfers (idempotency_key, from_ledger_id, to_ledger_id, amount, actor, memo, created_at)
         select 'seed:' || w.account_id, (select id from ledger_accounts where kind = 'payments'), w.id, w.balance,
@@ -134,8 +135,11 @@ async function runSize(
     if (first.kind === 'done' && first.invoiced !== count)
       problems.push(`first run invoiced ${first.invoiced}, not ${count}`);
     if (after.invoices !== count) problems.push(`${after.invoices} invoices for ${count} accounts`);
-    if (after.transfers! - before.transfers! !== count)
-      problems.push(`${after.transfers! - before.transfers!} usage transfers for ${count} accounts`);
+    // A usage transfer per account, and an amount-due transfer per account left owing.
+    if (after.transfers! - before.transfers! !== count + after.due!)
+      problems.push(
+        `${after.transfers! - before.transfers!} transfers for ${count} accounts of which ${after.due} owe`,
+      );
     if (after.invoice_messages !== count)
       problems.push(`${after.invoice_messages} invoice messages in the outbox`);
     if (second.kind !== 'done' || second.invoiced !== 0) problems.push(`re-run: ${JSON.stringify(second)}`);
@@ -179,27 +183,21 @@ function analysis(results: SizeResult[]): string {
     '## What limits it, and what would close it',
     '',
     'Per chunk of 1,000 accounts the run sends about ten statements in one transaction (BEGIN, the chunk SELECT … FOR',
-    'UPDATE, the invoice number sequence, the usage transfers, the wallet debits, the invoices, the outbox, the alert',
-    'query and its upsert, COMMIT) and renews its lease after it, each statement one round trip (named, prepared).',
-    `Much of the time is in this process rather than in PostgreSQL: app CPU ${share}.`,
-    'A development run at 20,000 accounts, timed per statement, spent per chunk roughly: 70 ms building the invoices',
-    "INSERT with drizzle's `.values()` (1,000 rows × 16 columns = 16,000 bind values, each through drizzle's `is()`",
-    'checks), 40 ms sending it, mapping the returned rows and preparing the outbox rows, 23 ms in the transfers INSERT (5 indexes and 2 foreign',
-    'keys per row), 18 ms in the two outbox INSERTs, 15 ms in the alert query, 14 ms in the chunk SELECT, 8 ms in the',
-    'wallet UPDATE — which reads every wallet on each chunk (a hash join over a sequential scan: the planner takes',
-    '`jsonb_array_elements` for 100 rows), so it grows with the number of accounts.',
+    'UPDATE of the wallets and receivables, the invoice number sequence, the usage and amount-due transfers, the wallet',
+    'and receivable debits, the invoices, the outbox, the alert query and its upsert, COMMIT) and renews its lease after',
+    'it, each statement one round trip (named, prepared). The invoices, transfers and outbox rows are each inserted',
+    'from one `jsonb_to_recordset` parameter, not one bind value per column and row.',
+    `App CPU (this process): ${share}.`,
     '',
-    'What would close it (src/services/invoicing.ts, src/ledger/batch.ts):',
+    'What would close more of it (src/services/invoicing.ts, src/ledger/batch.ts):',
     '',
-    '1. Insert the invoices set-based, as the transfers and the outbox already are: one `INSERT … SELECT … FROM',
-    '   jsonb_to_recordset($1)` with one parameter instead of `.values()` with 16,000 — the largest single cost.',
-    '2. Better, charge in SQL: one statement per chunk that selects the chunk, computes billable devices × price and',
-    '   min(charge, balance), inserts the usage transfers, debits the wallets, inserts the invoices (numbers from the',
-    '   sequence + `row_number()`) and the outbox rows, and returns only counts (the issue quotes such a set-based',
-    '   charge at 13× TPC-B); `chargeFor` stays the reference the tests hold it to.',
-    '3. Pass ids as `bigint[]` (`= any($1)`, `unnest`) rather than jsonb so the planner sees the row count and uses the',
-    '   wallet index; and larger chunks (e.g. 5,000) to spread the fixed per-chunk cost (lease renewal, sequence,',
-    '   round trips) over more accounts, at the price of longer-held row locks.',
+    '1. Charge in SQL: one statement per chunk that selects the chunk, computes billable devices × price and',
+    '   min(charge, balance), inserts the transfers, debits the wallets and receivables, inserts the invoices (numbers',
+    '   from the sequence + `row_number()`) and the outbox rows, and returns only counts; `chargeFor` stays the',
+    '   reference the tests hold it to.',
+    '2. Pass ids as `bigint[]` (`= any($1)`, `unnest`) rather than jsonb so the planner sees the row count and uses the',
+    '   ledger-account index in the balance UPDATE; and larger chunks (e.g. 5,000) to spread the fixed per-chunk cost',
+    '   (lease renewal, sequence, round trips) over more accounts, at the price of longer-held row locks.',
   ].join('\n');
 }
 

@@ -8,7 +8,7 @@ import {
   TEAM_ID,
   USER_ID,
 } from './domain/identity.js';
-import { PAYMENT_TERMS } from './domain/invoice-state.js';
+import { DEFAULT_REMINDER_DAYS, PAYMENT_TERMS } from './domain/receivables.js';
 
 /**
  * The environment of SPEC §1, parsed once at start. A bad value stops the start with one line per variable,
@@ -56,6 +56,16 @@ const port = z
   .regex(/^\d{1,5}$/, 'is not a port number')
   .transform(Number)
   .refine((n) => n >= 0 && n <= 65_535, 'is not a port number (0–65535)');
+
+/** Distinct whole days after issue, 1–365, comma-separated; an empty value is unset (the default, 3 and 7). */
+const reminderDays = optionalText
+  .transform((v) => (v ?? DEFAULT_REMINDER_DAYS.join(',')).split(',').map((d) => d.trim()))
+  .refine(
+    (days) => days.every((d) => /^\d{1,3}$/.test(d) && Number(d) >= 1 && Number(d) <= 365),
+    'must be comma-separated whole days after issue, 1–365 (e.g. "3,7")',
+  )
+  .refine((days) => new Set(days.map(Number)).size === days.length, 'names a day twice')
+  .transform((days) => days.map(Number).sort((a, b) => a - b));
 
 const databaseUrl = optionalText.refine(
   (v) => v === undefined || /^(postgres|postgresql):\/\/./.test(v) || /^pglite:\/\/./.test(v),
@@ -156,6 +166,7 @@ const EnvSchema = z
     INVOICE_ISSUER: invoiceIssuer,
     PAYMENT_TERMS_DAYS: paymentTermsDays,
     ALERT_CRON: cronExpression.default('0 9 * * *'),
+    DUNNING_REMINDER_DAYS: reminderDays,
     PAYMENTS_PROVIDER: z
       .enum(['stripe', 'sandbox'], { error: 'must be "stripe" or "sandbox"' })
       .default('sandbox'),
@@ -244,6 +255,8 @@ export interface Config {
         /** Where Stripe's API is reached, when not api.stripe.com (a local fake in tests). */
         apiUrl?: string;
       };
+  /** Days after issue an outstanding invoice is reminded of, ascending. */
+  dunningReminderDays: number[];
   codeSecret?: string;
   /** Key of connector secrets at rest (SPEC §16); when unset it is generated for PGlite, required for PostgreSQL. */
   secretsKey?: string;
@@ -303,6 +316,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     invoiceIssuer: e.INVOICE_ISSUER,
     paymentTermsDays: e.PAYMENT_TERMS_DAYS,
     alertCron: e.ALERT_CRON,
+    dunningReminderDays: e.DUNNING_REMINDER_DAYS,
     payments:
       e.PAYMENTS_PROVIDER === 'stripe'
         ? {

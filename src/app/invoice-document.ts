@@ -4,7 +4,13 @@
 
 import { addDaysToDate, localDate, nextMonth } from '../domain/billing-month.js';
 import { invoiceLines } from '../domain/invoice.js';
-import { dueDate, type InvoiceState, invoiceState, outstandingCents } from '../domain/invoice-state.js';
+import {
+  dueDateFor,
+  type InvoiceState,
+  invoiceState,
+  invoiceStatus,
+  outstanding,
+} from '../domain/receivables.js';
 import type { Invoice } from '../services/invoicing.js';
 
 /** Who issues the invoices (`INVOICE_ISSUER`): a name and its address lines. */
@@ -125,19 +131,14 @@ export function invoiceDocument(input: InvoiceDocumentInput): InvoiceDocument {
   // Oldest first; a stable sort keeps the given order of settlements posted at the same instant.
   const settlements = [...input.settlements].sort((a, b) => a.at.getTime() - b.at.getTime());
   const writeOff = input.writeOff;
-  const outstanding = outstandingCents(
+  const outstandingCents = outstanding(
     invoice.amountDueCents,
     settlements.map((s) => s.amountCents),
-    writeOff?.amountCents ?? null,
+    writeOff?.amountCents ?? 0n,
   );
   const issueDate = day(invoice.createdAt);
-  const due = dueDate(issueDate, settings.paymentTermsDays);
-  const status = invoiceState({
-    outstandingCents: outstanding,
-    writtenOff: writeOff !== null,
-    dueDate: due,
-    today: day(input.now),
-  });
+  const due = dueDateFor(issueDate, settings.paymentTermsDays);
+  const status = invoiceState(invoiceStatus(outstandingCents, writeOff !== null), due, day(input.now));
   const lastSettlement = settlements.at(-1);
   const changedAt = new Date(
     Math.max(
@@ -166,10 +167,10 @@ export function invoiceDocument(input: InvoiceDocumentInput): InvoiceDocument {
       ...chargeLines(invoice, input.planName, issueDate),
       ...settlements.map((s) => settlementLine(s, day(s.at))),
       ...(writeOff ? [writeOffLine(writeOff, day(writeOff.at))] : []),
-      amountLine('outstanding', 'Outstanding', outstanding),
+      amountLine('outstanding', 'Outstanding', outstandingCents),
     ],
     chargeCents: invoice.chargeCents,
-    outstandingCents: outstanding,
+    outstandingCents,
     status,
     statusDate,
     issuedAt: invoice.createdAt,

@@ -3,15 +3,22 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
 import { createDeps, outboxSender } from '../deps.js';
-import { invoicesCsv, ledgerCsv } from '../domain/csv.js';
+import { invoicesCsv, ledgerCsv, receivablesCsv } from '../domain/csv.js';
 import { paymentsFor } from '../http/routes.js';
 import { alertJob, deviceSyncJob, invoiceJob, recoveryJob } from '../jobs/jobs.js';
 import type { Logger } from '../logger.js';
 import { connectorsOf } from '../main.js';
 import { namedInvoices } from '../services/invoicing.js';
 import { pendingCount } from '../services/outbox.js';
+import { receivablesReport } from '../services/receivables.js';
 import { resolveCodeSecret } from '../services/secrets.js';
 import { CliUsageError, parseOptions } from './options.js';
+
+/** A ledger account as the export names it: the account's name for a wallet, "<name> (receivable)", or the kind. */
+function ledgerName(ledger: string, account: string) {
+  const [l, a] = [sql.raw(ledger), sql.raw(account)];
+  return sql`case when ${l}.kind = 'receivable' then ${a}.name || ' (receivable)' else coalesce(${a}.name, ${l}.kind) end`;
+}
 
 /** The jobs run by hand outside the app: messages go to Slack when it is configured, else they wait in the outbox. */
 async function cliDeps(config: Config, database: Database, logger: Logger, now?: Date) {
@@ -61,9 +68,13 @@ export async function jobsCommand(
       break;
     }
     case 'alerts': {
-      const changes = await alertJob(deps);
+      const { alerts, reminders, suspensions } = await alertJob(deps);
       say(
-        `${changes.length} accounts changed state; ${changes.filter((c) => c.announced).length} messages queued`,
+        `${alerts.length} accounts changed state; ${alerts.filter((c) => c.announced).length} messages queued`,
+      );
+      const count = (change: string) => suspensions.filter((s) => s.change === change).length;
+      say(
+        `${reminders.length} payment reminders; ${count('suspended')} accounts suspended, ${count('restored')} restored`,
       );
       break;
     }
@@ -109,14 +120,22 @@ export async function jobsCommand(
   return code;
 }
 
-/** `balance export invoices|ledger [--month YYYY-MM] [--out file.csv]`: CSV with a header row. */
+const EXPORT_USAGE =
+  'usage: balance export invoices|ledger [--month YYYY-MM] [--out file.csv]\n' +
+  '       balance export receivables [--now ISO time] [--out file.csv]';
+
+/**
+ * `balance export invoices|ledger [--month YYYY-MM] [--out file.csv]` and `balance export receivables [--now ISO]
+ * [--out file.csv]` (aged as of `--now`): CSV with a header row.
+ */
 export async function exportCommand(config: Config, database: Database, args: string[]): Promise<number> {
   const [what, ...rest] = args;
-  const options = parseOptions(rest, ['month', 'out']);
+  const options = parseOptions(rest, what === 'receivables' ? ['now', 'out'] : ['month', 'out']);
   let csv: string;
   if (what === 'invoices') csv = await invoicesExport(database, config, options.month);
   else if (what === 'ledger') csv = await ledgerExport(database, config, options.month);
-  else throw new CliUsageError('usage: balance export invoices|ledger [--month YYYY-MM] [--out file.csv]');
+  else if (what === 'receivables') csv = await receivablesExport(database, config, options.now);
+  else throw new CliUsageError(EXPORT_USAGE);
   if (options.out) {
     await writeFile(options.out, csv);
     process.stdout.write(`wrote ${options.out}\n`);
@@ -132,10 +151,18 @@ async function invoicesExport(database: Database, config: Config, month?: string
   );
 }
 
+async function receivablesExport(database: Database, config: Config, now?: Date): Promise<string> {
+  const report = await receivablesReport(database.db, {
+    now: now ?? new Date(),
+    timeZone: config.billingTimeZone,
+  });
+  return receivablesCsv(report.accounts, config.currency);
+}
+
 async function ledgerExport(database: Database, config: Config, month?: string): Promise<string> {
   const rows = await queryRows<Record<string, unknown>>(
     database.db,
-    sql`select t.*, coalesce(fa.name, f.kind) as from_name, coalesce(ta.name, tl.kind) as to_name
+    sql`select t.*, ${ledgerName('f', 'fa')} as from_name, ${ledgerName('tl', 'ta')} as to_name
         from transfers t
         join ledger_accounts f on f.id = t.from_ledger_id left join accounts fa on fa.id = f.account_id
         join ledger_accounts tl on tl.id = t.to_ledger_id left join accounts ta on ta.id = tl.account_id

@@ -28,7 +28,8 @@ const USAGE = `usage: balance <command>
             run a job by hand; --now stands for the current time (recover: settle or
             reverse refunds a crash left pending; exits 1 if the provider could not say)
   export invoices|ledger [--month YYYY-MM] [--out file.csv]
-            CSV with a header row, to stdout or a file`;
+  export receivables [--now ISO time] [--out file.csv]
+            CSV with a header row, to stdout or a file; receivables are aged as of --now`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

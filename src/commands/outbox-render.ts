@@ -1,11 +1,22 @@
 import type { Db } from '../db/client.js';
 import { invoicesCsv } from '../domain/csv.js';
+import { invoiceState } from '../domain/receivables.js';
 import { runway } from '../domain/runway.js';
 import { getAccount } from '../services/accounts.js';
 import { type Invoice, namedInvoices } from '../services/invoicing.js';
 import type { OutboxEvent, OutboxRow } from '../services/outbox.js';
 import { ALERT_NAME_CHARS, alertResolvedMessage, lowBalanceAlertMessage } from '../slack/blocks/alerts.js';
-import { devicesText, fallbackText, section, slackDate, toPlain, userText } from '../slack/blocks/format.js';
+import { noticeMessage } from '../slack/blocks/common.js';
+import {
+  devicesText,
+  fallbackText,
+  money,
+  monthName,
+  section,
+  slackDate,
+  toPlain,
+  userText,
+} from '../slack/blocks/format.js';
 import { invoiceMessage, runSummaryMessage } from '../slack/blocks/invoices.js';
 import type { Format } from '../slack/blocks/models.js';
 import { invoiceModel } from './handlers/format.js';
@@ -71,6 +82,10 @@ export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Prom
         }),
       };
     }
+    case 'invoice_reminder':
+    case 'account_suspended':
+    case 'account_restored':
+      return { kind: 'message', message: noticeMessage(await collectionsText(db, format, event)) };
   }
 }
 
@@ -93,6 +108,43 @@ function deviceSyncMessage(
       : `✅ *${name}*: Device sync with Jamf Pro works again (failing since ${since}): ` +
         `${devicesText(event.devices)} managed.`;
   return { text: fallbackText([toPlain(line)]), blocks: [section(line)] };
+}
+
+const NAME_CHARS = 200;
+
+/** Reminders, suspensions and restorations (SPEC §14), as plain notices until they get their own builders. */
+async function collectionsText(
+  db: Db,
+  format: Format,
+  event: Extract<OutboxEvent, { type: 'invoice_reminder' | 'account_suspended' | 'account_restored' }>,
+): Promise<string> {
+  if (event.type === 'invoice_reminder') {
+    const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
+    if (!found) throw new Error(`invoice ${event.invoiceId} does not exist`);
+    const { invoice } = found;
+    const due =
+      invoiceState('due', event.dueDate, event.today) === 'overdue'
+        ? `was due ${slackDate(event.dueDate, format)} and is overdue`
+        : event.today === event.dueDate
+          ? 'is due today'
+          : `is due ${slackDate(event.dueDate, format)}`;
+    return (
+      `⏰ Payment reminder: *${userText(invoice.number, 40)}* for *${userText(found.accountName, NAME_CHARS)}* ` +
+      `(${monthName(invoice.month)}) has *${money(BigInt(event.outstandingCents), format)}* outstanding and ${due}.`
+    );
+  }
+  const account = await getAccount(db, event.accountId);
+  const name = userText(account?.name ?? `account ${event.accountId}`, NAME_CHARS);
+  if (event.type === 'account_suspended') {
+    return (
+      `⛔ *${name}* is suspended since ${slackDate(new Date(event.since), format)}: an invoice is overdue. ` +
+      `Pay *${money(BigInt(event.overdueCents), format)}* to restore it.`
+    );
+  }
+  return (
+    `✅ *${name}* is restored: nothing is overdue any more ` +
+    `(suspended from ${slackDate(new Date(event.since), format)} to ${slackDate(new Date(event.at), format)}).`
+  );
 }
 
 function csvName(runId: number): string {

@@ -3,6 +3,7 @@ import {
   type AnyPgColumn,
   bigint,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -45,6 +46,8 @@ export const accounts = pgTable(
     alertChannelId: text('alert_channel_id'),
     /** Low-balance threshold in tenths of a month (10 = 1.0 month), so comparisons stay in integers. */
     alertThresholdTenths: integer('alert_threshold_tenths').notNull().default(10),
+    /** Set while an invoice is overdue (SPEC §14): when the account was suspended; null when active. */
+    suspendedSince: at('suspended_since'),
     createdBy: text('created_by').notNull(),
     createdAt: at('created_at').notNull().defaultNow(),
   },
@@ -123,14 +126,19 @@ export const SYSTEM_LEDGER_KINDS = [
   'license_packs',
   'usage_revenue',
   'adjustments',
+  'offline_payments',
+  'bad_debt',
 ] as const;
 export type SystemLedgerKind = (typeof SYSTEM_LEDGER_KINDS)[number];
-export type LedgerKind = 'wallet' | SystemLedgerKind;
+/** The ledger accounts each customer account owns: its wallet and its receivable (SPEC §14). */
+export type AccountLedgerKind = 'wallet' | 'receivable';
+export type LedgerKind = AccountLedgerKind | SystemLedgerKind;
 
 /**
- * Ledger accounts: one wallet per customer account, plus one row per system kind.
- * Only wallets carry a cached balance; system accounts are summed from transfers when asked, so no posting ever
- * updates (and so row-locks) a shared system row.
+ * Ledger accounts: a wallet and a receivable per customer account, plus one row per system kind. Only an account's
+ * own ledger accounts carry a cached balance; system accounts are summed from transfers when asked, so no posting
+ * ever updates (and so row-locks) a shared system row. A wallet holds what the customer prepaid (never below zero);
+ * a receivable holds minus what the customer owes (never above zero).
  */
 export const ledgerAccounts = pgTable(
   'ledger_accounts',
@@ -141,16 +149,25 @@ export const ledgerAccounts = pgTable(
     balance: cents('balance'),
   },
   (t) => [
-    uniqueIndex('ledger_accounts_wallet').on(t.accountId),
-    uniqueIndex('ledger_accounts_system_kind').on(t.kind).where(sql`${t.kind} <> 'wallet'`),
+    uniqueIndex('ledger_accounts_owner_kind').on(t.accountId, t.kind),
+    uniqueIndex('ledger_accounts_system_kind')
+      .on(t.kind)
+      .where(sql`${t.kind} not in ('wallet', 'receivable')`),
     check(
       'ledger_accounts_kind',
-      sql`${t.kind} in ('wallet', 'payments', 'codes', 'license_packs', 'usage_revenue', 'adjustments')`,
+      sql`${t.kind} in ('wallet', 'receivable', 'payments', 'codes', 'license_packs', 'usage_revenue', 'adjustments', 'offline_payments', 'bad_debt')`,
     ),
-    check('ledger_accounts_wallet_has_owner', sql`(${t.kind} = 'wallet') = (${t.accountId} is not null)`),
-    check('ledger_accounts_wallet_has_balance', sql`(${t.kind} = 'wallet') = (${t.balance} is not null)`),
-    // The rule that a wallet never goes below zero lives here, in the database, not only in code.
-    check('ledger_accounts_wallet_not_negative', sql`${t.balance} >= 0`),
+    check(
+      'ledger_accounts_owned_has_owner',
+      sql`(${t.kind} in ('wallet', 'receivable')) = (${t.accountId} is not null)`,
+    ),
+    check(
+      'ledger_accounts_owned_has_balance',
+      sql`(${t.kind} in ('wallet', 'receivable')) = (${t.balance} is not null)`,
+    ),
+    // The rules that a wallet never goes below zero and a receivable never above it live here, in the database.
+    check('ledger_accounts_wallet_not_negative', sql`${t.kind} <> 'wallet' or ${t.balance} >= 0`),
+    check('ledger_accounts_receivable_not_positive', sql`${t.kind} <> 'receivable' or ${t.balance} <= 0`),
   ],
 );
 
@@ -505,12 +522,16 @@ export const sandboxRefunds = pgTable(
   (t) => [check('sandbox_refunds_amount_positive', sql`${t.amountCents} > 0`)],
 );
 
-export const INVOICE_STATUSES = ['paid', 'due'] as const;
+export const INVOICE_STATUSES = ['paid', 'due', 'written_off'] as const;
 
 /**
  * One invoice per account and billing month (unique), written with its usage transfer and its messages in one
- * transaction by the invoice run (SPEC §8). Every figure is a snapshot of what was billed; the lines of the invoice
- * are derived from them (src/domain/invoice.ts).
+ * transaction by the invoice run (SPEC §8). Every issued figure (devices, prices, charge, paid from balance, amount
+ * due, issue and due dates) is a snapshot of what was billed and never changes; the lines of the invoice are derived
+ * from them (src/domain/invoice.ts). What is still owed is collection state (SPEC §14): `outstanding_cents` is the
+ * invoice's cached balance — amount due minus the transfers that settled it (`invoice_settlements`) — changed in the
+ * same transaction as each of those transfers, like a wallet's; `status` follows from it (a CHECK), and `overdue`
+ * is not stored: it is `due` past the due date, which depends on the time of asking.
  */
 export const invoices = pgTable(
   'invoices',
@@ -531,8 +552,18 @@ export const invoices = pgTable(
     chargeCents: cents('charge_cents').notNull(),
     paidFromBalanceCents: cents('paid_from_balance_cents').notNull(),
     amountDueCents: cents('amount_due_cents').notNull(),
+    /** The local date (billing time zone) the invoice was issued, and the last day to pay it: issue + terms. */
+    issueDate: date('issue_date', { mode: 'string' }).notNull(),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    /** What is still owed: amount due − settlements − write-off (a cached balance; `verify` checks it). */
+    outstandingCents: cents('outstanding_cents').notNull(),
     status: text('status', { enum: INVOICE_STATUSES }).notNull(),
+    /** The usage transfer (wallet → usage_revenue) and the amount-due transfer (receivable → usage_revenue). */
     transferId: ref('transfer_id').references(() => transfers.id),
+    dueTransferId: ref('due_transfer_id').references(() => transfers.id),
+    writtenOffBy: text('written_off_by'),
+    writtenOffAt: at('written_off_at'),
+    writeOffReason: text('write_off_reason'),
     runId: ref('run_id').notNull(),
     createdAt: at('created_at').notNull(),
   },
@@ -541,13 +572,66 @@ export const invoices = pgTable(
     uniqueIndex('invoices_number').on(t.number),
     index('invoices_month').on(t.month),
     index('invoices_run').on(t.runId),
+    // Settlement, reminders, suspension and the receivables report read only what is still owed.
+    index('invoices_open').on(t.accountId, t.month).where(sql`${t.outstandingCents} > 0`),
     check('invoices_sums', sql`${t.chargeCents} = ${t.paidFromBalanceCents} + ${t.amountDueCents}`),
-    check('invoices_status', sql`${t.status} = case when ${t.amountDueCents} = 0 then 'paid' else 'due' end`),
+    check('invoices_outstanding', sql`${t.outstandingCents} between 0 and ${t.amountDueCents}`),
+    check(
+      'invoices_status',
+      sql`${t.status} = case when ${t.writtenOffAt} is not null then 'written_off'
+                              when ${t.outstandingCents} = 0 then 'paid' else 'due' end`,
+    ),
+    check(
+      'invoices_write_off',
+      sql`(${t.writtenOffAt} is null) = (${t.writtenOffBy} is null)
+          and (${t.writtenOffAt} is null) = (${t.writeOffReason} is null)
+          and (${t.writtenOffAt} is null or ${t.outstandingCents} = 0)`,
+    ),
+    check('invoices_due_after_issue', sql`${t.dueDate} >= ${t.issueDate}`),
+    check('invoices_due_transfer', sql`(${t.amountDueCents} > 0) = (${t.dueTransferId} is not null)`),
     check(
       'invoices_billable',
       sql`${t.billableDevices} = greatest(${t.billedDevices} - ${t.coveredDevices}, 0)`,
     ),
   ],
+);
+
+/**
+ * The transfers that settled an invoice (SPEC §14): from the wallet (a later credit), from `offline_payments` (a
+ * bank transfer finance recorded) or from `bad_debt` (a write-off), each into the account's receivable. A link table
+ * rather than a column on transfers keeps the ledger free of billing: a transfer settles at most one invoice
+ * (unique), and the credit whose arrival paid it is kept, so a replayed credit finds what it settled.
+ */
+export const invoiceSettlements = pgTable(
+  'invoice_settlements',
+  {
+    transferId: ref('transfer_id')
+      .primaryKey()
+      .references(() => transfers.id),
+    invoiceId: ref('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    /** The credit to the wallet that paid it (settlements from a credit only). */
+    creditTransferId: ref('credit_transfer_id').references(() => transfers.id),
+  },
+  (t) => [
+    index('invoice_settlements_invoice').on(t.invoiceId),
+    index('invoice_settlements_credit').on(t.creditTransferId),
+  ],
+);
+
+/** Payment reminders sent (SPEC §14): one per invoice and day after issue, whatever runs the daily job. */
+export const invoiceReminders = pgTable(
+  'invoice_reminders',
+  {
+    invoiceId: ref('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    /** Days after issue, one of DUNNING_REMINDER_DAYS. */
+    day: integer('day').notNull(),
+    sentAt: at('sent_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.day] })],
 );
 
 /** One execution of the invoice run; a run that stopped part-way is carried on by the next one. */

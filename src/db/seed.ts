@@ -17,5 +17,8 @@ export async function ensureSeed(db: Db): Promise<void> {
   await db
     .insert(ledgerAccounts)
     .values(SYSTEM_LEDGER_KINDS.map((kind) => ({ kind })))
-    .onConflictDoNothing({ target: ledgerAccounts.kind, where: sql`${ledgerAccounts.kind} <> 'wallet'` });
+    .onConflictDoNothing({
+      target: ledgerAccounts.kind,
+      where: sql`${ledgerAccounts.kind} not in ('wallet', 'receivable')`,
+    });
 }

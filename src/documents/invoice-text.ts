@@ -2,8 +2,8 @@
 // say the same thing. Pure text; each renderer escapes and lays it out in its own way.
 
 import type { DocumentLine, InvoiceDocument } from '../app/invoice-document.js';
-import type { InvoiceState } from '../domain/invoice-state.js';
 import { formatMoney, groupDigits } from '../domain/money.js';
+import type { InvoiceState } from '../domain/receivables.js';
 
 export const STATUS_LABELS: Record<InvoiceState, string> = {
   paid: 'Paid',

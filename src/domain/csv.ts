@@ -3,6 +3,7 @@
 
 import type { InvoiceFigures } from './invoice.js';
 import { decimalAmount } from './money.js';
+import { AGING_BUCKETS, type AgingBucket } from './receivables.js';
 
 export type CsvCell = string | number | bigint | null;
 
@@ -127,6 +128,44 @@ export function ledgerCsv(rows: LedgerCsvRow[], currency: string): string {
       r.reversesId,
       r.actor,
       r.memo,
+    ]),
+  );
+}
+
+export const RECEIVABLES_CSV_HEADER = [
+  'account',
+  'invoices',
+  'outstanding',
+  'not_yet_due',
+  'days_1_30',
+  'days_31_60',
+  'days_61_90',
+  'over_90',
+  'oldest_due_date',
+  'suspended_since',
+];
+
+export interface ReceivableCsvRow {
+  accountName: string;
+  invoices: number;
+  outstandingCents: bigint;
+  aging: Record<AgingBucket, bigint>;
+  oldestDueDate: string;
+  suspendedSince: Date | null;
+}
+
+/** Who owes what, aged (SPEC §14): amounts as exact decimals in `currency`, dates as they are, times in ISO 8601. */
+export function receivablesCsv(rows: ReceivableCsvRow[], currency: string): string {
+  const amount = (cents: bigint) => decimalAmount(cents, currency);
+  return toCsv(
+    RECEIVABLES_CSV_HEADER,
+    rows.map((r) => [
+      r.accountName,
+      r.invoices,
+      amount(r.outstandingCents),
+      ...AGING_BUCKETS.map((b) => amount(r.aging[b])),
+      r.oldestDueDate,
+      r.suspendedSince?.toISOString() ?? null,
     ]),
   );
 }

@@ -1,9 +1,39 @@
 // What one account owes for one billing month (SPEC §8), and the lines an invoice shows. Pure integer
 // arithmetic in minor units: counts become bigint before any multiplication, nothing is ever a float.
 
+import { z } from 'zod';
 import { billableDevices } from './devices.js';
-import { groupDigits } from './money.js';
+import { describeInput, groupDigits } from './money.js';
 import { monthlyCost, nonNegative } from './pricing.js';
+
+/** `INV-YYYY-NNNNN`: the billing month's year and a gapless number within it, five digits or more. */
+export function formatInvoiceNumber(year: string, n: number): string {
+  if (!/^[1-9]\d{3}$/.test(year) || !Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(`not an invoice number: ${year}/${n}`);
+  }
+  return `INV-${year}-${String(n).padStart(5, '0')}`;
+}
+
+const INVOICE_NUMBER = /^INV-[1-9]\d{3}-(?:\d{5}|[1-9]\d{5,8})$/;
+
+/** An invoice number as typed (any case, spaces around it), in exactly the format `formatInvoiceNumber` makes. */
+export const invoiceNumberSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((v) => INVOICE_NUMBER.test(v), {
+    error: (issue) =>
+      `"${describeInput(String(issue.input))}" is not an invoice number (INV-YYYY-NNNNN, e.g. INV-2026-00002).`,
+  });
+
+export function parseInvoiceNumber(
+  text: string,
+): { ok: true; number: string } | { ok: false; error: string } {
+  const parsed = invoiceNumberSchema.safeParse(text);
+  return parsed.success
+    ? { ok: true, number: parsed.data }
+    : { ok: false, error: parsed.error.issues[0]?.message ?? 'not an invoice number' };
+}
 
 /** The figures an invoice row keeps (a snapshot of what was billed). */
 export type InvoiceFigures = {

@@ -33,6 +33,12 @@ export function runway(balanceCents: bigint, monthlyCents: bigint, now: Date, ti
   };
 }
 
+/** A runway in tenths as exact decimal months, for files and APIs: 62 → '6.2'. */
+export function runwayMonths(tenths: number): string {
+  if (!Number.isSafeInteger(tenths) || tenths < 0) throw new RangeError(`not a runway in tenths: ${tenths}`);
+  return `${Math.floor(tenths / 10)}.${tenths % 10}`;
+}
+
 /** '6.2 months', '1.0 month', '0.4 months'. */
 export function formatRunway(tenths: number): string {
   if (!Number.isSafeInteger(tenths) || tenths < 0) throw new RangeError(`not a runway in tenths: ${tenths}`);

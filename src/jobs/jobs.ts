@@ -2,15 +2,21 @@ import cron from 'node-cron';
 import { refreshHomes } from '../commands/handlers/home.js';
 import { announceResolvedRefunds } from '../commands/handlers/refund-recovery.js';
 import type { Deps } from '../commands/types.js';
-import { checkAlerts } from '../services/alerts.js';
+import { type AlertChange, checkAlerts } from '../services/alerts.js';
+import {
+  type ReminderSent,
+  reviewSuspensions,
+  type SuspensionChange,
+  sendReminders,
+} from '../services/collections.js';
 import { type ConnectorDeps, type DeviceSyncResult, syncDevices } from '../services/connectors.js';
 import { type InvoiceRunResult, runInvoices } from '../services/invoicing.js';
 import { type RecoveryResult, recoverMoneyMoves } from '../services/payments/recovery.js';
-import { getSetting } from '../services/settings.js';
+import { financeChannelOf } from '../services/settings.js';
 
 /** Where invoice runs are reported: `/balance config finance-channel` wins over FINANCE_CHANNEL. */
-export async function financeChannel(deps: Pick<Deps, 'db' | 'config'>): Promise<string | undefined> {
-  return (await getSetting(deps.db, 'finance_channel')) ?? deps.config.financeChannel;
+export function financeChannel(deps: Pick<Deps, 'db' | 'config'>): Promise<string | undefined> {
+  return financeChannelOf(deps.db, deps.config.financeChannel);
 }
 
 export interface JobControl {
@@ -27,6 +33,7 @@ export async function invoiceJob(
     now: deps.clock.now(),
     timeZone: deps.config.billingTimeZone,
     month: input.month,
+    paymentTermsDays: deps.config.paymentTermsDays,
     financeChannel: await financeChannel(deps),
     shouldStop: () => input.control?.stopping === true,
   });
@@ -41,17 +48,39 @@ export async function invoiceJob(
   return result;
 }
 
-/** `balance jobs alerts` and the ALERT_CRON task: every account's low-balance state, then the outbox. */
-export async function alertJob(deps: Deps) {
-  const changes = await checkAlerts(deps.db, {
-    now: deps.clock.now(),
-    timeZone: deps.config.billingTimeZone,
-  });
+export interface DailyJobResult {
+  alerts: AlertChange[];
+  reminders: ReminderSent[];
+  suspensions: SuspensionChange[];
+}
+
+/**
+ * `balance jobs alerts` and the ALERT_CRON task: every account's low-balance state (SPEC §9), then collections
+ * (SPEC §14): payment reminders, suspensions and restorations; then the outbox.
+ */
+export async function alertJob(deps: Deps): Promise<DailyJobResult> {
+  const now = deps.clock.now();
+  const timeZone = deps.config.billingTimeZone;
+  const alerts = await checkAlerts(deps.db, { now, timeZone });
   deps.logger.info(
-    `balance check: ${changes.length} state changes, ${changes.filter((c) => c.announced).length} messages`,
+    `balance check: ${alerts.length} state changes, ${alerts.filter((c) => c.announced).length} messages`,
+  );
+  const reminders = await sendReminders(deps.db, {
+    now,
+    timeZone,
+    reminderDays: deps.config.dunningReminderDays,
+  });
+  const suspensions = await reviewSuspensions(deps.db, {
+    now,
+    timeZone,
+    financeChannel: deps.config.financeChannel,
+  });
+  const count = (change: SuspensionChange['change']) => suspensions.filter((s) => s.change === change).length;
+  deps.logger.info(
+    `collections: ${reminders.length} reminders, ${count('suspended')} suspended, ${count('restored')} restored`,
   );
   await deps.outbox.kick();
-  return changes;
+  return { alerts, reminders, suspensions };
 }
 
 /**

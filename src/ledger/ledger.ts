@@ -1,9 +1,12 @@
-import { desc, eq, or, sql } from 'drizzle-orm';
+import { and, desc, eq, or, sql } from 'drizzle-orm';
 import { at, type Db, queryRows, toBigInt } from '../db/client.js';
-import { ledgerAccounts, type SystemLedgerKind, transfers } from '../db/schema.js';
+import { type AccountLedgerKind, ledgerAccounts, type SystemLedgerKind, transfers } from '../db/schema.js';
 
-/** Where value moves from or to: a customer's wallet (by account id) or one of the system ledger accounts. */
-export type LedgerRef = { wallet: number } | { system: SystemLedgerKind };
+/**
+ * Where value moves from or to: a customer account's wallet or receivable (by account id), or one of the system
+ * ledger accounts.
+ */
+export type LedgerRef = { wallet: number } | { receivable: number } | { system: SystemLedgerKind };
 
 export interface TransferInput {
   /** Unique per movement (`redeem:<code id>`, `reload:<payment id>`, …): posting it again changes nothing. */
@@ -61,9 +64,12 @@ export class ReversalError extends LedgerError {
 const MAX_AMOUNT = 9_000_000_000_000_000n; // well inside int8, so sums of many transfers cannot overflow
 
 function ledgerIdOf(ref: LedgerRef) {
-  return 'wallet' in ref
-    ? sql`(select id from ${ledgerAccounts} where ${ledgerAccounts.accountId} = ${ref.wallet})`
-    : sql`(select id from ${ledgerAccounts} where ${ledgerAccounts.kind} = ${ref.system})`;
+  if ('system' in ref)
+    return sql`(select id from ${ledgerAccounts} where ${ledgerAccounts.kind} = ${ref.system})`;
+  const [kind, accountId]: [AccountLedgerKind, number] =
+    'wallet' in ref ? ['wallet', ref.wallet] : ['receivable', ref.receivable];
+  return sql`(select id from ${ledgerAccounts} where ${ledgerAccounts.accountId} = ${accountId}
+              and ${ledgerAccounts.kind} = ${sql.raw(`'${kind}'`)})`;
 }
 
 function assertAmount(amount: bigint): void {
@@ -95,8 +101,9 @@ export async function postTransfer(db: Db, input: TransferInput): Promise<Posted
  * updated by `balance = balance - x` on the row already locked. A credited wallet is changed by
  * `balance = balance + x`, which PostgreSQL applies to the newest version of the row. So there is no
  * read-modify-write window in the application, no lost update and no overdraft; the `balance >= 0` CHECK stands behind
- * it. System accounts are never locked or updated (no hot row). The key is claimed by `INSERT … ON CONFLICT DO NOTHING`:
- * a concurrent post of the same key waits for the first and then inserts nothing.
+ * it. A receivable is changed the same way, both ways, with no balance check: its `balance <= 0` CHECK refuses a
+ * payment of more than is owed. System accounts are never locked or updated (no hot row). The key is claimed by
+ * `INSERT … ON CONFLICT DO NOTHING`: a concurrent post of the same key waits for the first and then inserts nothing.
  */
 async function postStatement(
   db: Db,
@@ -117,9 +124,9 @@ async function postStatement(
                on conflict (idempotency_key) do nothing
                returning *),
              debited as (update ledger_accounts w set balance = w.balance - ins.amount
-                         from ins where ${debit} and w.id = ins.from_ledger_id returning w.id),
+                         from ins where w.id = ins.from_ledger_id and w.kind in ('wallet', 'receivable') returning w.id),
              credited as (update ledger_accounts w set balance = w.balance + ins.amount
-                          from ins where w.id = ins.to_ledger_id and w.kind = 'wallet' returning w.id)
+                          from ins where w.id = ins.to_ledger_id and w.kind in ('wallet', 'receivable') returning w.id)
         select ins.*, (select balance from locked) as balance_before, (select id from src) as from_id,
                (select id from dst) as to_id
         from (select 1) one left join ins on true`,
@@ -236,16 +243,28 @@ export async function reverseTransfer(db: Db, input: ReversalInput): Promise<Pos
 async function refOf(db: Db, ledgerId: number): Promise<LedgerRef> {
   const [row] = await db.select().from(ledgerAccounts).where(eq(ledgerAccounts.id, ledgerId));
   if (!row) throw new ReversalError(`ledger account ${ledgerId} does not exist`);
-  return row.kind === 'wallet' ? { wallet: row.accountId! } : { system: row.kind };
+  if (row.kind === 'wallet') return { wallet: row.accountId! };
+  if (row.kind === 'receivable') return { receivable: row.accountId! };
+  return { system: row.kind };
 }
 
-export async function walletBalance(db: Db, accountId: number): Promise<bigint> {
+async function cachedBalance(db: Db, accountId: number, kind: AccountLedgerKind): Promise<bigint> {
   const [row] = await db
     .select({ balance: ledgerAccounts.balance })
     .from(ledgerAccounts)
-    .where(eq(ledgerAccounts.accountId, accountId));
-  if (!row) throw new UnknownWalletError({ wallet: accountId });
+    .where(and(eq(ledgerAccounts.accountId, accountId), eq(ledgerAccounts.kind, kind)));
+  if (!row)
+    throw new UnknownWalletError(kind === 'wallet' ? { wallet: accountId } : { receivable: accountId });
   return row.balance ?? 0n;
+}
+
+export function walletBalance(db: Db, accountId: number): Promise<bigint> {
+  return cachedBalance(db, accountId, 'wallet');
+}
+
+/** Minus what the account owes (zero or below). */
+export function receivableBalance(db: Db, accountId: number): Promise<bigint> {
+  return cachedBalance(db, accountId, 'receivable');
 }
 
 export interface WalletTransfer extends Transfer {
@@ -258,7 +277,7 @@ export async function walletHistory(db: Db, accountId: number, limit: number): P
   const [wallet] = await db
     .select({ id: ledgerAccounts.id })
     .from(ledgerAccounts)
-    .where(eq(ledgerAccounts.accountId, accountId));
+    .where(and(eq(ledgerAccounts.accountId, accountId), eq(ledgerAccounts.kind, 'wallet')));
   if (!wallet) throw new UnknownWalletError({ wallet: accountId });
   const rows = await db
     .select()

@@ -11,7 +11,7 @@ export type Plan = typeof plans.$inferSelect;
 export const ACCOUNT_NAME_MAX = 80;
 export const PLAN_NAME_MAX = 80;
 
-/** Creates an account and its empty wallet together. Names are unique regardless of case. */
+/** Creates an account with its empty wallet and receivable together. Names are unique regardless of case. */
 export async function createAccount(
   db: Db,
   input: { name: string; planCode: string; actor: string; at?: Date },
@@ -31,7 +31,10 @@ export async function createAccount(
           ...(input.at ? { createdAt: input.at } : {}),
         })
         .returning();
-      await tx.insert(ledgerAccounts).values({ kind: 'wallet', accountId: account!.id, balance: 0n });
+      await tx.insert(ledgerAccounts).values([
+        { kind: 'wallet', accountId: account!.id, balance: 0n },
+        { kind: 'receivable', accountId: account!.id, balance: 0n },
+      ]);
       return account!;
     });
   } catch (err) {

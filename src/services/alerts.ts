@@ -50,7 +50,7 @@ export async function checkAlerts(
                  coalesce(s.state, 'ok') as previous, s.last_alert_at
           from accounts a
           join plans p on p.code = a.plan_code
-          join ledger_accounts w on w.account_id = a.id
+          join ledger_accounts w on w.account_id = a.id and w.kind = 'wallet'
           left join alert_states s on s.account_id = a.id
           where true ${only}
         ), states as (

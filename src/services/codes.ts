@@ -7,6 +7,7 @@ import { formatMoney } from '../domain/money.js';
 import { postTransfer, walletBalance } from '../ledger/ledger.js';
 import { AlreadyDoneError, RequestConflictError, UserError } from './errors.js';
 import { requireWithinLimits } from './limits.js';
+import { type Settlement, settleOpenInvoices } from './receivables.js';
 
 export type Code = typeof codes.$inferSelect;
 export type LicensePack = typeof licensePacks.$inferSelect;
@@ -134,7 +135,15 @@ export async function codeForQuote(db: Db, quoteId: number): Promise<Code | unde
 }
 
 export type RedeemResult =
-  | { ok: true; kind: 'balance'; code: Code; amountCents: bigint; balanceCents: bigint }
+  /** `balanceCents` is after `settlement`, which paid what the account owed first (SPEC §14). */
+  | {
+      ok: true;
+      kind: 'balance';
+      code: Code;
+      amountCents: bigint;
+      balanceCents: bigint;
+      settlement: Settlement;
+    }
   | { ok: true; kind: 'license_pack'; code: Code; pack: LicensePack }
   | { ok: false; reason: 'malformed' | 'mistyped' | 'invalid' }
   | { ok: false; reason: 'locked'; until: Date }
@@ -152,7 +161,16 @@ export type RedeemResult =
  */
 export async function redeemCode(
   db: Db,
-  input: { text: string; accountId: number; actor: string; now: Date; secret: string; timeZone: string },
+  input: {
+    text: string;
+    accountId: number;
+    actor: string;
+    now: Date;
+    secret: string;
+    timeZone: string;
+    /** Where finance hears of a restoration the redemption brings about (the finance channel setting wins). */
+    financeChannel?: string;
+  },
 ): Promise<RedeemResult> {
   const parsed = parseCode(input.text);
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
@@ -224,6 +242,7 @@ async function claimAndApply(
     actor: string;
     now: Date;
     timeZone: string;
+    financeChannel?: string;
   },
 ): Promise<RedeemResult | undefined> {
   const [code] = await tx
@@ -247,10 +266,11 @@ async function claimAndApply(
   return code.kind === 'balance' ? creditWallet(tx, code, input) : activatePack(tx, code, input);
 }
 
+/** Credits the code's value and, in the same transaction, settles what the account owes (SPEC §14). */
 async function creditWallet(
   db: Db,
   code: Code,
-  input: { accountId: number; actor: string; now: Date },
+  input: { accountId: number; actor: string; now: Date; timeZone: string; financeChannel?: string },
 ): Promise<RedeemResult> {
   const { transfer } = await postTransfer(db, {
     key: `redeem:${code.id}`,
@@ -262,12 +282,14 @@ async function creditWallet(
     at: input.now,
   });
   await db.update(codes).set({ transferId: transfer.id }).where(eq(codes.id, code.id));
+  const settlement = await settleOpenInvoices(db, input.accountId, transfer.id, input);
   return {
     ok: true,
     kind: 'balance',
     code,
     amountCents: code.amountCents!,
-    balanceCents: await walletBalance(db, input.accountId),
+    balanceCents: settlement.balanceCents,
+    settlement,
   };
 }
 

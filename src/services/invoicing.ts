@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { at, type Db, queryRows, toBigInt } from '../db/client.js';
 import { accounts, closedMonths, invoiceRuns, invoices, plans } from '../db/schema.js';
-import { monthOf, monthStart, monthsBetween, nextMonth } from '../domain/billing-month.js';
-import { chargeFor } from '../domain/invoice.js';
-import { postWalletDebits } from '../ledger/batch.js';
+import { localDate, monthOf, monthStart, monthsBetween, nextMonth } from '../domain/billing-month.js';
+import { chargeFor, formatInvoiceNumber } from '../domain/invoice.js';
+import { dueDateFor, PAYMENT_TERMS } from '../domain/receivables.js';
+import { postAccountDebits } from '../ledger/batch.js';
 import { checkAlerts } from './alerts.js';
 import { renewLease, withLease } from './leases.js';
 import { enqueue, type OutboxItem } from './outbox.js';
@@ -20,6 +21,8 @@ export interface InvoiceRunOptions {
   /** The time the run stands for (`--now`): months that ended before it are closed. */
   now: Date;
   timeZone: string;
+  /** Days from issue to the due date (PAYMENT_TERMS_DAYS). */
+  paymentTermsDays?: number;
   /** Close only this month (it must have ended). */
   month?: string;
   chunkSize?: number;
@@ -39,9 +42,9 @@ export type InvoiceRunResult =
   | { kind: 'done'; runId: number | null; months: string[]; invoiced: number; stopped: boolean };
 
 /**
- * The monthly invoice run (SPEC §8). Closes every ended, unclosed billing month, oldest first; per chunk of accounts
- * one transaction writes their invoices, usage transfers and messages together, in a handful of set-based
- * statements. Exactly once: an account-month is unique in the database, one replica at a time holds the run's lease,
+ * The monthly invoice run (SPEC §8, §14). Closes every ended, unclosed billing month, oldest first; per chunk of
+ * accounts one transaction writes their invoices, their usage and amount-due transfers and their messages together,
+ * in a handful of set-based statements. Exactly once: an account-month is unique in the database, one replica at a time holds the run's lease,
  * and a run that stopped part-way (a crash, SIGTERM) is carried on by the next, under the same run id.
  */
 export async function runInvoices(db: Db, options: InvoiceRunOptions): Promise<InvoiceRunResult> {
@@ -142,7 +145,11 @@ async function closeMonth(
   return { invoiced, stopped: false };
 }
 
-/** Invoices the next chunk of accounts of a month in one transaction. */
+/**
+ * Invoices the next chunk of accounts of a month in one transaction. The chunk's wallets and receivables are locked
+ * in account order, as the suspension review locks receivables, so the two never deadlock; a credit to one of these
+ * wallets waits for the chunk and then settles the invoice it made (SPEC §14).
+ */
 async function invoiceChunk(
   tx: Db,
   o: InvoiceRunOptions & { month: string; runId: number; start: Date; end: Date; after: number },
@@ -154,12 +161,13 @@ async function invoiceChunk(
           ${coveredDevices(sql`a.id`, o.month)} as covered
         from accounts a
         join plans p on p.code = a.plan_code
-        join ledger_accounts w on w.account_id = a.id
+        join ledger_accounts w on w.account_id = a.id and w.kind = 'wallet'
+        join ledger_accounts r on r.account_id = a.id and r.kind = 'receivable'
         where a.id > ${o.after} and a.created_at < ${at(o.end)}
           and not exists (select 1 from invoices i where i.account_id = a.id and i.month = ${o.month})
         order by a.id
         limit ${o.chunkSize ?? DEFAULT_CHUNK}
-        for update of w`,
+        for update of w, r`,
   );
   if (rows.length === 0) return { count: 0, lastAccountId: o.after };
   const charges = rows.map((r) => {
@@ -185,46 +193,68 @@ async function invoiceChunk(
         returning last`,
   );
   const firstNumber = Number(last) - charges.length + 1;
-  const transferIds = await postWalletDebits(
+  // What the wallet paid goes to revenue from the wallet, the rest from the receivable: revenue holds the charge.
+  const usageKey = (accountId: number) => `usage:${accountId}:${o.month}`;
+  const dueKey = (accountId: number) => `due:${accountId}:${o.month}`;
+  const transferIds = await postAccountDebits(
     tx,
-    charges.map((c) => ({
-      key: `usage:${c.accountId}:${o.month}`,
-      accountId: c.accountId,
-      amount: c.paidFromBalanceCents,
-      memo: `Usage ${o.month}: ${c.billableDevices} devices`,
-    })),
+    charges.flatMap((c) => [
+      {
+        key: usageKey(c.accountId),
+        accountId: c.accountId,
+        from: 'wallet' as const,
+        amount: c.paidFromBalanceCents,
+        memo: `Usage ${o.month}: ${c.billableDevices} devices`,
+      },
+      {
+        key: dueKey(c.accountId),
+        accountId: c.accountId,
+        from: 'receivable' as const,
+        amount: c.amountDueCents,
+        memo: `Amount due ${o.month}: ${c.billableDevices} devices`,
+      },
+    ]),
     { to: 'usage_revenue', actor: 'system', at: o.now },
   );
-  const created = await tx
-    .insert(invoices)
-    .values(
-      charges.map((c, i) => ({
-        number: `INV-${year}-${String(firstNumber + i).padStart(5, '0')}`,
-        accountId: c.accountId,
-        month: o.month,
-        planCode: c.planCode,
-        unitPriceCents: c.unitPriceCents,
-        billedDevices: c.billedDevices,
-        coveredDevices: c.coveredDevices,
-        billableDevices: c.billableDevices,
-        chargeCents: c.chargeCents,
-        paidFromBalanceCents: c.paidFromBalanceCents,
-        amountDueCents: c.amountDueCents,
-        status: c.status,
-        transferId: transferIds.get(`usage:${c.accountId}:${o.month}`) ?? null,
-        runId: o.runId,
-        createdAt: o.now,
-      })),
-    )
-    .returning({ id: invoices.id, accountId: invoices.accountId, chargeCents: invoices.chargeCents });
+  const issueDate = localDate(o.now, o.timeZone);
+  const invoiceRows = charges.map((c, i) => ({
+    number: formatInvoiceNumber(year, firstNumber + i),
+    account_id: c.accountId,
+    plan_code: c.planCode,
+    unit_price: c.unitPriceCents.toString(),
+    billed: c.billedDevices,
+    covered: c.coveredDevices,
+    billable: c.billableDevices,
+    charge: c.chargeCents.toString(),
+    paid: c.paidFromBalanceCents.toString(),
+    due: c.amountDueCents.toString(),
+    status: c.status,
+    transfer_id: transferIds.get(usageKey(c.accountId)) ?? null,
+    due_transfer_id: transferIds.get(dueKey(c.accountId)) ?? null,
+  }));
+  // One parameter for the whole chunk: the outstanding amount starts at the amount due.
+  const created = await queryRows<{ id: unknown; account_id: unknown; charge_cents: unknown }>(
+    tx,
+    sql`insert into invoices (number, account_id, month, plan_code, unit_price_cents, billed_devices, covered_devices,
+          billable_devices, charge_cents, paid_from_balance_cents, amount_due_cents, issue_date, due_date,
+          outstanding_cents, status, transfer_id, due_transfer_id, run_id, created_at)
+        select x.number, x.account_id, ${o.month}, x.plan_code, x.unit_price::bigint, x.billed, x.covered, x.billable,
+               x.charge::bigint, x.paid::bigint, x.due::bigint, ${issueDate}::date,
+               ${dueDateFor(issueDate, o.paymentTermsDays ?? PAYMENT_TERMS.default)}::date, x.due::bigint,
+               x.status, x.transfer_id, x.due_transfer_id, ${o.runId}, ${at(o.now)}
+        from jsonb_to_recordset(${JSON.stringify(invoiceRows)}::jsonb) as x(number text, account_id bigint, plan_code text,
+          unit_price text, billed integer, covered integer, billable integer, charge text, paid text, due text,
+          status text, transfer_id bigint, due_transfer_id bigint)
+        returning id, account_id, charge_cents`,
+  );
   const channelOf = new Map(charges.map((c) => [c.accountId, c.billingChannelId]));
   // $0.00 invoices (no billable devices) are recorded but not posted.
   const messages: OutboxItem[] = created
-    .filter((inv) => inv.chargeCents > 0n && channelOf.get(inv.accountId))
+    .filter((inv) => toBigInt(inv.charge_cents) > 0n && channelOf.get(Number(inv.account_id)))
     .map((inv) => ({
       dedupeKey: `invoice:${inv.id}`,
-      channelId: channelOf.get(inv.accountId)!,
-      event: { type: 'invoice', invoiceId: inv.id },
+      channelId: channelOf.get(Number(inv.account_id))!,
+      event: { type: 'invoice', invoiceId: Number(inv.id) },
     }));
   await enqueue(tx, messages, o.now);
   const debited = charges.filter((c) => c.paidFromBalanceCents > 0n).map((c) => c.accountId);

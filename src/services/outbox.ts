@@ -23,7 +23,18 @@ export type OutboxEvent =
   | { type: 'alert_resolved'; accountId: number; balanceCents: string; monthlyCents: string; at: string }
   /** Jamf Pro device syncs of an account have failed several times in a row (SPEC §16); `reason` is safe to show. */
   | { type: 'device_sync_failing'; accountId: number; since: string; reason: string }
-  | { type: 'device_sync_recovered'; accountId: number; since: string; at: string; devices: number };
+  | { type: 'device_sync_recovered'; accountId: number; since: string; at: string; devices: number }
+  /** SPEC §14: `day` days after issue, `outstandingCents` still owed on `today` (local dates 'YYYY-MM-DD'). */
+  | {
+      type: 'invoice_reminder';
+      invoiceId: number;
+      day: number;
+      outstandingCents: string;
+      dueDate: string;
+      today: string;
+    }
+  | { type: 'account_suspended'; accountId: number; since: string; overdueCents: string }
+  | { type: 'account_restored'; accountId: number; since: string; at: string };
 
 export interface OutboxItem {
   /** Writing the same key twice writes one message. */

@@ -15,3 +15,8 @@ export async function setSetting(db: Db, key: SettingKey, value: string, actor: 
     .values({ key, value, updatedBy: actor })
     .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy: actor, updatedAt: new Date() } });
 }
+
+/** Where finance hears of runs and collections: `/balance config finance-channel` wins over FINANCE_CHANNEL. */
+export async function financeChannelOf(db: Db, configured: string | undefined): Promise<string | undefined> {
+  return (await getSetting(db, 'finance_channel')) ?? configured;
+}

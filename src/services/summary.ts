@@ -47,7 +47,7 @@ export async function accountSummary(
                                     order by lp.end_month, lp.id), '[]'::json)
            from license_packs lp where lp.account_id = ${account.id} and ${packCovers('lp', month)}) as packs
         from ledger_accounts w join plans p on p.code = ${account.planCode}
-        where w.account_id = ${account.id}`,
+        where w.account_id = ${account.id} and w.kind = 'wallet'`,
   );
   if (!row) throw new Error(`account ${account.id} has no wallet or plan`);
   const plan: Plan = {

@@ -49,7 +49,7 @@ describe.each(DATABASE_KINDS)('balance verify [%s]', (kind) => {
       await fund(db, acme.id, 12_000n);
     });
     const ok = await runCli(['verify'], env());
-    expect(ok.stdout).toContain('ledger ok: 6 ledger accounts, 1 transfers');
+    expect(ok.stdout).toContain('ledger ok: 9 ledger accounts, 1 transfers');
     expect(ok.code).toBe(0);
 
     await inProcess((db) =>
@@ -57,7 +57,7 @@ describe.each(DATABASE_KINDS)('balance verify [%s]', (kind) => {
     );
     const bad = await runCli(['verify'], env());
     expect(bad.stdout).toContain(
-      'wallet of "Acme" (ledger account 6): cached balance 12001 ≠ sum of its transfers 12000',
+      'wallet of "Acme" (ledger account 8): cached balance 12001 ≠ sum of its transfers 12000',
     );
     expect(bad.code).toBe(1);
   });

@@ -143,11 +143,51 @@ describe('balance jobs invoices and balance export', { timeout: 120_000 }, () =>
     expect(shell.output()).toMatch(/12 × \$2\.00 = \$24\.00/);
   });
 
+  it('the daily job reminds and suspends; export receivables ages what is owed, formulas disarmed', async () => {
+    await inProcess(async (db) => {
+      const created = new Date('2026-11-01T00:00:00Z');
+      const owing = await createAccount(db, {
+        name: '=HYPERLINK("x")',
+        planCode: 'standard',
+        actor: 'U1',
+        at: created,
+      });
+      await linkChannel(db, 'C0OWING', owing.id, 'U1');
+      await recordReading(db, {
+        accountId: owing.id,
+        count: 75,
+        at: new Date('2026-11-05T00:00:00Z'),
+        by: 'U1',
+      });
+      await fund(db, owing.id, 5_000n); // $150.00 charged: $100.00 due
+    });
+    await runCli(['jobs', 'invoices', '--now', '2026-12-01T09:00:00Z'], env);
+    const daily = await runCli(['jobs', 'alerts', '--now', '2026-12-09T09:00:00Z'], env);
+    expect(daily.stdout).toContain('1 payment reminders; 1 accounts suspended, 0 restored');
+    expect(daily.code).toBe(0);
+    const out = join(dir, 'receivables.csv');
+    const exported = await runCli(
+      ['export', 'receivables', '--now', '2026-12-20T12:00:00Z', '--out', out],
+      env,
+    );
+    expect(exported.code).toBe(0);
+    expect(readFileSync(out, 'utf8').split('\r\n')).toEqual([
+      'account,invoices,outstanding,not_yet_due,days_1_30,days_31_60,days_61_90,over_90,oldest_due_date,suspended_since',
+      `"'=HYPERLINK(""x"")",1,100.00,0.00,100.00,0.00,0.00,0.00,2026-12-08,2026-12-09T09:00:00.000Z`,
+      '',
+    ]);
+    const ledger = await runCli(['export', 'ledger'], env);
+    expect(ledger.stdout).toContain(`"'=HYPERLINK(""x"") (receivable)",usage_revenue,100.00`);
+    expect((await runCli(['verify'], env)).code).toBe(0);
+  }, 90_000); // five command-line processes in a row, each opening the embedded database
+
   it('refuses bad options with one clear line', async () => {
     const bad = await runCli(['jobs', 'invoices', '--now', 'tomorrow'], env);
     expect(bad.stderr.trim()).toBe('--now must be an ISO time like 2026-12-01T09:00:00Z');
     expect(bad.code).toBe(1);
     const month = await runCli(['export', 'invoices', '--month', '2026-13'], env);
     expect(month.stderr.trim()).toBe('--month must be a month like 2026-11');
+    const receivables = await runCli(['export', 'receivables', '--month', '2026-11'], env);
+    expect(receivables.stderr.trim()).toBe('unknown option --month');
   });
 });

@@ -198,7 +198,7 @@ describeDatabases('ledger', (t) => {
     const report = await verifyLedger(t.db);
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
-      'wallet of "Tampered Inc" (ledger account 6): cached balance 150 ≠ sum of its transfers 100',
+      'wallet of "Tampered Inc" (ledger account 8): cached balance 150 ≠ sum of its transfers 100',
       'the balances of all ledger accounts add up to 50, not 0',
     ]);
   });

@@ -12,10 +12,19 @@ import {
   readingInEffect,
 } from '../../src/domain/devices.js';
 import { monthlyCost } from '../../src/domain/pricing.js';
+import {
+  agingBucket,
+  compareForSettlement,
+  daysPastDue,
+  invoiceState,
+  outstanding,
+  reminderDay,
+} from '../../src/domain/receivables.js';
 import { lowBalanceState } from '../../src/domain/runway.js';
+import { payInvoiceOffline, writeOffInvoice } from '../../src/services/receivables.js';
 import * as rules from '../../src/services/sql/billing-rules.js';
 import { describeDatabases } from '../support/db.js';
-import { makeAccount } from '../support/fixtures.js';
+import { makeAccount, owe } from '../support/fixtures.js';
 
 // Each SQL fragment of a billing rule gives what its TypeScript rule gives, on random data: the set-based jobs
 // (invoice run, balance check) and the one-account summary cannot drift from the domain.
@@ -173,6 +182,126 @@ describeDatabases('billing rules in SQL', (t) => {
         expect(await value(fragment)).toBe(lowBalanceState(balance, monthly, threshold));
       }),
       RUNS,
+    );
+  });
+
+  // Collections (SPEC §14). Dates across a year boundary and a leap day.
+  const day = fc
+    .integer({ min: 0, max: 800 })
+    .map((n) => new Date(Date.UTC(2026, 10, 1) + n * 86_400_000).toISOString().slice(0, 10));
+
+  it('the state of an invoice on a day', async () => {
+    const status = fc.constantFrom('paid', 'due', 'written_off' as const);
+    await fc.assert(
+      fc.asyncProperty(status, day, day, async (s, dueDate, today) => {
+        const fragment = rules.invoiceState(sql`${s}::text`, sql`${dueDate}::date`, today);
+        expect(await value(fragment)).toBe(invoiceState(s, dueDate, today));
+      }),
+      RUNS,
+    );
+  });
+
+  it('days past due and their aging bucket', async () => {
+    // Around the bucket edges as well as anywhere.
+    const nearEdge = fc
+      .tuple(day, fc.constantFrom(0, 1, 30, 31, 60, 61, 90, 91), fc.integer({ min: -1, max: 1 }))
+      .map(([dueDate, edge, nudge]) => {
+        const today = new Date(Date.parse(`${dueDate}T00:00:00Z`) + (edge + nudge) * 86_400_000);
+        return [dueDate, today.toISOString().slice(0, 10)] as const;
+      });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.tuple(day, day), nearEdge), async ([dueDate, today]) => {
+        const days = rules.daysPastDue(sql`${dueDate}::date`, today);
+        expect(Number(await value(days))).toBe(daysPastDue(dueDate, today));
+        expect(await value(rules.agingBucket(days))).toBe(agingBucket(daysPastDue(dueDate, today)));
+      }),
+      RUNS,
+    );
+  });
+
+  it('the reminder day reached', async () => {
+    const days = fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 5 });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: -5, max: 60 }), days, async (since, reminderDays) => {
+        const got = await value(rules.reminderDay(sql`${since}::integer`, reminderDays));
+        expect(got === null ? null : Number(got)).toBe(reminderDay(since, reminderDays));
+      }),
+      RUNS,
+    );
+  });
+
+  it('the order later credit settles invoices in', async () => {
+    const invoice = fc.record({
+      id: fc.integer({ min: 1, max: 10_000 }),
+      month: fc.constantFrom('2025-12', '2026-01', '2026-02', '2026-10', '2026-11'),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(invoice, { selector: (i) => i.id, minLength: 1, maxLength: 8 }),
+        async (open) => {
+          const values = sql.join(
+            open.map((i) => sql`(${i.id}::bigint, ${i.month}::text)`),
+            sql`, `,
+          );
+          const rows = await queryRows<{ id: unknown }>(
+            t.db,
+            sql`select i.id from (values ${values}) as i(id, month) order by ${rules.settlementOrder('i')}`,
+          );
+          expect(rows.map((r) => Number(r.id))).toEqual(
+            [...open].sort(compareForSettlement).map((i) => i.id),
+          );
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("an invoice's outstanding amount from the ledger", async () => {
+    const NOW = new Date('2026-12-02T10:00:00Z');
+    const context = { now: NOW, timeZone: 'UTC', actor: 'UFIN' };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.bigInt({ min: 1n, max: 10n ** 9n }),
+        fc.array(fc.bigInt({ min: 1n, max: 10n ** 8n }), { maxLength: 4 }),
+        fc.boolean(),
+        async (amountDue, payments, writeOff) => {
+          const account = await makeAccount(t.db, `Owes ${randomBytes(4).toString('hex')}`);
+          const invoice = await owe(t.db, account.id, amountDue, {
+            month: '2026-11',
+            issueDate: '2026-12-01',
+            dueDate: '2026-12-08',
+          });
+          const paid: bigint[] = [];
+          let left = amountDue;
+          for (const amount of payments) {
+            if (amount > left) continue;
+            await payInvoiceOffline(t.db, {
+              ...context,
+              number: invoice.number,
+              amountCents: amount,
+              reference: '',
+              requestId: randomBytes(8).toString('hex'),
+            });
+            paid.push(amount);
+            left -= amount;
+          }
+          const writtenOff = writeOff && left > 0n ? left : 0n;
+          if (writtenOff > 0n) {
+            await writeOffInvoice(t.db, {
+              ...context,
+              number: invoice.number,
+              reason: 'test',
+              requestId: randomBytes(8).toString('hex'),
+            });
+          }
+          const [row] = await queryRows<{ v: unknown }>(
+            t.db,
+            sql`select ${rules.outstandingFromLedger('i')} as v from invoices i where i.id = ${invoice.id}`,
+          );
+          expect(toBigInt(row?.v)).toBe(outstanding(amountDue, paid, writtenOff));
+        },
+      ),
+      { numRuns: 25 },
     );
   });
 });

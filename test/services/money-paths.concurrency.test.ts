@@ -90,6 +90,7 @@ describePostgres('a request sent many times at once mints once', (t) => {
       actor: 'sandbox',
       report: { provider: 'sandbox' },
       now: REQUEST_NOW,
+      timeZone: 'UTC',
     });
     const refunded = await twins(() =>
       refundPayment(t.db, sandbox(t.db), {

@@ -195,6 +195,7 @@ describeDatabases('limits and idempotency on every path to money (services)', (t
         actor: 'sandbox',
         report: { provider: 'sandbox' },
         now: REQUEST_NOW,
+        timeZone: 'UTC',
       });
       return payment;
     };

@@ -42,6 +42,7 @@ export const adjustmentRequest = (
   requestId: 'trigger.adjust',
   actor: 'UFINANCE1',
   now: REQUEST_NOW,
+  timeZone: 'UTC',
   ...extra,
 });
 

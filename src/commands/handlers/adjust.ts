@@ -1,5 +1,5 @@
 import { parseAmount } from '../../domain/money.js';
-import { InsufficientFundsError, walletBalance } from '../../ledger/ledger.js';
+import { InsufficientFundsError } from '../../ledger/ledger.js';
 import type { Account } from '../../services/accounts.js';
 import { postAdjustment } from '../../services/adjustments.js';
 import { noticeMessage } from '../../slack/blocks/common.js';
@@ -35,7 +35,7 @@ export async function adjustCommand(
   const reason = plainText(words.join(' '), { what: 'The reason', max: MAX_REASON });
   const format = formatOf(ctx.deps);
   try {
-    await postAdjustment(ctx.deps.db, {
+    const { balanceCents: balance } = await postAdjustment(ctx.deps.db, {
       accountId: account!.id,
       direction: sign === '+' ? 'credit' : 'debit',
       amountCents: parsed.cents,
@@ -44,9 +44,10 @@ export async function adjustCommand(
       requestId: requestIdOf(ctx.actor),
       actor: ctx.actor.userId,
       now: ctx.now,
+      timeZone: ctx.deps.config.billingTimeZone,
+      financeChannel: ctx.deps.config.financeChannel,
     });
     balanceChanged(ctx.deps, account!.id);
-    const balance = await walletBalance(ctx.deps.db, account!.id);
     const verb = sign === '+' ? 'Added' : 'Took';
     return [
       {

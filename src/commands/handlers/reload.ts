@@ -216,7 +216,12 @@ export async function completePayment(
   paymentId: string,
   input: { actor: string; providerPaymentRef?: string | null; report: ProviderReport },
 ): Promise<Confirmation> {
-  const confirmation = await confirmPayment(deps.db, paymentId, { ...input, now: deps.clock.now() });
+  const confirmation = await confirmPayment(deps.db, paymentId, {
+    ...input,
+    now: deps.clock.now(),
+    timeZone: deps.config.billingTimeZone,
+    financeChannel: deps.config.financeChannel,
+  });
   if (confirmation.kind !== 'credited') return confirmation;
   const { payment, balanceCents } = confirmation;
   const account = (await getAccount(deps.db, payment.accountId))!;

@@ -4,8 +4,10 @@ import { type Db, queryRows, toBigInt } from '../../db/client.js';
 import { payments, refunds } from '../../db/schema.js';
 import { CODE_ALPHABET } from '../../domain/code-format.js';
 import { InsufficientFundsError, postTransfer, reverseTransfer, walletBalance } from '../../ledger/ledger.js';
+import type { CollectionsContext } from '../collections.js';
 import { RequestConflictError, UserError } from '../errors.js';
 import { requireWithinLimits } from '../limits.js';
+import { type Settlement, settleOpenInvoices } from '../receivables.js';
 import type { PaymentProvider, RefundOutcome, RefundRequest } from './provider.js';
 
 export type Payment = typeof payments.$inferSelect;
@@ -138,7 +140,8 @@ export class CheckoutClosedError extends UserError {
 }
 
 export type Confirmation =
-  | { kind: 'credited'; payment: Payment; balanceCents: bigint }
+  /** `balanceCents` is after `settlement`, which paid what the account owed first (SPEC §14). */
+  | { kind: 'credited'; payment: Payment; balanceCents: bigint; settlement: Settlement }
   | { kind: 'already_paid'; payment: Payment }
   | { kind: 'cancelled'; payment: Payment }
   | { kind: 'expired'; payment: Payment }
@@ -146,15 +149,16 @@ export type Confirmation =
   | { kind: 'unknown' };
 
 /**
- * The provider says the payment went through: the wallet is credited exactly once (key `reload:<payment id>`).
- * The payment row is locked first, so duplicated and concurrent confirmations wait and then find it paid. A report
- * that disagrees with the payment (another session, amount or currency) writes nothing. Stripe's word is final: a
- * payment it marked expired earlier (events out of order) is still credited; the sandbox's ended checkout is not.
+ * The provider says the payment went through: the wallet is credited exactly once (key `reload:<payment id>`), and
+ * in the same transaction the credit settles the account's open invoices, oldest first (SPEC §14). The payment row is
+ * locked first, so duplicated and concurrent confirmations wait and then find it paid. A report that disagrees with
+ * the payment (another session, amount or currency) writes nothing. Stripe's word is final: a payment it marked
+ * expired earlier (events out of order) is still credited; the sandbox's ended checkout is not.
  */
 export async function confirmPayment(
   db: Db,
   paymentId: string,
-  input: { actor: string; providerPaymentRef?: string | null; now: Date; report: ProviderReport },
+  input: CollectionsContext & { actor: string; providerPaymentRef?: string | null; report: ProviderReport },
 ): Promise<Confirmation> {
   return db.transaction(async (tx) => {
     const [payment] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update');
@@ -190,7 +194,8 @@ export async function confirmPayment(
       })
       .where(eq(payments.id, payment.id))
       .returning();
-    return { kind: 'credited', payment: paid!, balanceCents: await walletBalance(tx, payment.accountId) };
+    const settlement = await settleOpenInvoices(tx, payment.accountId, transfer.id, input);
+    return { kind: 'credited', payment: paid!, balanceCents: settlement.balanceCents, settlement };
   });
 }
 

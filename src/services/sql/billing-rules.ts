@@ -1,4 +1,4 @@
-// The billing rules of the domain (src/domain/devices.ts, pricing.ts, runway.ts) as SQL fragments, for the
+// The billing rules of the domain (src/domain/devices.ts, pricing.ts, runway.ts, receivables.ts) as SQL fragments, for the
 // set-based queries that must apply them to many accounts at once: the account summary, the invoice run and the
 // balance check all build on these and on nothing else. test/services/billing-rules.property.test.ts holds each
 // fragment to its TypeScript rule on random data; change one, change both.
@@ -51,4 +51,44 @@ export function lowBalanceState(balanceCents: SQL, monthlyCents: SQL, thresholdT
                    when ${balanceCents} <= 0 then 'empty'
                    when ${balanceCents} * 10 < ${monthlyCents} * ${thresholdTenths} then 'low'
                    else 'ok' end)`;
+}
+
+// Collections (src/domain/receivables.ts).
+
+/**
+ * `outstanding`: an invoice's amount due less every transfer that settled it (later credit, offline payments, a
+ * write-off), summed from the ledger — what the invoice's cached `outstanding_cents` must equal.
+ */
+export function outstandingFromLedger(invoice: string): SQL {
+  const i = sql.raw(invoice);
+  return sql`(${i}.amount_due_cents - coalesce((select sum(st.amount) from invoice_settlements s
+              join transfers st on st.id = s.transfer_id where s.invoice_id = ${i}.id), 0))`;
+}
+
+/** `invoiceState`: the stored status, `due` turning `overdue` after the due date (`today` a 'YYYY-MM-DD'). */
+export function invoiceState(status: SQL, dueDate: SQL, today: string): SQL {
+  return sql`(case when ${status} = 'due' and ${dueDate} < ${today}::date then 'overdue' else ${status} end)`;
+}
+
+/** `daysPastDue`: whole days from the due date to `today` (zero or less: not yet due). */
+export function daysPastDue(dueDate: SQL, today: string): SQL {
+  return sql`(${today}::date - ${dueDate})`;
+}
+
+/** `agingBucket` of an amount `days` past due. */
+export function agingBucket(days: SQL): SQL {
+  return sql`(case when ${days} <= 0 then 'not_yet_due' when ${days} <= 30 then 'days_1_30'
+                   when ${days} <= 60 then 'days_31_60' when ${days} <= 90 then 'days_61_90' else 'over_90' end)`;
+}
+
+/** `reminderDay`: the latest of `reminderDays` reached `daysSinceIssue` days after issue, or null. */
+export function reminderDay(daysSinceIssue: SQL, reminderDays: readonly number[]): SQL {
+  return sql`(select max(r.value::integer) from jsonb_array_elements_text(${JSON.stringify(reminderDays)}::jsonb) r
+              where r.value::integer <= ${daysSinceIssue})`;
+}
+
+/** `compareForSettlement`: the ORDER BY of an account's open invoices (under `alias`), oldest month first. */
+export function settlementOrder(alias: string): SQL {
+  const i = sql.raw(alias);
+  return sql`${i}.month, ${i}.id`;
 }

@@ -1,5 +1,6 @@
 import type { InvoiceFigures } from '../../domain/invoice.js';
 import type { Estimate } from '../../domain/pricing.js';
+import type { InvoiceStatus } from '../../domain/receivables.js';
 import type { Runway } from '../../domain/runway.js';
 import type { AccountSummary } from '../../services/summary.js';
 
@@ -268,7 +269,7 @@ export interface InvoiceModel extends InvoiceFigures {
   /** 'YYYY-MM'. */
   month: string;
   planName: string;
-  status: 'paid' | 'due';
+  status: InvoiceStatus;
   createdAt: Date;
 }
 

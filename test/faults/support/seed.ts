@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../../src/db/client.js';
 
 /**
- * Many customer accounts at once, set-based (a few statements however many): each with its wallet, a billing channel
+ * Many customer accounts at once, set-based (a few statements however many): each with its wallet and receivable, a billing channel
  * `<channelPrefix><n>`, a device reading in November 2026 (1–40 devices), and — for most — a card payment into the
  * wallet that covers part, all or none of November's charge, posted as real transfers so the ledger verifies.
  */
@@ -18,8 +18,8 @@ export async function seedAccounts(
     from generate_series(1, ${input.count}::int) g`);
   await db.execute(sql`
     insert into ledger_accounts (kind, account_id, balance)
-    select 'wallet', a.id, 0 from accounts a
-    where not exists (select 1 from ledger_accounts w where w.account_id = a.id)`);
+    select k.kind, a.id, 0 from accounts a cross join (values ('wallet'), ('receivable')) as k(kind)
+    where not exists (select 1 from ledger_accounts w where w.account_id = a.id and w.kind = k.kind)`);
   await db.execute(sql`
     insert into device_readings (account_id, count, effective_at, recorded_by)
     select a.id, 1 + a.id % 40, '2026-11-02T00:00:00Z'::timestamptz, 'U0SEED' from accounts a
@@ -29,7 +29,7 @@ export async function seedAccounts(
     select 'seed:' || w.account_id, (select id from ledger_accounts where kind = 'payments'), w.id,
            (a.id % 7) * 1500, 'test', 'seed funding'
     from ledger_accounts w join accounts a on a.id = w.account_id
-    where a.name like ${`${input.prefix} %`} and a.id % 7 <> 0`);
+    where w.kind = 'wallet' and a.name like ${`${input.prefix} %`} and a.id % 7 <> 0`);
   await db.execute(sql`
     update ledger_accounts w set balance = w.balance + t.amount
     from transfers t

@@ -23,6 +23,7 @@ export function accountRow(overrides: Partial<Account> = {}): Account {
     billingChannelId: null,
     alertChannelId: null,
     alertThresholdTenths: 10,
+    suspendedSince: null,
     createdBy: 'U0OWNER',
     createdAt: new Date('2026-01-01T00:00:00Z'),
     ...overrides,

@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dueDate, invoiceState, outstandingCents } from '../../src/domain/invoice-state.js';
+import {
+  dueDateFor as dueDate,
+  invoiceStatus,
+  outstanding,
+  invoiceState as stateOf,
+} from '../../src/domain/receivables.js';
+
+// The invoice-document rules as the receivables rules give them (one place: src/domain/receivables.ts).
+const outstandingCents = (due: bigint, settled: bigint[], writtenOff: bigint | null) =>
+  outstanding(due, settled, writtenOff ?? 0n);
+const invoiceState = (o: { outstandingCents: bigint; writtenOff: boolean; dueDate: string; today: string }) =>
+  stateOf(invoiceStatus(o.outstandingCents, o.writtenOff), o.dueDate, o.today);
 
 describe('dueDate', () => {
   it('is the issue date plus the payment terms, across months, years and leap days', () => {

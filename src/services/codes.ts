@@ -4,7 +4,7 @@ import { accounts, codeBatches, codes, licensePacks, redemptionFailures } from '
 import { addMonths, monthOf } from '../domain/billing-month.js';
 import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
 import { formatMoney } from '../domain/money.js';
-import { postTransfer, walletBalance } from '../ledger/ledger.js';
+import { postTransfer } from '../ledger/ledger.js';
 import { AlreadyDoneError, RequestConflictError, UserError } from './errors.js';
 import { requireWithinLimits } from './limits.js';
 import { type Settlement, settleOpenInvoices } from './receivables.js';

@@ -48,7 +48,7 @@ describe('outstandingCents', () => {
     );
     expect(() => outstandingCents(19_000n, [0n], null)).toThrow('a settlement must be positive');
     expect(() => outstandingCents(19_000n, [-5n], null)).toThrow('a settlement must be positive');
-    expect(() => outstandingCents(0n, [], 0n)).toThrow('a write-off must be positive');
+    expect(() => outstandingCents(19_000n, [], -1n)).toThrow('a write-off must not be negative');
     expect(() => outstandingCents(-1n, [], null)).toThrow('amount due must not be negative');
   });
 

@@ -1,6 +1,5 @@
 import { expect, it } from 'vitest';
 import { alertStates, outbox } from '../../src/db/schema.js';
-import { postTransfer } from '../../src/ledger/ledger.js';
 import { createAccount, linkChannel, updateAccountSettings } from '../../src/services/accounts.js';
 import { checkAlerts } from '../../src/services/alerts.js';
 import { recordReading } from '../../src/services/devices.js';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { transfers } from '../../src/db/schema.js';
-import { InsufficientFundsError, postTransfer, walletBalance } from '../../src/ledger/ledger.js';
+import { InsufficientFundsError, walletBalance } from '../../src/ledger/ledger.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { describePostgres } from '../support/db.js';
 import { fund, makeAccount, spend } from '../support/fixtures.js';

@@ -13,6 +13,7 @@ import {
   type ConnectorDeps,
   connectJamf,
   DEVICE_SYNC_LEASE,
+  deviceSource,
   disconnectJamf,
   jamfConnection,
   MissingSecretsKeyError,
@@ -225,6 +226,37 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
     }
     expect(texts[0]).toContain('Device sync with Jamf Pro failing since 2026-11-02 10:00: Jamf Pro at');
     expect(texts[1]).toMatch(/works again \(failing since 2026-11-02 10:00\): 158 devices managed/);
+  });
+
+  it('the device source says who recorded the count in effect and how the sync is doing', async () => {
+    const source = (now: Date) => deviceSource(t.db, account.id, now);
+    expect(await source(hour(8))).toEqual({ reading: null, jamf: null });
+    await recordReading(t.db, { accountId: account.id, count: 120, at: hour(8), by: 'U1' });
+    expect(await source(hour(8, 30))).toEqual({
+      reading: { source: 'manual', by: 'U1', at: hour(8) },
+      jamf: null,
+    });
+    await connect();
+    const host = new URL(fake.url).host;
+    expect(await source(hour(9))).toEqual({
+      reading: { source: 'jamf', by: `jamf:${host}`, at: hour(9) },
+      jamf: { url: fake.url, lastSyncAt: hour(9), failing: null },
+    });
+    fake.fail('mobile', { status: 403 }, 2);
+    await sync(hour(10));
+    await sync(hour(11));
+    expect((await source(hour(11))).jamf).toEqual({
+      url: fake.url,
+      lastSyncAt: hour(9),
+      failing: { since: hour(10), failures: 2, reason: expect.stringMatching(/Read Mobile Devices/) },
+    });
+    await sync(hour(12));
+    expect((await source(hour(12))).jamf).toEqual({ url: fake.url, lastSyncAt: hour(12), failing: null });
+    await disconnectJamf(t.db, account.id);
+    expect(await source(hour(13))).toEqual({
+      reading: { source: 'jamf', by: `jamf:${host}`, at: hour(9) }, // the readings stay
+      jamf: null,
+    });
   });
 
   it('two runs in the same minute count each account once, and a failure once', async () => {

@@ -103,7 +103,13 @@ describe.each(DATABASE_KINDS)('a Jamf Pro client secret at rest [%s]', (kind) =>
       const failures: number[] = [];
       for (const [hour, fault] of [
         [10, undefined],
-        [11, () => (fake.expireTokens(), fake.fail('token', { status: 401 }))],
+        [
+          11,
+          () => {
+            fake.expireTokens();
+            fake.fail('token', { status: 401 });
+          },
+        ],
         [12, () => fake.fail('computers', { malformed: true })],
         [13, () => fake.fail('mobile', { status: 500 }, 3)],
         [14, () => (fake.fleet.managedComputers = 200)],

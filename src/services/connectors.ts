@@ -103,7 +103,8 @@ export async function connectJamf(
   try {
     counts = await deps.jamf.managedCounts(credentials);
   } catch (err) {
-    if (err instanceof JamfError) return { ok: false, errors: { [err.field]: err.message } };
+    if (err instanceof JamfError)
+      return { ok: false, errors: { [err.field]: err.advice('Try again in a moment.') } };
     throw err;
   }
   const excess = tooMany(counts);
@@ -317,7 +318,7 @@ async function countOf(jamf: JamfPro, box: SecretBox, connector: JamfConnector):
     const excess = tooMany(counts);
     return excess ? { ok: false, reason: excess } : { ok: true, counts };
   } catch (err) {
-    if (err instanceof JamfError) return { ok: false, reason: err.message };
+    if (err instanceof JamfError) return { ok: false, reason: err.advice('The next sync tries again.') };
     return {
       ok: false,
       reason: 'An unexpected error stopped the count (see the app logs).',

@@ -122,6 +122,7 @@ export async function startApp(
       database.db,
       logger,
     ),
+    connectors,
   });
   const interactions = createInteractions(deps);
   const routes = appRoutes(deps, database, payments);
@@ -142,7 +143,7 @@ export async function startApp(
   if (config.publicUrlFromPort) publicUrl = `http://localhost:${port}`;
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
 
-  const jobs = startJobs(deps, connectors);
+  const jobs = startJobs(deps);
   void deps.outbox.kick(); // what an earlier process could not send
   deps.background.run('recovery at start', () => recoveryJob(deps)); // what an earlier process left half done
   const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});

@@ -11,6 +11,7 @@ import { parseJson } from './args.js';
 import { issueCodeForQuote } from './handlers/codes.js';
 import { openEstimateModal, submitEstimateModal, updateEstimateModal } from './handlers/estimate-modal.js';
 import { buildHome, pickHomeAccount } from './handlers/home.js';
+import { submitJamfConnectModal } from './handlers/jamf.js';
 import { postQuote } from './handlers/quote.js';
 import { openRedeemModal, submitRedeemModal } from './handlers/redeem.js';
 import { openReloadModal, submitReloadModal, updateReloadModal } from './handlers/reload.js';
@@ -41,6 +42,7 @@ export function createInteractions(deps: Deps): Interactions {
       if (view.callbackId === CALLBACK.estimate) return submitEstimateModal(ctx, view);
       if (view.callbackId === CALLBACK.redeem) return submitRedeemModal(ctx, view);
       if (view.callbackId === CALLBACK.reload) return submitReloadModal(ctx, view);
+      if (view.callbackId === CALLBACK.jamfConnect) return submitJamfConnectModal(ctx, view);
       return { kind: 'close', replies: [] };
     },
     home: (person) => buildHome(deps, person),

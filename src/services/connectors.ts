@@ -167,8 +167,8 @@ export async function jamfConnection(db: Db, accountId: number): Promise<JamfCon
 
 /** Where the count in effect comes from, and how the account's Jamf Pro sync is doing (`devices`, `status`, Home). */
 export interface DeviceSource {
-  /** The reading in effect: how it was recorded (typed, posted to the API, counted in Jamf Pro), by whom, when. */
-  reading: { source: ReadingSource; by: string; at: Date } | null;
+  /** The reading in effect: its count, how it was recorded (typed, posted to the API, counted in Jamf Pro), by whom, when. */
+  reading: { count: number; source: ReadingSource; by: string; at: Date } | null;
   /** The account's connection, when it has one: its instance, the last sync that counted, a run of failures. */
   jamf: {
     url: string;
@@ -183,7 +183,9 @@ export async function deviceSource(db: Db, accountId: number, now: Date): Promis
     jamfConnection(db, accountId),
   ]);
   return {
-    reading: reading ? { source: reading.source, by: reading.recordedBy, at: reading.effectiveAt } : null,
+    reading: reading
+      ? { count: reading.count, source: reading.source, by: reading.recordedBy, at: reading.effectiveAt }
+      : null,
     jamf: connection
       ? { url: connection.url, lastSyncAt: connection.lastSyncAt, failing: failingOf(connection) }
       : null,

@@ -238,13 +238,13 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
     expect(await source(hour(8))).toEqual({ reading: null, jamf: null });
     await recordReading(t.db, { accountId: account.id, count: 120, at: hour(8), by: 'U1' });
     expect(await source(hour(8, 30))).toEqual({
-      reading: { source: 'manual', by: 'U1', at: hour(8) },
+      reading: { count: 120, source: 'manual', by: 'U1', at: hour(8) },
       jamf: null,
     });
     await connect();
     const host = new URL(fake.url).host;
     expect(await source(hour(9))).toEqual({
-      reading: { source: 'jamf', by: `jamf:${host}`, at: hour(9) },
+      reading: { count: 158, source: 'jamf', by: `jamf:${host}`, at: hour(9) },
       jamf: { url: fake.url, lastSyncAt: hour(9), failing: null },
     });
     fake.fail('mobile', { status: 403 }, 2);
@@ -259,7 +259,7 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
     expect((await source(hour(12))).jamf).toEqual({ url: fake.url, lastSyncAt: hour(12), failing: null });
     await disconnectJamf(t.db, account.id);
     expect(await source(hour(13))).toEqual({
-      reading: { source: 'jamf', by: `jamf:${host}`, at: hour(9) }, // the readings stay
+      reading: { count: 158, source: 'jamf', by: `jamf:${host}`, at: hour(9) }, // the readings stay
       jamf: null,
     });
   });

@@ -14,6 +14,7 @@ import {
   userMention,
   userText,
 } from './format.js';
+import { deviceSourceText, recordedByText } from './jamf.js';
 import type { DeviceReadingModel, DevicesModel, Format } from './models.js';
 
 /** How many of this month's readings a message lists (the newest); the rest are counted. */
@@ -24,7 +25,10 @@ export function devicesMessage(m: DevicesModel): Message {
   const { format } = m;
   const lines: string[] = [];
   if (m.recorded !== null) lines.push(`✅ Recorded ${devicesText(m.recorded)}.`);
+  if (m.recorded !== null && m.source.jamf)
+    lines.push('⚠️ The count follows Jamf Pro: the next sync replaces it when Jamf Pro counts otherwise.');
   lines.push(`Current count: ${m.current === null ? 'no reading yet' : `*${devicesText(m.current)}*`}`);
+  lines.push(`From: ${deviceSourceText(m.source, format)}`);
 
   const month = [`*This month (${monthName(m.month)})*`];
   if (m.carriedIn) {
@@ -47,7 +51,7 @@ export function devicesMessage(m: DevicesModel): Message {
   return { text: fallbackText(text), blocks };
 }
 
-/** `120 devices — <date time> by <@U…>`. */
+/** `120 devices — <date time>, typed by <@U…>` (or posted to the API, or counted in Jamf Pro). */
 function readingLine(r: DeviceReadingModel, format: Format): string {
-  return `${devicesText(r.count)} — ${slackDate(r.at, format, 'date_time')} by ${userMention(r.by)}`;
+  return `${devicesText(r.count)} — ${slackDate(r.at, format, 'date_time')}, ${recordedByText(r.source, r.by)}`;
 }

@@ -11,7 +11,6 @@ import {
   section,
   slackDate,
   toPlain,
-  userMention,
   userText,
 } from './format.js';
 import { deviceSourceText, recordedByText } from './jamf.js';

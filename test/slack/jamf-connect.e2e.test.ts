@@ -1,11 +1,11 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { CALLBACK, JAMF_INPUT } from '../../src/app/ids.js';
 import { deviceReadings, jamfConnectors } from '../../src/db/schema.js';
 import { deviceSyncJob } from '../../src/jobs/jobs.js';
 import type { ConnectorDeps } from '../../src/services/connectors.js';
 import { recordReading } from '../../src/services/devices.js';
 import { createJamfProClient } from '../../src/services/jamf/client.js';
-import { CALLBACK, JAMF_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { type FakeJamf, startFakeJamf } from '../support/fake-jamf.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';

@@ -198,6 +198,16 @@ describeDatabases('/balance devices connect and disconnect, through Slack', (t) 
     expect(await connectors_()).toEqual([]);
   });
 
+  it('without SECRETS_KEY (PostgreSQL not configured for it) the secret field says so; Jamf Pro is not asked', async () => {
+    connectors.secretsKey = undefined; // the harness's deps hold this object
+    const view = await openForm();
+    const before = await tableCounts(t.db);
+    const { answer } = await submit(view, good());
+    expect(answer.errors).toEqual({ client_secret: expect.stringMatching(/no SECRETS_KEY/) });
+    expect(fake.requests).toEqual([]);
+    expect(await tableCounts(t.db)).toEqual(before);
+  });
+
   it('only admins of the account: others get the role message, and a forged submit writes nothing', async () => {
     const view = await openForm();
     const opened = slackApi('views.open');

@@ -22,6 +22,7 @@ import { createDeps } from '../../src/deps.js';
 import { paymentsFor } from '../../src/http/routes.js';
 import { createLogger } from '../../src/logger.js';
 import type { Account } from '../../src/services/accounts.js';
+import { createJamfProClient } from '../../src/services/jamf/client.js';
 import { describeDatabases } from '../support/db.js';
 import { ACME_CHANNEL, person as identityOf, type Person, seedPeople } from '../support/people.js';
 import { CODE_SECRET, testConfig } from '../support/slack.js';
@@ -207,6 +208,10 @@ describeDatabases(
         payments: paymentsFor(config, t.db).provider,
         door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
         sender: undefined,
+        connectors: {
+          jamf: createJamfProClient({ timeoutMs: 1_000 }),
+          secretsKey: 'property-secrets-key-0123456789',
+        },
       });
       interactions = createInteractions(deps);
     });
@@ -289,9 +294,10 @@ describeDatabases(
         callbackId: fc.constant(CALLBACK.jamfConnect),
         metadata,
         values: fc.record({
-          url: fc.oneof(fieldText, fc.constantFrom('https://acme.jamfcloud.com', 'http://127.0.0.1:9')),
-          client_id: fieldText,
-          client_secret: fieldText,
+          // Valid values too, so that one bad field is seen alone; the valid URL is a closed local port.
+          url: fc.oneof(fieldText, fc.constant('http://127.0.0.1:9')),
+          client_id: fc.oneof(fieldText, fc.constant('6cabf059-21c9-44d6-bbde-02898f7430dd')),
+          client_secret: fc.oneof(fieldText, fc.constant('a-client-secret-of-forty-characters-0123')),
         }),
       }),
       fc.record({

@@ -7,6 +7,7 @@ import { type Config, ConfigError, requireCodeSecret } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
+import { metricsRoute } from './http/metrics.js';
 import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
 import { recoveryJob, startJobs } from './jobs/jobs.js';
@@ -33,6 +34,8 @@ export interface RunningApp {
   connectors: ConnectorDeps;
   /** The port the HTTP routes listen on (useful when PORT=0). */
   port: number;
+  /** Where `GET /metrics` is served without a token, with METRICS_PORT. */
+  metricsPort?: number;
   /** Resolves when the shell session ends (never in the Slack modes). */
   finished: Promise<void>;
   /** Stops taking work, lets in-flight work finish, closes the database. Safe to call twice. */
@@ -130,17 +133,25 @@ export async function startApp(
   slackApp = slack?.app;
   // One route table, one server, in every mode; in HTTP mode it also holds Slack's /slack/events.
   const server = createRouteServer(slack?.eventsRoute ? [...routes, slack.eventsRoute] : routes, logger);
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : createRouteServer([metricsRoute(deps, { open: true })], logger);
   let port: number;
+  let metricsPort: number | undefined;
   try {
     port = await listen(server, config.port);
+    if (metricsServer) metricsPort = await listen(metricsServer, config.metricsPort!);
     if (config.slack.mode === 'socket') await slackApp!.start();
   } catch (err) {
     server.close();
+    metricsServer?.close();
     await database.close();
     throw err;
   }
   if (config.publicUrlFromPort) publicUrl = `http://localhost:${port}`;
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
+  if (metricsPort !== undefined) logger.info(`metrics on port ${metricsPort}`);
 
   const jobs = startJobs(deps, connectors);
   void deps.outbox.kick(); // what an earlier process could not send
@@ -152,6 +163,9 @@ export async function startApp(
     stopping ??= (async () => {
       if (slackApp && config.slack.mode === 'socket') await slackApp.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+      );
       await jobs.stop();
       await deps.background.drain();
       await deps.outbox.idle();
@@ -160,7 +174,15 @@ export async function startApp(
     })();
     return stopping;
   };
-  return { database, deps, connectors, port, finished, stop };
+  return {
+    database,
+    deps,
+    connectors,
+    port,
+    ...(metricsPort === undefined ? {} : { metricsPort }),
+    finished,
+    stop,
+  };
 }
 
 /**

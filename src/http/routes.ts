@@ -7,6 +7,7 @@ import { sandboxProvider } from '../services/payments/sandbox.js';
 import { createStripeClient, stripeProvider } from '../services/payments/stripe.js';
 import { deviceCountsRoute } from './device-counts.js';
 import { healthRoute } from './health.js';
+import { metricsRoute } from './metrics.js';
 import { returnRoute, sandboxRoutes, stripeWebhookRoute } from './payments.js';
 import type { Route } from './server.js';
 
@@ -35,6 +36,8 @@ export function appRoutes(deps: Deps, database: Pick<Database, 'ping'>, payments
   return [
     healthRoute(database),
     deviceCountsRoute(deps),
+    // With METRICS_PORT the figures are served there instead (main.ts), not here.
+    ...(deps.config.metricsPort === undefined ? [metricsRoute(deps, { open: false })] : []),
     returnRoute(deps),
     ...(payments.stripe
       ? [stripeWebhookRoute(deps, payments.stripe.client, payments.stripe.webhookSecret)]

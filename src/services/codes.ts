@@ -178,8 +178,12 @@ export async function redeemCode(
   const hash = codeHash(input.secret, parsed.body);
   try {
     return await db.transaction(async (tx) => {
-      await lockRedemptions(tx, input.actor, input.accountId);
-      const attempt = await attemptClaim(tx, { ...input, hash, kind: parsed.kind });
+      // Sent together (pipelined on the transaction's one connection): the server runs the attempt only after the
+      // locks are granted, and its snapshot is taken then, so nothing is read before the locks are held.
+      const [, attempt] = await Promise.all([
+        lockRedemptions(tx, input.actor, input.accountId),
+        attemptClaim(tx, { ...input, hash, kind: parsed.kind }),
+      ]);
       if (attempt.until !== null) return { ok: false, reason: 'locked', until: attempt.until };
       if (attempt.claimedId !== null) return applyClaim(tx, attempt.claimedId, input);
       if (attempt.outcome === 'recorded') return { ok: false, reason: 'invalid' };

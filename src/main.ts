@@ -17,7 +17,6 @@ import { createJamfProClient } from './services/jamf/client.js';
 import { claimInstalledTeam } from './services/roles.js';
 import { resolveCodeSecret, resolveSecretsKey } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
-import { createApp, learnInstalledTeam, slackNotifier } from './slack/app.js';
 
 /** In shell mode the person at the terminal is this user of the shell's own workspace, an owner, in this channel
  * (SPEC §1). */
@@ -91,10 +90,12 @@ export async function startApp(
 ): Promise<RunningApp> {
   requireCodeSecret(baseConfig); // before anything is opened: a missing key stops the start with its one line
   const shell = baseConfig.slack.mode === 'shell';
+  // Bolt and the Web API only in the Slack modes: the shell does not hold them in memory (~17 MiB).
+  const slackDoor = shell ? undefined : await import('./slack/app.js');
   // Roles name a team (SPEC §11): the installed workspace's, or the shell's own.
   const teamId = shell
     ? SHELL_TEAM
-    : (baseConfig.slack.teamId ?? (await learnInstalledTeam(baseConfig, logger)));
+    : (baseConfig.slack.teamId ?? (await slackDoor!.learnInstalledTeam(baseConfig, logger)));
   const config: Config = {
     ...baseConfig,
     slack: { ...baseConfig.slack, teamId },
@@ -109,7 +110,7 @@ export async function startApp(
   });
   // Links to the payment pages follow the real port when PUBLIC_URL is not set and PORT=0 picks one.
   let publicUrl = config.publicUrl;
-  const payments = paymentsFor(config, database.db, () => publicUrl);
+  const payments = await paymentsFor(config, database.db, () => publicUrl);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
   const deps = createDeps({
@@ -118,7 +119,7 @@ export async function startApp(
     logger,
     codeSecret,
     payments: payments.provider,
-    door: shell ? shellNotifier(terminal.output) : slackNotifier(() => slackApp!.client),
+    door: slackDoor ? slackDoor.slackNotifier(() => slackApp!.client) : shellNotifier(terminal.output),
     sender: outboxSender(
       shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
       config,
@@ -129,7 +130,7 @@ export async function startApp(
   const interactions = createInteractions(deps);
   const routes = appRoutes(deps, database, payments);
 
-  const slack = config.slack.mode === 'shell' ? undefined : createApp({ config, interactions, logger });
+  const slack = slackDoor?.createApp({ config, interactions, logger });
   slackApp = slack?.app;
   // One route table, one server, in every mode; in HTTP mode it also holds Slack's /slack/events.
   const server = createRouteServer(slack?.eventsRoute ? [...routes, slack.eventsRoute] : routes, logger);

@@ -1,10 +1,13 @@
+import { PassThrough } from 'node:stream';
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { outbox } from '../../src/db/schema.js';
 import { metricsRoute } from '../../src/http/metrics.js';
 import { createRouteServer } from '../../src/http/server.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
+import { createLogger } from '../../src/logger.js';
+import { startApp } from '../../src/main.js';
 import { createApiToken } from '../../src/services/api-tokens.js';
 import { describeDatabases } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
@@ -117,4 +120,20 @@ describeDatabases('GET /metrics', (t) => {
       await portOnly.stop();
     }
   });
+});
+
+// The wiring of src/main.ts, on the app's own database (embedded, in memory): which database does not matter here.
+it('the app started with METRICS_PORT serves /metrics there without a token, and not on PORT', async () => {
+  const config = loadConfig({ DATABASE_URL: 'pglite://memory', PORT: '0', METRICS_PORT: '0' });
+  const terminal = { input: new PassThrough(), output: new PassThrough() };
+  const app = await startApp(config, createLogger({ level: 'error', sink: () => {} }), terminal);
+  try {
+    expect(app.metricsPort).toBeGreaterThan(0);
+    const open = await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`);
+    expect(open.status).toBe(200);
+    expect(await open.text()).toContain('# TYPE balance_postings gauge');
+    expect((await fetch(`http://127.0.0.1:${app.port}/metrics`)).status).toBe(404);
+  } finally {
+    await app.stop();
+  }
 });

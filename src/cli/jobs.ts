@@ -28,7 +28,7 @@ async function cliDeps(config: Config, database: Database, logger: Logger, now?:
     db: database.db,
     logger,
     codeSecret: await resolveCodeSecret(database, config),
-    payments: paymentsFor(config, database.db).provider,
+    payments: (await paymentsFor(config, database.db)).provider,
     door: {
       publishHome: async () => {},
       sendFile: async () => {

@@ -9,6 +9,8 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createDispatcher, dispatchOutbox, type OutboxSender } from './jobs/dispatch.js';
 import type { Logger } from './logger.js';
+import type { ConnectorDeps } from './services/connectors.js';
+import { createJamfProClient } from './services/jamf/client.js';
 import type { PaymentProvider } from './services/payments/provider.js';
 import { shellOutboxSender } from './shell/shell.js';
 import { slackOutboxSender } from './slack/outbox-sender.js';
@@ -39,6 +41,8 @@ export function createDeps(input: {
   payments: PaymentProvider;
   door: DoorNotifier;
   sender: OutboxSender | undefined;
+  /** Default: no SECRETS_KEY, so no Jamf Pro connection can be stored (the CLI's jobs, tests of other things). */
+  connectors?: ConnectorDeps;
   clock?: Clock;
   /** Waits out a Retry-After (tests use fake timers). */
   sleep?: (ms: number) => Promise<void>;
@@ -62,6 +66,7 @@ export function createDeps(input: {
     notifier: withOutbox(input.door, { db, clock, kick: outbox.kick }),
     codeSecret: input.codeSecret,
     payments: input.payments,
+    connectors: input.connectors ?? { jamf: createJamfProClient(), secretsKey: undefined },
     outbox,
   };
 }

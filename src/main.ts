@@ -126,6 +126,7 @@ export async function startApp(
       database.db,
       logger,
     ),
+    connectors,
   });
   const interactions = createInteractions(deps);
   const routes = appRoutes(deps, database, payments);
@@ -154,7 +155,7 @@ export async function startApp(
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
   if (metricsPort !== undefined) logger.info(`metrics on port ${metricsPort}`);
 
-  const jobs = startJobs(deps, connectors);
+  const jobs = startJobs(deps);
   void deps.outbox.kick(); // what an earlier process could not send
   deps.background.run('recovery at start', () => recoveryJob(deps)); // what an earlier process left half done
   const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});

@@ -9,6 +9,7 @@ import {
   getAccount,
   listAccounts,
 } from '../services/accounts.js';
+import { deviceSource } from '../services/connectors.js';
 import { homeSelection, selectHomeAccount, usersViewingAccount } from '../services/home-selection.js';
 import { namedInvoices } from '../services/invoicing.js';
 import { rolesOf } from '../services/roles.js';
@@ -61,14 +62,16 @@ function withSelected(choices: Account[], selected: Account | undefined): Accoun
 }
 
 async function homeAccount(deps: Deps, account: Account, now: Date): Promise<HomeAccountModel> {
-  const [summary, recent, invoices] = await Promise.all([
+  const [summary, source, recent, invoices] = await Promise.all([
     accountSummary(deps.db, account, now, deps.config.billingTimeZone),
+    deviceSource(deps.db, account.id, now),
     walletHistory(deps.db, account.id, RECENT_TRANSFERS),
     namedInvoices(deps.db, { accountId: account.id, limit: HOME_INVOICES }),
   ]);
   const format = formatOf(deps);
   return {
     summary,
+    source,
     recent: recent.map(transferLine),
     invoices: invoices.map((i) => invoiceModel(i, format)),
   };

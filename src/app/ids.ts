@@ -8,6 +8,7 @@ export const CALLBACK = {
   estimate: 'estimate',
   redeem: 'redeem',
   reload: 'reload',
+  jamfConnect: 'jamf_connect',
 } as const;
 
 /** Inputs of the Estimate modal: block_id and action_id are the same string. */
@@ -54,3 +55,10 @@ export const RELOAD_INPUT = {
 export const RELOAD_TOTAL_BLOCK = 'total';
 /** The Pay step's URL button (a link; Slack still sends a block action when it is clicked). */
 export const PAY_BUTTON = 'reload_pay';
+
+/** Inputs of the Jamf Pro modal (SPEC §16): block_id and action_id are the same string. */
+export const JAMF_INPUT = {
+  url: 'url',
+  clientId: 'client_id',
+  clientSecret: 'client_secret',
+} as const;

@@ -11,6 +11,7 @@ import { parseJson } from './command-args.js';
 import { openEstimateModal, submitEstimateModal, updateEstimateModal } from './estimate-modal.js';
 import { buildHome, pickHomeAccount } from './home-tab.js';
 import { ACTION, CALLBACK, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from './ids.js';
+import { submitJamfConnectModal } from './jamf.js';
 import { postQuote } from './quote.js';
 import { openRedeemModal, submitRedeemModal } from './redeem.js';
 import { openReloadModal, submitReloadModal, updateReloadModal } from './reload.js';
@@ -41,6 +42,7 @@ export function createInteractions(deps: Deps): Interactions {
       if (view.callbackId === CALLBACK.estimate) return submitEstimateModal(ctx, view);
       if (view.callbackId === CALLBACK.redeem) return submitRedeemModal(ctx, view);
       if (view.callbackId === CALLBACK.reload) return submitReloadModal(ctx, view);
+      if (view.callbackId === CALLBACK.jamfConnect) return submitJamfConnectModal(ctx, view);
       return { kind: 'close', replies: [] };
     },
     home: (person) => buildHome(deps, person),

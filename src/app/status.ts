@@ -1,7 +1,8 @@
 import { monthOf } from '../domain/billing-month.js';
 import { walletBalance, walletHistory } from '../ledger/ledger.js';
 import type { Account } from '../services/accounts.js';
-import { readingAt, readingsOfMonth, recordReading } from '../services/devices.js';
+import { deviceSource } from '../services/connectors.js';
+import { type DeviceReading, readingsOfMonth, recordReading } from '../services/devices.js';
 import { accountSummary } from '../services/summary.js';
 import { devicesMessage } from '../slack/render/devices.js';
 import { historyMessage } from '../slack/render/history.js';
@@ -18,8 +19,11 @@ export async function statusCommand(
   account?: Account,
 ): Promise<Reply[]> {
   noMoreArguments(args, 0);
-  const summary = await accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone);
-  return [{ kind: 'private', message: statusMessage({ format: formatOf(ctx.deps), summary }) }];
+  const [summary, source] = await Promise.all([
+    accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone),
+    deviceSource(ctx.deps.db, account!.id, ctx.now),
+  ]);
+  return [{ kind: 'private', message: statusMessage({ format: formatOf(ctx.deps), summary, source }) }];
 }
 
 /** `devices [<count>]`: this month's readings; with a count, records it first. */
@@ -36,24 +40,26 @@ export async function devicesCommand(
     balanceChanged(ctx.deps, account!.id); // the monthly cost, so the runway, moved
   }
   const month = monthOf(ctx.now, config.billingTimeZone);
-  const [current, thisMonth] = await Promise.all([
-    readingAt(db, account!.id, ctx.now),
+  const [source, thisMonth] = await Promise.all([
+    deviceSource(db, account!.id, ctx.now),
     readingsOfMonth(db, account!.id, month, config.billingTimeZone, ctx.now),
   ]);
-  const reading = (r: { count: number; effectiveAt: Date; recordedBy: string }) => ({
+  const reading = (r: DeviceReading) => ({
     count: r.count,
     at: r.effectiveAt,
     by: r.recordedBy,
+    source: r.source,
   });
   const message = devicesMessage({
     format: formatOf(ctx.deps),
     accountName: account!.name,
-    current: current?.count ?? null,
+    current: source.reading?.count ?? null,
     month,
     carriedIn: thisMonth.carriedIn ? reading(thisMonth.carriedIn) : null,
     readings: thisMonth.readings.map(reading),
     billedCount: thisMonth.billedCount,
     recorded: count ?? null,
+    source,
   });
   return [{ kind: 'private', message }];
 }

@@ -4,6 +4,7 @@ import { adjustCommand } from './adjust.js';
 import { codesIssue, codesList, codesVoid } from './code-commands.js';
 import { estimateCommand } from './estimate.js';
 import { invoicesCommand } from './invoices.js';
+import { devicesConnectCommand, devicesDisconnectCommand } from './jamf.js';
 import { quoteCommand } from './quote.js';
 import { redeemCommand } from './redeem.js';
 import { refundCommand, reloadCommand } from './reload.js';
@@ -82,6 +83,22 @@ export const SUBCOMMANDS: Subcommand[] = [
     access: ['admin'],
     account: 'required',
     run: devicesCommand,
+  },
+  {
+    words: ['devices', 'connect'],
+    args: '',
+    description: 'take the device count from Jamf Pro, counted every hour (opens a form)',
+    access: ['admin'],
+    account: 'required',
+    run: devicesConnectCommand,
+  },
+  {
+    words: ['devices', 'disconnect'],
+    args: '',
+    description: 'stop taking the device count from Jamf Pro (the readings stay)',
+    access: ['admin'],
+    account: 'required',
+    run: devicesDisconnectCommand,
   },
   {
     words: ['invoices'],

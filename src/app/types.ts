@@ -6,6 +6,7 @@ import type { Db } from '../db/client.js';
 import type { Identity } from '../domain/identity.js';
 import type { Logger } from '../logger.js';
 import type { Account } from '../services/accounts.js';
+import type { ConnectorDeps } from '../services/connectors.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import type { Roles } from '../services/roles.js';
 
@@ -102,6 +103,8 @@ export interface Deps {
   codeSecret: string;
   /** The card payment provider (Stripe, or the sandbox). */
   payments: PaymentProvider;
+  /** Jamf Pro and the key its client secrets are sealed with (SPEC §16). */
+  connectors: ConnectorDeps;
   /** Sends what is queued in the outbox: `kick()` after writing to it. */
   outbox: { kick(): Promise<void>; idle(): Promise<void> };
 }

@@ -1,7 +1,9 @@
+import type { ReadingSource } from '../db/schema.js';
 import type { InvoiceFigures } from '../domain/invoice.js';
 import type { Estimate } from '../domain/pricing.js';
 import type { InvoiceStatus } from '../domain/receivables.js';
 import type { Runway } from '../domain/runway.js';
+import type { DeviceSource } from '../services/connectors.js';
 import type { AccountSummary } from '../services/summary.js';
 
 /**
@@ -55,12 +57,14 @@ export interface QuoteModel {
 export interface StatusModel {
   format: Format;
   summary: AccountSummary;
+  source: DeviceSource;
 }
 
 export interface DeviceReadingModel {
   count: number;
   at: Date;
   by: string;
+  source: ReadingSource;
 }
 
 export interface DevicesModel {
@@ -73,6 +77,7 @@ export interface DevicesModel {
   billedCount: number;
   /** Set when this command just recorded a count. */
   recorded: number | null;
+  source: DeviceSource;
 }
 
 export interface TransferLine {
@@ -98,6 +103,7 @@ export interface HelpModel {
 
 export interface HomeAccountModel {
   summary: AccountSummary;
+  source: DeviceSource;
   /** The last 5 transfers, newest first. */
   recent: TransferLine[];
   /** The last 3 invoices, newest first. */
@@ -315,4 +321,27 @@ export interface AlertResolvedModel {
   accountName: string;
   balanceCents: bigint;
   runway: Runway;
+}
+
+/** The Jamf Pro modal (SPEC §16); `current` when the account is connected already (the secret is never shown). */
+export interface JamfConnectModalModel {
+  accountName: string;
+  privateMetadata: string;
+  current: { url: string; clientId: string } | null;
+}
+
+/** The answer to a connect that counted. */
+export interface JamfConnectedModel {
+  accountName: string;
+  url: string;
+  computers: number;
+  mobileDevices: number;
+  /** The count differed from the one in effect, and was recorded. */
+  recorded: boolean;
+}
+
+/** The answer to `devices disconnect`; `url` is null when there was no connection. */
+export interface JamfDisconnectedModel {
+  accountName: string;
+  url: string | null;
 }

@@ -137,7 +137,7 @@ const RECOVERY_CRON = '*/5 * * * *';
  * The cron tasks of every mode (SPEC §1): the invoice run, the daily balance check (both in the billing time zone),
  * the device sync with Jamf Pro, recovery every five minutes and the outbox every minute. A job that throws is logged and does not stop the others.
  */
-export function startJobs(deps: Deps, deviceSync: ConnectorDeps): { stop(): Promise<void> } {
+export function startJobs(deps: Deps): { stop(): Promise<void> } {
   const control: JobControl = { stopping: false };
   const running = new Set<Promise<unknown>>();
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
@@ -164,7 +164,7 @@ export function startJobs(deps: Deps, deviceSync: ConnectorDeps): { stop(): Prom
     ),
     cron.schedule(
       deps.config.deviceSyncCron,
-      guarded('device sync', () => deviceSyncJob(deps, deviceSync)),
+      guarded('device sync', () => deviceSyncJob(deps, deps.connectors)),
       { ...options, name: 'devices' },
     ),
     cron.schedule(

@@ -9,6 +9,7 @@ import { createDeps, outboxSender } from '../../src/deps.js';
 import { appRoutes, type Payments, paymentsFor } from '../../src/http/routes.js';
 import { createRouteServer } from '../../src/http/server.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { ConnectorDeps } from '../../src/services/connectors.js';
 import { createApp, slackNotifier } from '../../src/slack/app.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -92,6 +93,8 @@ export async function startSlack(
     payments?: Payments;
     /** How the outbox waits out Slack's Retry-After (tests pass a fake). */
     sleep?: (ms: number) => Promise<void>;
+    /** Jamf Pro (a fake) and SECRETS_KEY, for `/balance devices connect`. */
+    connectors?: ConnectorDeps;
   } = {},
 ): Promise<SlackHarness> {
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
@@ -111,6 +114,7 @@ export async function startSlack(
     door: slackNotifier(() => app!.client),
     sender: outboxSender({ kind: 'slack' }, config, db, logger),
     sleep: options.sleep,
+    connectors: options.connectors,
   });
   const slack = createApp({ config, interactions: createInteractions(deps), logger, retries: 0 });
   app = slack.app;

@@ -117,8 +117,12 @@ function welcomeBlocks(): KnownBlock[] {
   return [section(about), section(steps), actions([button('Estimate', ACTION.homeEstimate)])];
 }
 
-function accountBlocks({ summary: s, recent, invoices }: HomeAccountModel, format: Format): KnownBlock[] {
-  const blocks: KnownBlock[] = [divider(), header(s.account.name), fieldsSection(summaryFields(s, format))];
+function accountBlocks(
+  { summary: s, source, recent, invoices }: HomeAccountModel,
+  format: Format,
+): KnownBlock[] {
+  const fields = summaryFields(s, source, format);
+  const blocks: KnownBlock[] = [divider(), header(s.account.name), fieldsSection(fields)];
   if (s.state !== 'ok') blocks.push(section(lowBalanceText(s.state, s.account.alertThresholdTenths)));
   const transfers = recent.slice(0, HOME_RECENT_TRANSFERS).map((t) => `• ${transferLine(t, format)}`);
   blocks.push(

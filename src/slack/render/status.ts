@@ -3,8 +3,10 @@ import { SLASH_COMMAND } from '../../app/ids.js';
 import type { Message } from '../../app/types.js';
 import type { Format, StatusModel } from '../../app/views.js';
 import { formatRunway, type LowBalanceState } from '../../domain/runway.js';
+import type { DeviceSource } from '../../services/connectors.js';
 import type { AccountSummary } from '../../services/summary.js';
 import { planLabel } from './estimate.js';
+import { deviceSourceText } from './jamf.js';
 import {
   devicesText,
   fallbackText,
@@ -20,10 +22,15 @@ import {
 } from './mrkdwn-text.js';
 
 /** The labelled figures of one account, shared by `status` and the Home tab. */
-export function summaryFields(s: AccountSummary, format: Format): Array<[string, string]> {
+export function summaryFields(
+  s: AccountSummary,
+  source: DeviceSource,
+  format: Format,
+): Array<[string, string]> {
   const fields: Array<[string, string]> = [
     ['Balance', `*${money(s.balanceCents, format)}*`],
     ['Devices now', s.devices === null ? 'no reading yet' : devicesText(s.devices)],
+    ['Device count from', deviceSourceText(source, format)],
     ['Plan', planLabel({ code: s.plan.code, name: s.plan.name, priceCents: s.plan.priceCents }, format)],
     ['Monthly cost', `${money(s.monthlyCents, format)} a month`],
     ['Runway', runwayText(s, format)],
@@ -72,7 +79,7 @@ export function lowBalanceText(state: LowBalanceState, thresholdTenths: number):
 export function statusMessage(m: StatusModel): Message {
   const { summary: s, format } = m;
   const name = plainUserText(s.account.name, 150);
-  const fields = summaryFields(s, format);
+  const fields = summaryFields(s, m.source, format);
   const state = lowBalanceText(s.state, s.account.alertThresholdTenths);
   const blocks: KnownBlock[] = [header(name), fieldsSection(fields), section(state)];
   const text = [

@@ -4,10 +4,13 @@ import type { Format, PlanChoice } from '../../../src/app/views.js';
 import { estimate, monthlyCost } from '../../../src/domain/pricing.js';
 import { lowBalanceState, runway } from '../../../src/domain/runway.js';
 import type { Account, Plan } from '../../../src/services/accounts.js';
+import type { DeviceSource } from '../../../src/services/connectors.js';
 import type { AccountSummary } from '../../../src/services/summary.js';
 
 export const NOW = new Date('2026-12-10T15:00:00Z');
 export const USD: Format = { currency: 'USD', timeZone: 'UTC' };
+/** An account without readings nor a Jamf Pro connection. */
+export const NO_SOURCE: DeviceSource = { reading: null, jamf: null };
 export const PLUS: PlanChoice = { code: 'plus', name: 'Plus', priceCents: 400n };
 export const STANDARD: PlanChoice = { code: 'standard', name: 'Standard', priceCents: 200n };
 

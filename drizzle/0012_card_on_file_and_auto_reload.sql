@@ -8,6 +8,8 @@ CREATE TABLE "auto_reload_charges" (
 	"decline_reason" text,
 	"billing_month" text NOT NULL,
 	"payment_id" text NOT NULL,
+	"customer_id" text NOT NULL,
+	"payment_method_id" text NOT NULL,
 	"provider_ref" text,
 	"created_at" timestamp with time zone NOT NULL,
 	"resolved_at" timestamp with time zone,

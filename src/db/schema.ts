@@ -819,6 +819,10 @@ export const autoReloadCharges = pgTable(
     paymentId: text('payment_id')
       .notNull()
       .references(() => payments.id),
+    /** The card charged, as the provider was asked: recovery asks again with exactly these. */
+    customerId: text('customer_id').notNull(),
+    paymentMethodId: text('payment_method_id').notNull(),
+    /** The provider's payment (Stripe: pi_…), once it named one. */
     providerRef: text('provider_ref'),
     createdAt: at('created_at').notNull(),
     resolvedAt: at('resolved_at'),

@@ -222,7 +222,18 @@ export async function completePayment(
     timeZone: deps.config.billingTimeZone,
     financeChannel: deps.config.financeChannel,
   });
-  if (confirmation.kind !== 'credited') return confirmation;
+  if (confirmation.kind === 'credited') await announceCredit(deps, confirmation);
+  return confirmation;
+}
+
+/**
+ * After a payment was credited (a checkout or an auto-reload): the payer hears of it by DM, the billing channel by
+ * a notice, and the Home tabs and the low-balance state follow.
+ */
+export async function announceCredit(
+  deps: Deps,
+  confirmation: Extract<Confirmation, { kind: 'credited' }>,
+): Promise<void> {
   const { payment, balanceCents } = confirmation;
   const account = (await getAccount(deps.db, payment.accountId))!;
   const model = {
@@ -247,7 +258,6 @@ export async function completePayment(
     );
   }
   balanceChanged(deps, account.id);
-  return confirmation;
 }
 
 /** `refund <payment id> [<amount>]` (finance). */

@@ -259,6 +259,8 @@ export interface SandboxPageModel {
   status: 'pending' | 'paid' | 'expired' | 'cancelled' | 'unknown';
   /** Where the Pay and Cancel form posts. */
   action: string;
+  /** The "Save this card" box starts ticked when the Reload modal asked for it (SPEC §15). */
+  saveCard: boolean;
 }
 
 /** An invoice as a message or a line of a list (SPEC §8). */

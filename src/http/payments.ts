@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { autoReloadAnswered, keepPaidCard } from '../commands/handlers/auto-reload.js';
-import { formatOf } from '../commands/handlers/format.js';
-import { completePayment } from '../commands/handlers/reload.js';
-import type { Deps } from '../commands/types.js';
+import { autoReloadAnswered, keepPaidCard } from '../app/auto-reload.js';
+import { completePayment } from '../app/reload.js';
+import type { Deps } from '../app/types.js';
+import { formatOf } from '../app/view-mappers.js';
 import { getAccount } from '../services/accounts.js';
 import {
   type Closing,

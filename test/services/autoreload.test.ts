@@ -226,7 +226,7 @@ describeDatabases('auto-reload (SPEC §15)', (t) => {
     expect(await claimInvoiceCharges(t.db, { ...ctx(at(1, 10)), runId: 7 })).toEqual([]);
   });
 
-  it('a charge whose answer never came is asked of the provider and resolved, and then the next try can come', async () => {
+  it('a charge whose answer never came is found by its key, even a day later, and credited once', async () => {
     const account = await acme();
     const [charge] = await claimRunwayCharges(t.db, { ...ctx(at(2)), accountIds: [account.id] });
     // The provider charged, and the process died before it heard the answer.
@@ -245,8 +245,9 @@ describeDatabases('auto-reload (SPEC §15)', (t) => {
       accountName: async () => 'Acme',
     });
     expect(early).toEqual({ resolved: [], unresolved: 0 }); // within the grace: its call may still be in flight
+    // Found by its key even a day later, when asking again could no longer be relied on to replay.
     const later = await recoverCharges(t.db, provider(), {
-      ...ctx(at(2, 10)),
+      ...ctx(at(3, 10)),
       logger,
       accountName: async () => 'Acme',
     });
@@ -286,6 +287,22 @@ describeDatabases('auto-reload (SPEC §15)', (t) => {
     expect(payment!.status).toBe('cancelled');
     expect((await charges()).map((c) => c.state)).toEqual(['succeeded', 'abandoned']);
     expect(first).toBeDefined();
+  });
+
+  it('an invoice left outstanding while a charge is in flight waits for it: one in flight per account', async () => {
+    const account = await acme('succeeds', { maxPerMonth: 10 });
+    const [pending] = await claimRunwayCharges(t.db, { ...ctx(at(2)), accountIds: [account.id] });
+    const invoice = await owe(t.db, account.id, 45_000n, {
+      month: '2026-11',
+      issueDate: '2026-12-02',
+      dueDate: '2026-12-09',
+    });
+    expect(await claimInvoiceCharges(t.db, { ...ctx(at(2, 10)), runId: invoice.runId })).toEqual([]);
+    expect((await charges()).map((c) => [c.id, c.state])).toEqual([[pending!.id, 'pending']]);
+    await run(pending!, at(2, 11)); // $300.00 + $100.00 pay $400.00 of the $450.00
+    expect(await claimInvoiceCharges(t.db, { ...ctx(at(2, 12)), runId: invoice.runId })).toMatchObject([
+      { trigger: `invoice:${invoice.id}`, amountCents: 30_000n },
+    ]);
   });
 
   it('the database holds at most one charge in flight per account', async () => {

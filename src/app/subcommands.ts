@@ -1,6 +1,7 @@
 import type { Account } from '../services/accounts.js';
 import type { Access } from './access.js';
 import { adjustCommand } from './adjust.js';
+import { cardCommand } from './card.js';
 import { codesIssue, codesList, codesVoid } from './code-commands.js';
 import { estimateCommand } from './estimate.js';
 import { invoicesCommand } from './invoices.js';
@@ -82,6 +83,14 @@ export const SUBCOMMANDS: Subcommand[] = [
     access: ['admin'],
     account: 'required',
     run: devicesCommand,
+  },
+  {
+    words: ['card'],
+    args: '[remove]',
+    description: 'the card on file for auto-reload; `remove` forgets it (and turns auto-reload off)',
+    access: ['admin'],
+    account: 'required',
+    run: cardCommand,
   },
   {
     words: ['invoices'],

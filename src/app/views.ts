@@ -264,6 +264,13 @@ export interface AutoReloadDeclinedModel {
   retryAfter: Date | null;
 }
 
+/** `/balance card` and `card remove` (SPEC §15): the card on file (or the one just removed), or none. */
+export interface CardModel {
+  accountName: string;
+  card: { brand: string; last4: string; expMonth: number; expYear: number; savedAt: Date } | null;
+  removed: boolean;
+}
+
 /** The sandbox checkout page (SPEC §7): plain HTML, no real money. */
 export interface SandboxPageModel {
   format: Format;

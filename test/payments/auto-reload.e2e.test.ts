@@ -85,6 +85,26 @@ describeDatabases('auto-reload through the sandbox, end to end', (t) => {
     });
   });
 
+  it('status shows the auto-reload line; `card` shows the card; `card remove` forgets it and turns auto-reload off', async () => {
+    const ask = async (text: string, userId = PEOPLE.admin) =>
+      ((await (await slack.command(text, { userId, channelId: ACME_CHANNEL })).json()) as { text: string })
+        .text;
+    expect(await ask('status')).toContain('Auto-reload: off — `/balance autoreload` to set it up');
+    expect(await ask('card')).toContain('Acme has no card on file');
+    await paidWithCard('succeeds');
+    await autoReload(slack, acme);
+    expect(await ask('status')).toContain(
+      'Auto-reload: on — $1,000.00 when the runway is below 1.0 month · Visa …4242 · 0 of 2 this month',
+    );
+    expect(await ask('card')).toMatch(/Card on file for Acme: Visa …4242, expires 12\/20\d\d/);
+    expect(await ask('card remove', PEOPLE.sales)).toMatch(/admin/i);
+    expect(await t.db.select().from(savedCards)).toHaveLength(1);
+    expect(await ask('card remove')).toContain('Removed Visa …4242');
+    expect(await t.db.select().from(savedCards)).toEqual([]);
+    expect(await ask('status')).toMatch(/Auto-reload: off since .*: the card was removed/);
+    expect(await ask('card frobnicate')).toContain('`card` takes nothing, or `remove`.');
+  });
+
   it('a device count that empties the runway charges the saved card at once and credits it once', async () => {
     await paidWithCard('succeeds');
     await autoReload(slack, acme);

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { ACTION } from '../../app/ids.js';
+import { ACTION, SLASH_COMMAND } from '../../app/ids.js';
 import type { Message } from '../../app/types.js';
-import type { AutoReloadDeclinedModel } from '../../app/views.js';
+import type { AutoReloadDeclinedModel, CardModel } from '../../app/views.js';
 import { ALERT_NAME_CHARS } from './alerts.js';
 import {
   actions,
@@ -13,6 +13,7 @@ import {
   toPlain,
   userText,
 } from './mrkdwn-text.js';
+import { cardText } from './status.js';
 
 /**
  * A declined auto-reload (SPEC §15): to each admin by DM with a **Reload** button, and to finance as a note. Never
@@ -35,4 +36,19 @@ export function autoReloadDeclinedMessage(m: AutoReloadDeclinedModel): Message {
   if (m.audience === 'admins')
     blocks.push(actions([button('Reload', ACTION.alertReload, String(m.accountId), 'primary')]));
   return { text: fallbackText([toPlain(line)]), blocks };
+}
+
+/** The card on file, the card just removed, or that there is none. */
+export function cardMessage(m: CardModel): Message {
+  const name = userText(m.accountName, ALERT_NAME_CHARS);
+  const card = m.card;
+  const expiry = card ? `expires ${String(card.expMonth).padStart(2, '0')}/${card.expYear}` : '';
+  const line = !card
+    ? m.removed
+      ? `*${name}* has no card on file: nothing was removed.`
+      : `*${name}* has no card on file. Tick "Save this card for automatic reloads" in \`${SLASH_COMMAND} reload\` to keep one.`
+    : m.removed
+      ? `Removed ${cardText(card)} (${expiry}) from *${name}*. Auto-reload is off until a card is saved again.`
+      : `Card on file for *${name}*: ${cardText(card)}, ${expiry}. \`${SLASH_COMMAND} card remove\` forgets it.`;
+  return { text: fallbackText([toPlain(line)]), blocks: [section(line)] };
 }

@@ -49,7 +49,10 @@ export const RELOAD_INPUT = {
   months: 'months',
   customMonths: 'custom_months',
   amount: 'amount',
+  saveCard: 'save_card',
 } as const;
+/** The `save_card` checkbox's one option: keep the card for automatic reloads (SPEC §15). */
+export const SAVE_CARD_OPTION = 'save';
 /** The section of the Reload modal that shows the running total. */
 export const RELOAD_TOTAL_BLOCK = 'total';
 /** The Pay step's URL button (a link; Slack still sends a block action when it is clicked). */

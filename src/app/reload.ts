@@ -35,9 +35,10 @@ import {
   read,
   UsageError,
 } from './command-args.js';
-import { RELOAD_INPUT } from './ids.js';
+import { RELOAD_INPUT, SAVE_CARD_OPTION } from './ids.js';
 import {
   inputText,
+  isChecked,
   modalMetadata,
   monthsChoiceOf,
   monthsOf,
@@ -51,6 +52,7 @@ import { formatOf } from './view-mappers.js';
 
 interface Draft {
   mode: 'devices' | 'amount';
+  saveCard: boolean;
   devices: number | null;
   monthsChoice: string | null;
   customMonths: number | null;
@@ -92,6 +94,7 @@ export async function openReloadModal(
   const current = prefill.devices ?? (await readingAt(ctx.deps.db, account.id, ctx.now))?.count ?? null;
   const draft: Draft = {
     mode: prefill.mode,
+    saveCard: false,
     devices: current,
     ...monthsChoiceOf(prefill.months ?? 12),
     amountText: prefill.amountText ?? null,
@@ -103,6 +106,7 @@ export async function openReloadModal(
 function readDraft(values: ViewValues): Draft {
   return {
     mode: selectedValue(values, RELOAD_INPUT.mode) === 'amount' ? 'amount' : 'devices',
+    saveCard: isChecked(values, RELOAD_INPUT.saveCard, SAVE_CARD_OPTION),
     ...readDuration(values),
     amountText: inputText(values, RELOAD_INPUT.amount) || null,
   };
@@ -192,6 +196,7 @@ export async function submitReloadModal(
       viewId: view.id,
       requestedBy: ctx.actor.userId,
       now: ctx.now,
+      saveCard: draft.saveCard,
     });
     const step = payStepView({
       format: formatOf(ctx.deps),

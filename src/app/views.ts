@@ -202,6 +202,8 @@ export interface ReloadModalModel {
   amountText: string | null;
   /** The total the inputs make so far, computed on the server. */
   totalCents: bigint | null;
+  /** "Save this card for automatic reloads" is ticked (SPEC §15). */
+  saveCard: boolean;
   privateMetadata: string;
 }
 

@@ -3,7 +3,7 @@ import nock from 'nock';
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { autoReloadAfterCheck } from '../../src/app/auto-reload.js';
-import { ACTION } from '../../src/app/ids.js';
+import { ACTION, RELOAD_INPUT } from '../../src/app/ids.js';
 import { autoReloadCharges, outbox, payments, savedCards, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { claimRunwayCharges, configureAutoReload } from '../../src/services/autoreload.js';
@@ -86,7 +86,7 @@ describeDatabases('auto-reload through the sandbox, end to end', (t) => {
   });
 
   it('status shows the auto-reload line; `card` shows the card; `card remove` forgets it and turns auto-reload off', async () => {
-    const ask = async (text: string, userId = PEOPLE.admin) =>
+    const ask = async (text: string, userId: string = PEOPLE.admin) =>
       ((await (await slack.command(text, { userId, channelId: ACME_CHANNEL })).json()) as { text: string })
         .text;
     expect(await ask('status')).toContain('Auto-reload: off — `/balance autoreload` to set it up');
@@ -212,6 +212,34 @@ describeDatabases('auto-reload with Stripe (the local fake) and its webhooks', (
     // 100 devices on plus: $400.00 a month, so the $200.00 paid is half a month.
     await recordReading(t.db, { accountId: acme.id, count: 100, at: slack.clock.now(), by: PEOPLE.admin });
   }
+
+  it("the Reload modal's save_card box makes the Checkout keep the card for the account's one customer", async () => {
+    const opened = slackApi('views.open');
+    await slack.command('reload 500', { userId: PEOPLE.admin, channelId: ACME_CHANNEL });
+    await expect.poll(() => opened.length).toBe(1);
+    const view = (opened[0] as { view: { callback_id: string; private_metadata: string } }).view;
+    const state = (save: boolean) => ({
+      values: {
+        [RELOAD_INPUT.mode]: {
+          [RELOAD_INPUT.mode]: { type: 'radio_buttons', selected_option: { value: 'amount' } },
+        },
+        [RELOAD_INPUT.amount]: { [RELOAD_INPUT.amount]: { type: 'plain_text_input', value: '500' } },
+        [RELOAD_INPUT.saveCard]: {
+          [RELOAD_INPUT.saveCard]: { type: 'checkboxes', selected_options: save ? [{ value: 'save' }] : [] },
+        },
+      },
+    });
+    expect((await slack.submitView(PEOPLE.admin, view, state(true), 'VSAVE1')).status).toBe(200);
+    expect((await slack.submitView(PEOPLE.admin, view, state(true), 'VSAVE2')).status).toBe(200);
+    expect((await slack.submitView(PEOPLE.admin, view, state(false), 'VPLAIN')).status).toBe(200);
+    const [first, second, plain] = fake.checkoutSessions().slice(-3);
+    expect(first!['payment_intent_data[setup_future_usage]']).toBe('off_session');
+    expect(second!.customer).toBe(first!.customer);
+    expect(fake.customers().filter((c) => c.id === first!.customer)).toHaveLength(1);
+    expect(plain).not.toHaveProperty(['payment_intent_data[setup_future_usage]']);
+    const saved = await t.db.select().from(payments).where(eq(payments.viewId, 'VSAVE1'));
+    expect(saved[0]!.saveCard).toBe(true);
+  });
 
   it('Checkout saves the card (setup_future_usage, the account customer); the webhook stores brand and last 4', async () => {
     await savedThroughCheckout('succeeds');

@@ -8,7 +8,18 @@ export const CALLBACK = {
   estimate: 'estimate',
   redeem: 'redeem',
   reload: 'reload',
+  autoreload: 'autoreload',
 } as const;
+
+/** Inputs of the Auto-reload modal (SPEC §15): block_id and action_id are the same string. */
+export const AUTORELOAD_INPUT = {
+  enabled: 'enabled',
+  threshold: 'threshold',
+  amount: 'amount',
+  maxPerMonth: 'max_per_month',
+} as const;
+/** The `enabled` checkbox's one option. */
+export const AUTORELOAD_ON = 'on';
 
 /** Inputs of the Estimate modal: block_id and action_id are the same string. */
 export const ESTIMATE_INPUT = {

@@ -1,6 +1,7 @@
 import type { Account } from '../services/accounts.js';
 import type { Access } from './access.js';
 import { adjustCommand } from './adjust.js';
+import { autoReloadCommand } from './autoreload-modal.js';
 import { cardCommand } from './card.js';
 import { codesIssue, codesList, codesVoid } from './code-commands.js';
 import { estimateCommand } from './estimate.js';
@@ -83,6 +84,14 @@ export const SUBCOMMANDS: Subcommand[] = [
     access: ['admin'],
     account: 'required',
     run: devicesCommand,
+  },
+  {
+    words: ['autoreload'],
+    args: '',
+    description: 'charge the card on file automatically when the runway runs low (opens a form)',
+    access: ['admin'],
+    account: 'required',
+    run: autoReloadCommand,
   },
   {
     words: ['card'],

@@ -273,6 +273,19 @@ export interface CardModel {
   removed: boolean;
 }
 
+/** The Auto-reload modal (SPEC §15), pre-filled with the account's settings. */
+export interface AutoReloadModalModel {
+  accountName: string;
+  enabled: boolean;
+  /** As the field shows it: `1.0`. */
+  thresholdText: string;
+  amountText: string;
+  maxPerMonth: number;
+  /** `Visa …4242`, or null without a card on file. */
+  card: string | null;
+  privateMetadata: string;
+}
+
 /** The sandbox checkout page (SPEC §7): plain HTML, no real money. */
 export interface SandboxPageModel {
   format: Format;

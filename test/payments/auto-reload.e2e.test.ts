@@ -4,7 +4,14 @@ import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { autoReloadAfterCheck } from '../../src/app/auto-reload.js';
 import { ACTION, RELOAD_INPUT } from '../../src/app/ids.js';
-import { autoReloadCharges, outbox, payments, savedCards, transfers } from '../../src/db/schema.js';
+import {
+  autoReloadCharges,
+  autoReloadSettings,
+  outbox,
+  payments,
+  savedCards,
+  transfers,
+} from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { claimRunwayCharges, configureAutoReload } from '../../src/services/autoreload.js';
 import { recordReading } from '../../src/services/devices.js';
@@ -103,6 +110,59 @@ describeDatabases('auto-reload through the sandbox, end to end', (t) => {
     expect(await t.db.select().from(savedCards)).toEqual([]);
     expect(await ask('status')).toMatch(/Auto-reload: off since .*: the card was removed/);
     expect(await ask('card frobnicate')).toContain('`card` takes nothing, or `remove`.');
+  });
+
+  it('the autoreload modal: admins only, every field checked, nothing written on a refusal, saved when right', async () => {
+    const opened = slackApi('views.open', {}, 2);
+    const refused = await slack.command('autoreload', { userId: PEOPLE.sales, channelId: ACME_CHANNEL });
+    expect(((await refused.json()) as { text: string }).text).toMatch(/admin/i);
+    await slack.command('autoreload', { userId: PEOPLE.admin, channelId: ACME_CHANNEL });
+    await expect.poll(() => opened.length).toBe(1);
+    const view = (opened[0] as { view: { callback_id: string; private_metadata: string } }).view;
+    expect(view.callback_id).toBe('autoreload');
+    const state = (fields: { on: boolean; threshold: string; amount: string; max: string }) => ({
+      values: {
+        enabled: { enabled: { type: 'checkboxes', selected_options: fields.on ? [{ value: 'on' }] : [] } },
+        threshold: { threshold: { type: 'plain_text_input', value: fields.threshold } },
+        amount: { amount: { type: 'plain_text_input', value: fields.amount } },
+        max_per_month: { max_per_month: { type: 'plain_text_input', value: fields.max } },
+      },
+    });
+    const submit = async (fields: Parameters<typeof state>[0], userId: string = PEOPLE.admin) =>
+      (await (await slack.submitView(userId, view, state(fields), 'VAUTO')).json().catch(() => ({}))) as {
+        response_action?: string;
+        errors?: Record<string, string>;
+      };
+    const bad = await submit({ on: true, threshold: '0.05', amount: '0.50', max: '11' });
+    expect(bad.response_action).toBe('errors');
+    expect(Object.keys(bad.errors!).sort()).toEqual(['amount', 'max_per_month', 'threshold']);
+    expect(
+      (await submit({ on: true, threshold: '25', amount: '10000000.01', max: '0' })).errors,
+    ).toMatchObject({
+      threshold: 'Give 0.1 to 24 months',
+      max_per_month: 'Give a whole number from 1 to 10',
+    });
+    expect((await submit({ on: true, threshold: '1.5', amount: '500', max: '2' })).errors).toEqual({
+      enabled: expect.stringContaining('save a card first'),
+    });
+    expect(
+      (await submit({ on: true, threshold: '1.5', amount: '500', max: '2' }, PEOPLE.sales)).errors,
+    ).toEqual({
+      enabled: expect.stringMatching(/admin/),
+    });
+    expect(await t.db.select().from(autoReloadSettings)).toEqual([]);
+
+    await paidWithCard('succeeds');
+    expect(await submit({ on: true, threshold: '1.5', amount: '$1,000', max: '3' })).not.toHaveProperty(
+      'errors',
+    );
+    const [saved] = await t.db.select().from(autoReloadSettings);
+    expect(saved).toMatchObject({
+      enabled: true,
+      thresholdTenths: 15,
+      amountCents: 100_000n,
+      maxPerMonth: 3,
+    });
   });
 
   it('a device count that empties the runway charges the saved card at once and credits it once', async () => {

@@ -6,7 +6,6 @@ import { autoReloadOf, configureAutoReload } from '../services/autoreload.js';
 import { UserError } from '../services/errors.js';
 import { cardOf } from '../services/payments/cards.js';
 import { autoReloadModal } from '../slack/render/autoreload.js';
-import { refusalMessage } from '../slack/render/common.js';
 import { cardText } from '../slack/render/status.js';
 import { allows, refusal } from './access.js';
 import { balanceChanged } from './balance-changed.js';

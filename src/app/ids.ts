@@ -9,7 +9,18 @@ export const CALLBACK = {
   redeem: 'redeem',
   reload: 'reload',
   jamfConnect: 'jamf_connect',
+  autoreload: 'autoreload',
 } as const;
+
+/** Inputs of the Auto-reload modal (SPEC §15): block_id and action_id are the same string. */
+export const AUTORELOAD_INPUT = {
+  enabled: 'enabled',
+  threshold: 'threshold',
+  amount: 'amount',
+  maxPerMonth: 'max_per_month',
+} as const;
+/** The `enabled` checkbox's one option. */
+export const AUTORELOAD_ON = 'on';
 
 /** Inputs of the Estimate modal: block_id and action_id are the same string. */
 export const ESTIMATE_INPUT = {
@@ -50,7 +61,10 @@ export const RELOAD_INPUT = {
   months: 'months',
   customMonths: 'custom_months',
   amount: 'amount',
+  saveCard: 'save_card',
 } as const;
+/** The `save_card` checkbox's one option: keep the card for automatic reloads (SPEC §15). */
+export const SAVE_CARD_OPTION = 'save';
 /** The section of the Reload modal that shows the running total. */
 export const RELOAD_TOTAL_BLOCK = 'total';
 /** The Pay step's URL button (a link; Slack still sends a block action when it is clicked). */

@@ -6,6 +6,7 @@ import { UserError } from '../services/errors.js';
 import { requestContext } from '../services/roles.js';
 import { refusalMessage } from '../slack/render/common.js';
 import { allows, canRead, refusal, resolveAccount } from './access.js';
+import { submitAutoReloadModal } from './autoreload-modal.js';
 import { issueCodeForQuote } from './code-commands.js';
 import { parseJson } from './command-args.js';
 import { openEstimateModal, submitEstimateModal, updateEstimateModal } from './estimate-modal.js';
@@ -43,6 +44,7 @@ export function createInteractions(deps: Deps): Interactions {
       if (view.callbackId === CALLBACK.redeem) return submitRedeemModal(ctx, view);
       if (view.callbackId === CALLBACK.reload) return submitReloadModal(ctx, view);
       if (view.callbackId === CALLBACK.jamfConnect) return submitJamfConnectModal(ctx, view);
+      if (view.callbackId === CALLBACK.autoreload) return submitAutoReloadModal(ctx, view);
       return { kind: 'close', replies: [] };
     },
     home: (person) => buildHome(deps, person),

@@ -6,6 +6,7 @@ import { getAccount } from '../services/accounts.js';
 import { type Invoice, namedInvoices } from '../services/invoicing.js';
 import type { OutboxEvent, OutboxRow } from '../services/outbox.js';
 import { ALERT_NAME_CHARS, alertResolvedMessage, lowBalanceAlertMessage } from '../slack/render/alerts.js';
+import { autoReloadDeclinedMessage } from '../slack/render/autoreload.js';
 import { noticeMessage } from '../slack/render/common.js';
 import { invoiceMessage, runSummaryMessage } from '../slack/render/invoices.js';
 import {
@@ -82,6 +83,17 @@ export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Prom
         }),
       };
     }
+    case 'auto_reload_declined':
+      return {
+        kind: 'message',
+        message: autoReloadDeclinedMessage({
+          ...event,
+          format,
+          accountName: await accountName(db, event.accountId),
+          amountCents: BigInt(event.amountCents),
+          retryAfter: event.retryAfter ? new Date(event.retryAfter) : null,
+        }),
+      };
     case 'invoice_reminder':
     case 'account_suspended':
     case 'account_restored':

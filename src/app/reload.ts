@@ -35,9 +35,10 @@ import {
   read,
   UsageError,
 } from './command-args.js';
-import { RELOAD_INPUT } from './ids.js';
+import { RELOAD_INPUT, SAVE_CARD_OPTION } from './ids.js';
 import {
   inputText,
+  isChecked,
   modalMetadata,
   monthsChoiceOf,
   monthsOf,
@@ -51,6 +52,7 @@ import { formatOf } from './view-mappers.js';
 
 interface Draft {
   mode: 'devices' | 'amount';
+  saveCard: boolean;
   devices: number | null;
   monthsChoice: string | null;
   customMonths: number | null;
@@ -92,6 +94,7 @@ export async function openReloadModal(
   const current = prefill.devices ?? (await readingAt(ctx.deps.db, account.id, ctx.now))?.count ?? null;
   const draft: Draft = {
     mode: prefill.mode,
+    saveCard: false,
     devices: current,
     ...monthsChoiceOf(prefill.months ?? 12),
     amountText: prefill.amountText ?? null,
@@ -103,6 +106,7 @@ export async function openReloadModal(
 function readDraft(values: ViewValues): Draft {
   return {
     mode: selectedValue(values, RELOAD_INPUT.mode) === 'amount' ? 'amount' : 'devices',
+    saveCard: isChecked(values, RELOAD_INPUT.saveCard, SAVE_CARD_OPTION),
     ...readDuration(values),
     amountText: inputText(values, RELOAD_INPUT.amount) || null,
   };
@@ -192,6 +196,7 @@ export async function submitReloadModal(
       viewId: view.id,
       requestedBy: ctx.actor.userId,
       now: ctx.now,
+      saveCard: draft.saveCard,
     });
     const step = payStepView({
       format: formatOf(ctx.deps),
@@ -230,7 +235,18 @@ export async function completePayment(
     timeZone: deps.config.billingTimeZone,
     financeChannel: deps.config.financeChannel,
   });
-  if (confirmation.kind !== 'credited') return confirmation;
+  if (confirmation.kind === 'credited') await announceCredit(deps, confirmation);
+  return confirmation;
+}
+
+/**
+ * After a payment was credited (a checkout or an auto-reload): the payer hears of it by DM, the billing channel by
+ * a notice, and the Home tabs and the low-balance state follow.
+ */
+export async function announceCredit(
+  deps: Deps,
+  confirmation: Extract<Confirmation, { kind: 'credited' }>,
+): Promise<void> {
   const { payment, balanceCents } = confirmation;
   const account = (await getAccount(deps.db, payment.accountId))!;
   const model = {
@@ -255,7 +271,6 @@ export async function completePayment(
     );
   }
   balanceChanged(deps, account.id);
-  return confirmation;
 }
 
 /** `refund <payment id> [<amount>]` (finance). */

@@ -1,6 +1,8 @@
 import type { Account } from '../services/accounts.js';
 import type { Access } from './access.js';
 import { adjustCommand } from './adjust.js';
+import { autoReloadCommand } from './autoreload-modal.js';
+import { cardCommand } from './card.js';
 import { codesIssue, codesList, codesVoid } from './code-commands.js';
 import { estimateCommand } from './estimate.js';
 import { invoicesCommand } from './invoices.js';
@@ -99,6 +101,22 @@ export const SUBCOMMANDS: Subcommand[] = [
     access: ['admin'],
     account: 'required',
     run: devicesDisconnectCommand,
+  },
+  {
+    words: ['autoreload'],
+    args: '',
+    description: 'charge the card on file automatically when the runway runs low (opens a form)',
+    access: ['admin'],
+    account: 'required',
+    run: autoReloadCommand,
+  },
+  {
+    words: ['card'],
+    args: '[remove]',
+    description: 'the card on file for auto-reload; `remove` forgets it (and turns auto-reload off)',
+    access: ['admin'],
+    account: 'required',
+    run: cardCommand,
   },
   {
     words: ['invoices'],

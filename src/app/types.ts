@@ -53,6 +53,8 @@ export interface InputValue {
   type: string;
   value?: string | null;
   selected_option?: { value: string; text?: { type: string; text: string } } | null;
+  /** Checkboxes: the options ticked. */
+  selected_options?: Array<{ value: string }> | null;
 }
 
 export interface SubmittedView {

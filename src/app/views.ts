@@ -208,6 +208,8 @@ export interface ReloadModalModel {
   amountText: string | null;
   /** The total the inputs make so far, computed on the server. */
   totalCents: bigint | null;
+  /** "Save this card for automatic reloads" is ticked (SPEC §15). */
+  saveCard: boolean;
   privateMetadata: string;
 }
 
@@ -256,6 +258,40 @@ export interface RefundResolvedModel {
   balanceCents: bigint;
 }
 
+/** A declined auto-reload (SPEC §15), for the account's admins (with Reload) or finance. */
+export interface AutoReloadDeclinedModel {
+  format: Format;
+  audience: 'admins' | 'finance';
+  accountId: number;
+  accountName: string;
+  amountCents: bigint;
+  /** The provider's code (`card_declined`, `authentication_required`, …). */
+  reason: string;
+  declines: number;
+  turnedOff: boolean;
+  retryAfter: Date | null;
+}
+
+/** `/balance card` and `card remove` (SPEC §15): the card on file (or the one just removed), or none. */
+export interface CardModel {
+  accountName: string;
+  card: { brand: string; last4: string; expMonth: number; expYear: number; savedAt: Date } | null;
+  removed: boolean;
+}
+
+/** The Auto-reload modal (SPEC §15), pre-filled with the account's settings. */
+export interface AutoReloadModalModel {
+  accountName: string;
+  enabled: boolean;
+  /** As the field shows it: `1.0`. */
+  thresholdText: string;
+  amountText: string;
+  maxPerMonth: number;
+  /** `Visa …4242`, or null without a card on file. */
+  card: string | null;
+  privateMetadata: string;
+}
+
 /** The sandbox checkout page (SPEC §7): plain HTML, no real money. */
 export interface SandboxPageModel {
   format: Format;
@@ -265,6 +301,8 @@ export interface SandboxPageModel {
   status: 'pending' | 'paid' | 'expired' | 'cancelled' | 'unknown';
   /** Where the Pay and Cancel form posts. */
   action: string;
+  /** The "Save this card" box starts ticked when the Reload modal asked for it (SPEC §15). */
+  saveCard: boolean;
 }
 
 /** An invoice as a message or a line of a list (SPEC §8). */

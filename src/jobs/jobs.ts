@@ -1,4 +1,5 @@
 import cron from 'node-cron';
+import { autoReloadAfterCheck, autoReloadAfterInvoiceRun, recoverAutoReloads } from '../app/auto-reload.js';
 import { refreshHomes } from '../app/home-tab.js';
 import { announceResolvedRefunds } from '../app/refund-recovery.js';
 import type { Deps } from '../app/types.js';
@@ -44,6 +45,7 @@ export async function invoiceJob(
     deps.logger.info(
       `invoice run ${result.runId}: ${result.invoiced} invoices for ${result.months.join(', ') || 'no month'}`,
     );
+    await autoReloadAfterInvoiceRun(deps, result.runId);
   }
   await deps.outbox.kick();
   return result;
@@ -66,6 +68,7 @@ export async function alertJob(deps: Deps): Promise<DailyJobResult> {
   deps.logger.info(
     `balance check: ${alerts.length} state changes, ${alerts.filter((c) => c.announced).length} messages`,
   );
+  await autoReloadAfterCheck(deps);
   const reminders = await sendReminders(deps.db, {
     now,
     timeZone,
@@ -126,6 +129,12 @@ export async function recoveryJob(deps: Deps): Promise<RecoveryResult> {
     );
   }
   await announceResolvedRefunds(deps, resolved);
+  const charges = await recoverAutoReloads(deps);
+  if (charges.resolved.length + charges.unresolved > 0) {
+    deps.logger.info(
+      `recovery: ${charges.resolved.length} auto-reload charges resolved, ${charges.unresolved} still pending`,
+    );
+  }
   await deps.outbox.kick();
   return result;
 }

@@ -34,7 +34,19 @@ export type OutboxEvent =
       today: string;
     }
   | { type: 'account_suspended'; accountId: number; since: string; overdueCents: string }
-  | { type: 'account_restored'; accountId: number; since: string; at: string };
+  | { type: 'account_restored'; accountId: number; since: string; at: string }
+  /** SPEC §15: an off-session charge declined; `turnedOff` after the third in a row, else no try before `retryAfter`. */
+  | {
+      type: 'auto_reload_declined';
+      audience: 'admins' | 'finance';
+      accountId: number;
+      chargeId: number;
+      amountCents: string;
+      reason: string;
+      declines: number;
+      turnedOff: boolean;
+      retryAfter: string | null;
+    };
 
 export interface OutboxItem {
   /** Writing the same key twice writes one message. */

@@ -1,7 +1,14 @@
 // The Reload modal, its "Pay $X" step, and the messages once a payment lands or is refunded (SPEC §5, §7).
 
 import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { CALLBACK, CUSTOM_MONTHS, PAY_BUTTON, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../app/ids.js';
+import {
+  CALLBACK,
+  CUSTOM_MONTHS,
+  PAY_BUTTON,
+  RELOAD_INPUT,
+  RELOAD_TOTAL_BLOCK,
+  SAVE_CARD_OPTION,
+} from '../../app/ids.js';
 import type { Message } from '../../app/types.js';
 import type {
   Format,
@@ -70,7 +77,7 @@ export function reloadModal(m: ReloadModalModel): ModalView {
   } else {
     blocks.push(amountInput(m.amountText, m.format));
   }
-  blocks.push(section(totalText(m), RELOAD_TOTAL_BLOCK));
+  blocks.push(saveCardInput(m.saveCard), section(totalText(m), RELOAD_TOTAL_BLOCK));
   return {
     type: 'modal',
     callback_id: CALLBACK.reload,
@@ -79,6 +86,25 @@ export function reloadModal(m: ReloadModalModel): ModalView {
     close: plain('Cancel'),
     private_metadata: m.privateMetadata,
     blocks,
+  };
+}
+
+const SAVE_CARD_LABEL = 'Save this card for automatic reloads';
+
+/** The optional `save_card` checkbox (SPEC §15). */
+function saveCardInput(checked: boolean): InputBlock {
+  const option: PlainTextOption = { text: plain(SAVE_CARD_LABEL), value: SAVE_CARD_OPTION };
+  return {
+    type: 'input',
+    block_id: RELOAD_INPUT.saveCard,
+    optional: true,
+    label: plain('Card on file'),
+    element: {
+      type: 'checkboxes',
+      action_id: RELOAD_INPUT.saveCard,
+      options: [option],
+      ...(checked ? { initial_options: [option] } : {}),
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { SLASH_COMMAND } from '../../app/ids.js';
 import type { Message } from '../../app/types.js';
 import type { Format, StatusModel } from '../../app/views.js';
 import { formatRunway, type LowBalanceState } from '../../domain/runway.js';
+import type { AutoReloadState } from '../../services/autoreload.js';
 import type { DeviceSource } from '../../services/connectors.js';
 import type { AccountSummary } from '../../services/summary.js';
 import { planLabel } from './estimate.js';
@@ -47,7 +48,40 @@ export function summaryFields(
       `cover ${devicesText(s.coveredDevices)} (not charged to the balance): ${[...shown, ...more].join('; ')}`,
     ]);
   }
+  fields.push(['Auto-reload', autoReloadText(s.autoReload, format)]);
   return fields;
+}
+
+/** `Visa …4242`. */
+export function cardText(card: { brand: string; last4: string }): string {
+  return `${card.brand.charAt(0).toUpperCase()}${card.brand.slice(1)} …${card.last4}`;
+}
+
+/**
+ * SPEC §15: `on — $1,000.00 when the runway is below 1.0 month · Visa …4242 · 1 of 2 this month`, or
+ * `off since <date>: 3 declines`; the last decline is always named.
+ */
+export function autoReloadText(a: AutoReloadState, format: Format): string {
+  const settings = a.settings;
+  const parts: string[] = [];
+  if (settings?.enabled) {
+    parts.push(
+      `on — ${money(settings.amountCents, format)} when the runway is below ${formatRunway(settings.thresholdTenths)}`,
+      ...(a.card ? [cardText(a.card)] : []),
+      `${a.thisMonth} of ${settings.maxPerMonth} this month`,
+    );
+  } else if (settings?.disabledAt) {
+    const why = settings.disabledReason ? `: ${settings.disabledReason}` : '';
+    parts.push(`off since ${slackDate(settings.disabledAt, format)}${why}`);
+  } else {
+    parts.push(`off — \`${SLASH_COMMAND} autoreload\` to set it up`);
+  }
+  if (a.lastDecline) {
+    parts.push(
+      `last decline ${slackDate(a.lastDecline.at, format)} (${userText(a.lastDecline.reason.split(':')[0]!, 60)})`,
+    );
+  }
+  return parts.join(' · ');
 }
 
 /** `6.2 months — runs out <date>` or `unlimited — no billable devices`. */

@@ -4,6 +4,7 @@ import type { Format, PlanChoice } from '../../../src/app/views.js';
 import { estimate, monthlyCost } from '../../../src/domain/pricing.js';
 import { lowBalanceState, runway } from '../../../src/domain/runway.js';
 import type { Account, Plan } from '../../../src/services/accounts.js';
+import type { AutoReloadState } from '../../../src/services/autoreload.js';
 import type { DeviceSource } from '../../../src/services/connectors.js';
 import type { AccountSummary } from '../../../src/services/summary.js';
 
@@ -41,6 +42,7 @@ export function summaryOf(
     balanceCents?: bigint;
     devices?: number | null;
     coveredDevices?: number;
+    autoReload?: AutoReloadState;
   } = {},
 ): AccountSummary {
   const plan = options.plan ?? PLUS;
@@ -61,6 +63,12 @@ export function summaryOf(
     runway: runway(balanceCents, monthlyCents, NOW, 'UTC'),
     state,
     nextBill: { month: '2026-12', billedDevices: devices ?? 0, amountCents: monthlyCents },
+    autoReload: options.autoReload ?? {
+      settings: undefined,
+      card: undefined,
+      thisMonth: 0,
+      lastDecline: undefined,
+    },
   };
 }
 

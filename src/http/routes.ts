@@ -5,6 +5,7 @@ import type { Database, Db } from '../db/client.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import { sandboxProvider } from '../services/payments/sandbox.js';
 import { createStripeClient, stripeProvider } from '../services/payments/stripe.js';
+import { accountApiRoute } from './account-api.js';
 import { deviceCountsRoute } from './device-counts.js';
 import { healthRoute } from './health.js';
 import { returnRoute, sandboxRoutes, stripeWebhookRoute } from './payments.js';
@@ -35,6 +36,7 @@ export function appRoutes(deps: Deps, database: Pick<Database, 'ping'>, payments
   return [
     healthRoute(database),
     deviceCountsRoute(deps),
+    accountApiRoute(deps),
     returnRoute(deps),
     ...(payments.stripe
       ? [stripeWebhookRoute(deps, payments.stripe.client, payments.stripe.webhookSecret)]

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Deps } from '../commands/types.js';
+import type { Deps } from '../app/types.js';
 import { decimalAmount } from '../domain/money.js';
 import { checkPlainText } from '../domain/text.js';
 import { ACCOUNT_NAME_MAX, findAccountByName } from '../services/accounts.js';

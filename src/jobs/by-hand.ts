@@ -1,4 +1,4 @@
-import type { Deps } from '../commands/types.js';
+import type { Deps } from '../app/types.js';
 import type { ConnectorDeps } from '../services/connectors.js';
 import { alertJob, deviceSyncJob, invoiceJob, recoveryJob } from './jobs.js';
 import { type CliOptions, CliUsageError, parseOptions } from './options.js';

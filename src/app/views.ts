@@ -2,6 +2,7 @@ import type { InvoiceFigures } from '../domain/invoice.js';
 import type { Estimate } from '../domain/pricing.js';
 import type { InvoiceStatus } from '../domain/receivables.js';
 import type { Runway } from '../domain/runway.js';
+import type { ReceivablesReport } from '../services/receivables.js';
 import type { AccountSummary } from '../services/summary.js';
 
 /**
@@ -315,4 +316,30 @@ export interface AlertResolvedModel {
   accountName: string;
   balanceCents: bigint;
   runway: Runway;
+}
+
+/** `/balance receivables` (SPEC §14): who owes what, aged by days past due, with the totals. */
+export interface ReceivablesModel {
+  format: Format;
+  report: ReceivablesReport;
+}
+
+/** What an offline payment or a write-off did to one invoice (finance), the same when the request is replayed. */
+export interface FinanceActionModel {
+  format: Format;
+  action: 'offline_payment' | 'write_off';
+  accountName: string;
+  number: string;
+  amountCents: bigint;
+  outstandingCents: bigint;
+  /** Set when this request had been recorded before: nothing new was written. */
+  replayed: boolean;
+}
+
+/** What a credit to a wallet paid of the account's open invoices (SPEC §14), said in its reply and notices. */
+export interface SettlementModel {
+  format: Format;
+  settled: Array<{ number: string; amountCents: bigint; outstandingCents: bigint }>;
+  balanceCents: bigint;
+  restored: boolean;
 }

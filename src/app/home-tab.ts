@@ -11,9 +11,10 @@ import {
 } from '../services/accounts.js';
 import { homeSelection, selectHomeAccount, usersViewingAccount } from '../services/home-selection.js';
 import { namedInvoices } from '../services/invoicing.js';
-import { rolesOf } from '../services/roles.js';
+import { type Roles, rolesOf } from '../services/roles.js';
 import { accountSummary } from '../services/summary.js';
 import { HOME_INVOICES, homeView } from '../slack/render/home-tab.js';
+import { collectionsModel } from './collections-view.js';
 import type { Deps } from './types.js';
 import { formatOf, invoiceModel, transferLine } from './view-mappers.js';
 import type { HomeAccountModel } from './views.js';
@@ -40,7 +41,7 @@ export async function buildHome(deps: Deps, person: Identity): Promise<HomeView>
   const selected = picked ?? (usePicker ? (own[0] ?? choices[0]) : undefined);
   const shown = usePicker ? (selected ? [selected] : []) : own;
   const now = clock.now();
-  const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now)));
+  const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now, roles)));
   return homeView({
     format: formatOf(deps),
     accounts,
@@ -60,17 +61,19 @@ function withSelected(choices: Account[], selected: Account | undefined): Accoun
   return [...page.slice(0, PICKER_OPTIONS - 1), selected];
 }
 
-async function homeAccount(deps: Deps, account: Account, now: Date): Promise<HomeAccountModel> {
-  const [summary, recent, invoices] = await Promise.all([
+async function homeAccount(deps: Deps, account: Account, now: Date, roles: Roles): Promise<HomeAccountModel> {
+  const [summary, recent, invoices, collections] = await Promise.all([
     accountSummary(deps.db, account, now, deps.config.billingTimeZone),
     walletHistory(deps.db, account.id, RECENT_TRANSFERS),
     namedInvoices(deps.db, { accountId: account.id, limit: HOME_INVOICES }),
+    collectionsModel({ deps, roles, now }, account),
   ]);
   const format = formatOf(deps);
   return {
     summary,
     recent: recent.map(transferLine),
     invoices: invoices.map((i) => invoiceModel(i, format)),
+    collections,
   };
 }
 

@@ -231,10 +231,12 @@ export async function completePayment(
     financeChannel: deps.config.financeChannel,
   });
   if (confirmation.kind !== 'credited') return confirmation;
-  const { payment, balanceCents } = confirmation;
+  const { payment, balanceCents, settlement } = confirmation;
   const account = (await getAccount(deps.db, payment.accountId))!;
+  const format = formatOf(deps);
   const model = {
-    format: formatOf(deps),
+    format,
+    settlement: { format, ...settlement },
     accountName: account.name,
     amountCents: payment.amountCents,
     balanceCents,

@@ -7,6 +7,7 @@ import { devicesMessage } from '../slack/render/devices.js';
 import { historyMessage } from '../slack/render/history.js';
 import { statusMessage } from '../slack/render/status.js';
 import { balanceChanged } from './balance-changed.js';
+import { collectionsModel } from './collections-view.js';
 import { devicesArg, historyCountArg, noMoreArguments, readOptional } from './command-args.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf, transferLine } from './view-mappers.js';
@@ -18,8 +19,11 @@ export async function statusCommand(
   account?: Account,
 ): Promise<Reply[]> {
   noMoreArguments(args, 0);
-  const summary = await accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone);
-  return [{ kind: 'private', message: statusMessage({ format: formatOf(ctx.deps), summary }) }];
+  const [summary, collections] = await Promise.all([
+    accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone),
+    collectionsModel(ctx, account!),
+  ]);
+  return [{ kind: 'private', message: statusMessage({ format: formatOf(ctx.deps), summary, collections }) }];
 }
 
 /** `devices [<count>]`: this month's readings; with a count, records it first. */

@@ -56,6 +56,7 @@ export interface QuoteModel {
 export interface StatusModel {
   format: Format;
   summary: AccountSummary;
+  collections?: CollectionsModel;
 }
 
 export interface DeviceReadingModel {
@@ -103,6 +104,7 @@ export interface HomeAccountModel {
   recent: TransferLine[];
   /** The last 3 invoices, newest first. */
   invoices: InvoiceModel[];
+  collections?: CollectionsModel;
 }
 
 export interface HomeModel {
@@ -228,6 +230,8 @@ export interface ReloadNoticeModel {
   /** Who paid (a Slack user id). */
   by: string;
   paymentId: string;
+  /** What the payment settled of the account's open invoices before the rest went to the balance. */
+  settlement?: SettlementModel;
 }
 
 export interface RefundModel {
@@ -271,6 +275,8 @@ export interface InvoiceModel extends InvoiceFigures {
   month: string;
   planName: string;
   status: InvoiceStatus;
+  /** What is still owed on it (SPEC §14): the Pay button asks for exactly this. */
+  outstandingCents: bigint;
   createdAt: Date;
 }
 
@@ -279,6 +285,8 @@ export interface InvoiceListModel {
   accountName: string;
   /** Newest first, at most 12. */
   invoices: InvoiceModel[];
+  /** The reader may pay them (an admin of the account): Pay buttons for those with something outstanding. */
+  canPay: boolean;
 }
 
 /** The finance channel's summary of one invoice run. */
@@ -342,4 +350,16 @@ export interface SettlementModel {
   settled: Array<{ number: string; amountCents: bigint; outstandingCents: bigint }>;
   balanceCents: bigint;
   restored: boolean;
+}
+
+/** What an account owes, as `status` and the Home tab show it (SPEC §14). */
+export interface CollectionsModel {
+  suspendedSince: Date | null;
+  /** What is past its due date: paying it restores a suspended account. */
+  overdueCents: bigint;
+  outstandingCents: bigint;
+  /** Oldest first. */
+  open: Array<{ number: string; outstandingCents: bigint; status: 'due'; dueDate: string }>;
+  /** The reader administers the account: Pay buttons. */
+  canPay: boolean;
 }

@@ -1,16 +1,28 @@
+import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
+import { ACTION } from '../../app/ids.js';
 import type { Message } from '../../app/types.js';
-import type { FinanceActionModel, ReceivablesModel, SettlementModel } from '../../app/views.js';
+import type {
+  CollectionsModel,
+  FinanceActionModel,
+  Format,
+  ReceivablesModel,
+  SettlementModel,
+} from '../../app/views.js';
 import { AGING_BUCKETS, type AgingBucket } from '../../domain/receivables.js';
 import { noticeMessage } from './common.js';
 import {
   context,
   fallbackText,
   header,
+  LIMITS,
   linesToSections,
   money,
+  plain,
   plainDate,
   section,
+  slackDate,
   toPlain,
+  truncate,
   userText,
 } from './mrkdwn-text.js';
 
@@ -82,9 +94,65 @@ export function financeActionMessage(model: FinanceActionModel): Message {
  * invoice, and whether the account was restored. Empty when nothing was owed.
  */
 export function settlementClauses({ format, settled, restored }: SettlementModel): string[] {
+  // "$190.00 paid INV-2026-00002 (now paid)", "$100.00 paid INV-2026-00003 ($90.00 left)".
   const clauses = settled.map(
     (s) =>
       `${money(s.amountCents, format)} paid ${s.number} (${s.outstandingCents > 0n ? `${money(s.outstandingCents, format)} left` : 'now paid'})`,
   );
   return restored ? [...clauses, 'the account is restored'] : clauses;
+}
+
+/** How many Pay buttons one message carries (oldest invoices first); `invoices` lists the rest. */
+export const MAX_PAY_BUTTONS = 5;
+
+/**
+ * "Pay $190.00 · INV-2026-00002" for each invoice with something outstanding (SPEC §14), oldest first: the click
+ * opens a checkout for exactly that amount. None when nothing is outstanding.
+ */
+export function payButtons(
+  invoices: ReadonlyArray<{ number: string; outstandingCents: bigint; status: string }>,
+  format: Format,
+): ActionsBlock[] {
+  const open = invoices
+    .filter((i) => i.status === 'due' && i.outstandingCents > 0n)
+    .slice(0, MAX_PAY_BUTTONS);
+  if (open.length === 0) return [];
+  // One block per button: an action_id is unique within its block, a block_id within the message.
+  return open.map((i) => {
+    const pay: Button = {
+      type: 'button',
+      action_id: ACTION.payInvoice,
+      text: plain(truncate(`Pay ${money(i.outstandingCents, format)} · ${i.number}`, LIMITS.buttonText)),
+      value: i.number,
+      style: 'primary',
+    };
+    return { type: 'actions', block_id: `${ACTION.payInvoice}:${i.number}`, elements: [pay] };
+  });
+}
+
+/**
+ * "⛔ Suspended since <date>: pay $X to restore" or "🔴 $X outstanding, oldest due <date>", then the Pay buttons for
+ * admins: what `status` and the Home tab say of an account's debts (SPEC §14). Nothing when nothing is owed.
+ */
+export function collectionsBlocks(
+  c: CollectionsModel | undefined,
+  format: Format,
+): { blocks: KnownBlock[]; text: string[] } {
+  if (!c || (c.outstandingCents === 0n && c.suspendedSince === null)) return { blocks: [], text: [] };
+  const oldest = c.open[0];
+  const line = c.suspendedSince
+    ? `⛔ *Suspended since ${slackDate(c.suspendedSince, format)}*: pay ${money(c.overdueCents, format)} to restore.`
+    : `🔴 *${money(c.outstandingCents, format)} outstanding* on ${c.open.length} invoice${c.open.length === 1 ? '' : 's'}${oldest ? `, the oldest due ${slackDate(oldest.dueDate, format)}` : ''}.`;
+  return {
+    blocks: [section(line), ...(c.canPay ? payButtons(c.open, format) : [])],
+    text: [toPlain(line)],
+  };
+}
+
+/** The clauses of `settlementClauses` as a suffix of a sentence: " · $190.00 paid INV-… (now paid)", or "". */
+export function settlementSuffix(model: SettlementModel | undefined): string {
+  if (!model) return '';
+  return settlementClauses(model)
+    .map((clause) => ` · ${clause}`)
+    .join('');
 }

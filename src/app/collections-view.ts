@@ -11,12 +11,16 @@ export async function collectionsModel(
   ctx: Pick<CommandContext, 'deps' | 'roles' | 'now'>,
   account: Account,
 ): Promise<CollectionsModel> {
-  const today = localDate(ctx.now, ctx.deps.config.billingTimeZone);
+  const zone = ctx.deps.config.billingTimeZone;
+  // Overdue as of today, or as of the suspension when that is later (a trial's `jobs alerts --now` ahead of time).
+  const today = localDate(ctx.now, zone);
+  const suspendedOn = account.suspendedSince ? localDate(account.suspendedSince, zone) : today;
+  const asOf = suspendedOn > today ? suspendedOn : today;
   const open = await openInvoicesOf(ctx.deps.db, account.id);
   const sum = (list: typeof open) => list.reduce((total, i) => total + i.outstandingCents, 0n);
   return {
     suspendedSince: account.suspendedSince,
-    overdueCents: sum(open.filter((i) => invoiceState('due', i.dueDate, today) === 'overdue')),
+    overdueCents: sum(open.filter((i) => invoiceState('due', i.dueDate, asOf) === 'overdue')),
     outstandingCents: sum(open),
     open: open.map((i) => ({
       number: i.number,

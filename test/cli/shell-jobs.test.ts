@@ -9,7 +9,11 @@ function nextMonth(day: number, hh = 9): string {
 
 describe('jobs at the shell prompt (the local owner, on the open embedded database)', () => {
   it('a newcomer sees an invoice, a reminder, a suspension and a settlement in one sitting', async () => {
-    const app = await startCli(['start'], { DATABASE_URL: 'pglite://memory', PORT: '0' }, /balance> /);
+    const app = await startCli(
+      ['start'],
+      { DATABASE_URL: 'pglite://memory', PORT: '0' },
+      /HTTP routes on port (\d+)/,
+    );
     const type = (line: string) => app.child.stdin!.write(`${line}\n`);
     const waitFor = (pattern: RegExp) => waitForOutput(app.output, pattern, 60_000);
     type('/balance account create Acme');
@@ -36,11 +40,25 @@ describe('jobs at the shell prompt (the local owner, on the open embedded databa
     );
     await waitFor(/accounts suspended, 0 restored/);
 
-    type('/balance adjust +250 trial credit');
-    await waitFor(/Added \$250\.00 to Acme \(trial credit\)\. Balance: \$60\.00\./);
-    await waitFor(/\[to #local\] ✅ Acme is restored: nothing is overdue any more/);
+    // The Pay button on status opens the sandbox checkout for exactly what is owed; paying settles and restores.
     type('/balance status');
-    await waitFor(/Balance:\s+\$60\.00/);
+    await waitFor(/Suspended since \d{4}-\d{2}-09: pay \$190\.00 to restore/);
+    const [, choice] = await waitFor(/\[(\d+)\] Pay \$190\.00 · INV-/);
+    type(choice!);
+    const [url] = await waitFor(
+      new RegExp(`http://localhost:${app.match[1] ?? '\\d+'}/pay/sandbox/pay_[0-9A-Z]{16}`),
+    );
+    expect((await fetch(url!, { method: 'POST' })).status).toBe(200);
+    await waitFor(
+      new RegExp(
+        `reloaded \\$190\\.00 by card · \\$190\\.00 paid ${number} \\(now paid\\) · the account is restored`,
+      ),
+    );
+    await waitFor(/\[to #local\] ✅ Acme is restored: nothing is overdue any more/);
+    type('/balance invoices');
+    await waitFor(new RegExp(`${number} · [A-Z][a-z]+ \\d{4} · \\$190\\.00 · paid`));
+    type('/balance status');
+    await waitFor(/Balance:\s+\$0\.00/);
 
     // Bad input is one line; the session carries on.
     type('jobs invoices --month 2026-13');

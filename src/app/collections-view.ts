@@ -15,7 +15,7 @@ export async function collectionsModel(
   // Overdue as of today, or as of the suspension when that is later (a trial's `jobs alerts --now` ahead of time).
   const today = localDate(ctx.now, zone);
   const suspendedOn = account.suspendedSince ? localDate(account.suspendedSince, zone) : today;
-  const asOf = suspendedOn > today ? suspendedOn : today;
+  const asOf = [suspendedOn, today].sort().at(-1) ?? today;
   const open = await openInvoicesOf(ctx.deps.db, account.id);
   const sum = (list: typeof open) => list.reduce((total, i) => total + i.outstandingCents, 0n);
   return {

@@ -19,11 +19,12 @@ describeDatabases('the Pay button on invoices, status and Home, through Slack', 
   let acmeId: number;
   let number: string;
   let posts: unknown[];
+  let published: unknown[];
   beforeEach(async () => {
     slack = await startSlack(t.db);
     const { acme } = await seedPeople(t.db);
     acmeId = acme.id;
-    slackApi('views.publish', {}, 50);
+    published = slackApi('views.publish', {}, 50);
     posts = slackApi('chat.postMessage', { ts: '1.1', channel: ACME_CHANNEL }, 20);
     number = (
       await owe(t.db, acme.id, 19_000n, { month: '2026-10', issueDate: '2026-11-01', dueDate: '2026-11-08' })
@@ -113,6 +114,22 @@ describeDatabases('the Pay button on invoices, status and Home, through Slack', 
     const status = await command('status', 'admin');
     expect(status.text).not.toContain('Suspended');
     expect(payButtonsOf(status)).toHaveLength(0);
+  });
+
+  it('the Home tab says so too, with the Pay button for the admin and without it for finance', async () => {
+    const homeOf = async (who: keyof typeof PEOPLE) => {
+      published.length = 0;
+      await slack.event({ type: 'app_home_opened', user: PEOPLE[who], channel: 'D1', tab: 'home' });
+      await expect.poll(() => published.length).toBe(1);
+      return JSON.stringify(published[0]);
+    };
+    const admin = await homeOf('admin');
+    expect(admin).toContain('Suspended since');
+    expect(admin).toContain('pay $190.00 to restore');
+    expect(admin).toContain(`"action_id":"${ACTION.payInvoice}"`);
+    const finance = await homeOf('finance');
+    expect(finance).toContain('Suspended since');
+    expect(finance).not.toContain(`"action_id":"${ACTION.payInvoice}"`);
   });
 
   const refused: Array<[string, keyof typeof PEOPLE, () => string, RegExp | null]> = [

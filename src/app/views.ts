@@ -172,6 +172,8 @@ export type RedeemedModel =
       balanceCents: bigint;
       by: string;
       last4: string;
+      /** What the redemption settled of the account's open invoices first (SPEC §14). */
+      settlement?: SettlementModel;
     }
   | {
       format: Format;

@@ -88,6 +88,13 @@ describeDatabases('finance: receivables, offline payments and write-offs, throug
     expect(await outstanding()).toEqual({ [october]: ['due', 19_000n], [november]: ['written_off', 0n] });
   });
 
+  it('a positive adjustment settles the oldest invoice first and its reply says what is left', async () => {
+    expect(await ack('adjust +250 goodwill', 'finance', 'trigger.adj1')).toBe(
+      `Added $250.00 to Acme (goodwill) · $190.00 paid ${october} (now paid) · $60.00 paid ${november} ($420.00 left). Balance: $0.00.`,
+    );
+    expect(await outstanding()).toEqual({ [october]: ['paid', 0n], [november]: ['due', 42_000n] });
+  });
+
   const refused: Array<[string, () => string, keyof typeof PEOPLE, RegExp]> = [
     [
       'more than is outstanding',

@@ -10,6 +10,7 @@ import { createDeps, outboxSender } from './deps.js';
 import { metricsRoute } from './http/metrics.js';
 import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
+import { jobsAtPrompt } from './jobs/by-hand.js';
 import { recoveryJob, startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { type ConnectorDeps, connectorCount } from './services/connectors.js';
@@ -113,21 +114,25 @@ export async function startApp(
   const payments = await paymentsFor(config, database.db, () => publicUrl);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
-  const deps = createDeps({
-    config,
-    db: database.db,
-    logger,
-    codeSecret,
-    payments: payments.provider,
-    door: slackDoor ? slackDoor.slackNotifier(() => slackApp!.client) : shellNotifier(terminal.output),
-    sender: outboxSender(
-      shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
+  /** The app's dependencies; on a clock frozen at `now` for a job the shell runs by hand (`jobs … --now`). */
+  const depsAt = (now?: Date) =>
+    createDeps({
       config,
-      database.db,
+      db: database.db,
       logger,
-    ),
-    connectors,
-  });
+      codeSecret,
+      payments: payments.provider,
+      door: slackDoor ? slackDoor.slackNotifier(() => slackApp!.client) : shellNotifier(terminal.output),
+      sender: outboxSender(
+        shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
+        config,
+        database.db,
+        logger,
+      ),
+      connectors,
+      ...(now ? { clock: { now: () => new Date(now) } } : {}),
+    });
+  const deps = depsAt();
   const interactions = createInteractions(deps);
   const routes = appRoutes(deps, database, payments);
 
@@ -158,7 +163,10 @@ export async function startApp(
   const jobs = startJobs(deps);
   void deps.outbox.kick(); // what an earlier process could not send
   deps.background.run('recovery at start', () => recoveryJob(deps)); // what an earlier process left half done
-  const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});
+  const jobsAt = (args: string[]) => jobsAtPrompt(depsAt, async () => connectors, args);
+  const finished = shell
+    ? runShellSession(interactions, terminal, port, jobsAt)
+    : new Promise<void>(() => {});
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -205,7 +213,12 @@ export async function connectorsOf(database: Database, config: Config): Promise<
  * The shell on the terminal. Started without a terminal (in the background, by a service manager) its input may end
  * at once: then the app keeps serving the HTTP routes and jobs until a signal. At a terminal, Ctrl-D quits like `exit`.
  */
-async function runShellSession(interactions: Interactions, terminal: Terminal, port: number): Promise<void> {
+async function runShellSession(
+  interactions: Interactions,
+  terminal: Terminal,
+  port: number,
+  jobs: (args: string[]) => Promise<string[]>,
+): Promise<void> {
   terminal.output.write(
     `No Slack credentials: running the shell (you are an owner in #${SHELL_CHANNEL}). HTTP routes on port ${port}; logs in ${SHELL_LOG}.\n`,
   );
@@ -215,6 +228,7 @@ async function runShellSession(interactions: Interactions, terminal: Terminal, p
     output: terminal.output,
     person: { teamId: SHELL_TEAM, userId: SHELL_USER },
     channelId: SHELL_CHANNEL,
+    jobs,
   });
   const atTerminal = (terminal.input as { isTTY?: boolean }).isTTY === true;
   if (end === 'end-of-input' && !atTerminal) await new Promise<void>(() => {});

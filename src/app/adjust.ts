@@ -4,6 +4,7 @@ import type { Account } from '../services/accounts.js';
 import { postAdjustment } from '../services/adjustments.js';
 import { noticeMessage } from '../slack/render/common.js';
 import { money, userText } from '../slack/render/mrkdwn-text.js';
+import { settlementSuffix } from '../slack/render/receivables.js';
 import { balanceChanged } from './balance-changed.js';
 import { capitalize, plainText, UsageError } from './command-args.js';
 import { requestIdOf } from './request-id.js';
@@ -35,7 +36,7 @@ export async function adjustCommand(
   const reason = plainText(words.join(' '), { what: 'The reason', max: MAX_REASON });
   const format = formatOf(ctx.deps);
   try {
-    const { balanceCents: balance } = await postAdjustment(ctx.deps.db, {
+    const { balanceCents: balance, settlement } = await postAdjustment(ctx.deps.db, {
       accountId: account!.id,
       direction: sign === '+' ? 'credit' : 'debit',
       amountCents: parsed.cents,
@@ -53,7 +54,7 @@ export async function adjustCommand(
       {
         kind: 'private',
         message: noticeMessage(
-          `${verb} ${money(parsed.cents, format)} ${sign === '+' ? 'to' : 'from'} *${userText(account!.name, 80)}* (${userText(reason, MAX_REASON)}). Balance: *${money(balance, format)}*.`,
+          `${verb} ${money(parsed.cents, format)} ${sign === '+' ? 'to' : 'from'} *${userText(account!.name, 80)}* (${userText(reason, MAX_REASON)})${settlementSuffix(settlement ? { format, ...settlement } : undefined)}. Balance: *${money(balance, format)}*.`,
         ),
       },
     ];

@@ -12,9 +12,10 @@ import {
 import { deviceSource } from '../services/connectors.js';
 import { homeSelection, selectHomeAccount, usersViewingAccount } from '../services/home-selection.js';
 import { namedInvoices } from '../services/invoicing.js';
-import { rolesOf } from '../services/roles.js';
+import { type Roles, rolesOf } from '../services/roles.js';
 import { accountSummary } from '../services/summary.js';
 import { HOME_INVOICES, homeView } from '../slack/render/home-tab.js';
+import { collectionsModel } from './collections-view.js';
 import type { Deps } from './types.js';
 import { formatOf, invoiceModel, transferLine } from './view-mappers.js';
 import type { HomeAccountModel } from './views.js';
@@ -41,7 +42,7 @@ export async function buildHome(deps: Deps, person: Identity): Promise<HomeView>
   const selected = picked ?? (usePicker ? (own[0] ?? choices[0]) : undefined);
   const shown = usePicker ? (selected ? [selected] : []) : own;
   const now = clock.now();
-  const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now)));
+  const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now, roles)));
   return homeView({
     format: formatOf(deps),
     accounts,
@@ -61,12 +62,13 @@ function withSelected(choices: Account[], selected: Account | undefined): Accoun
   return [...page.slice(0, PICKER_OPTIONS - 1), selected];
 }
 
-async function homeAccount(deps: Deps, account: Account, now: Date): Promise<HomeAccountModel> {
-  const [summary, source, recent, invoices] = await Promise.all([
+async function homeAccount(deps: Deps, account: Account, now: Date, roles: Roles): Promise<HomeAccountModel> {
+  const [summary, source, recent, invoices, collections] = await Promise.all([
     accountSummary(deps.db, account, now, deps.config.billingTimeZone),
     deviceSource(deps.db, account.id, now),
     walletHistory(deps.db, account.id, RECENT_TRANSFERS),
     namedInvoices(deps.db, { accountId: account.id, limit: HOME_INVOICES }),
+    collectionsModel({ deps, roles, now }, account),
   ]);
   const format = formatOf(deps);
   return {
@@ -74,6 +76,7 @@ async function homeAccount(deps: Deps, account: Account, now: Date): Promise<Hom
     source,
     recent: recent.map(transferLine),
     invoices: invoices.map((i) => invoiceModel(i, format)),
+    collections,
   };
 }
 

@@ -49,6 +49,9 @@ export const ACTION = {
   /** On a low-balance alert: open the Reload modal / the Estimate modal for the account. Value: account id. */
   alertReload: 'alert_reload',
   alertEstimate: 'alert_estimate',
+  /** On an invoice with something outstanding (its message, reminders, `invoices`, `status`, Home): a checkout for
+   * exactly that amount (admins, SPEC §14). Value: the invoice number. */
+  payInvoice: 'invoice_pay',
 } as const;
 
 /** The Redeem modal's one input: block_id and action_id. */

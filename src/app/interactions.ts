@@ -12,6 +12,7 @@ import { parseJson } from './command-args.js';
 import { openEstimateModal, submitEstimateModal, updateEstimateModal } from './estimate-modal.js';
 import { buildHome, pickHomeAccount } from './home-tab.js';
 import { ACTION, CALLBACK, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from './ids.js';
+import { payInvoiceClick } from './invoice-pay.js';
 import { submitJamfConnectModal } from './jamf.js';
 import { postQuote } from './quote.js';
 import { openRedeemModal, submitRedeemModal } from './redeem.js';
@@ -142,6 +143,8 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
       const { devices, months } = request.data; // the account's own plan prices the reload
       return [await openReloadModal(ctx, account, { mode: 'devices', devices, months })];
     }
+    case ACTION.payInvoice:
+      return payInvoiceClick(ctx, input.value);
     case PAY_BUTTON:
       return []; // a link: the browser opens the checkout; Slack only wants the click acknowledged
     case ACTION.issueCodeForQuote: {

@@ -4,6 +4,7 @@ import type { Account } from '../services/accounts.js';
 import { namedInvoices } from '../services/invoicing.js';
 import { noticeMessage } from '../slack/render/common.js';
 import { invoiceDetailMessage, invoiceListMessage } from '../slack/render/invoices.js';
+import { allows } from './access.js';
 import { noMoreArguments, UsageError } from './command-args.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf, invoiceModel } from './view-mappers.js';
@@ -22,11 +23,12 @@ export async function invoicesCommand(
   noMoreArguments(args, 1);
   const { db } = ctx.deps;
   const format = formatOf(ctx.deps);
+  const canPay = allows(['admin'], ctx.roles, account);
   if (month) {
     const [invoice] = await namedInvoices(db, { accountId: account!.id, month });
     if (!invoice)
       return [{ kind: 'private', message: noticeMessage(`There is no invoice for ${month} yet.`) }];
-    return [{ kind: 'private', message: invoiceDetailMessage(invoiceModel(invoice, format)) }];
+    return [{ kind: 'private', message: invoiceDetailMessage(invoiceModel(invoice, format), canPay) }];
   }
   const invoices = (await namedInvoices(db, { accountId: account!.id, limit: LAST_INVOICES })).map((i) =>
     invoiceModel(i, format),
@@ -34,7 +36,7 @@ export async function invoicesCommand(
   return [
     {
       kind: 'private',
-      message: invoiceListMessage({ format, accountName: account!.name, invoices }),
+      message: invoiceListMessage({ format, accountName: account!.name, invoices, canPay }),
     },
   ];
 }

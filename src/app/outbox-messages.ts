@@ -19,6 +19,7 @@ import {
   toPlain,
   userText,
 } from '../slack/render/mrkdwn-text.js';
+import { payButtons } from '../slack/render/receivables.js';
 import type { Message } from './types.js';
 import { invoiceModel } from './view-mappers.js';
 import type { Format } from './views.js';
@@ -94,7 +95,13 @@ export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Prom
           retryAfter: event.retryAfter ? new Date(event.retryAfter) : null,
         }),
       };
-    case 'invoice_reminder':
+    case 'invoice_reminder': {
+      const message = noticeMessage(await collectionsText(db, format, event));
+      const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
+      // The Pay button while the invoice is still owed when the reminder goes out.
+      message.blocks?.push(...payButtons(found ? [found.invoice] : [], format));
+      return { kind: 'message', message };
+    }
     case 'account_suspended':
     case 'account_restored':
       return { kind: 'message', message: noticeMessage(await collectionsText(db, format, event)) };

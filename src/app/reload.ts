@@ -247,10 +247,12 @@ export async function announceCredit(
   deps: Deps,
   confirmation: Extract<Confirmation, { kind: 'credited' }>,
 ): Promise<void> {
-  const { payment, balanceCents } = confirmation;
+  const { payment, balanceCents, settlement } = confirmation;
   const account = (await getAccount(deps.db, payment.accountId))!;
+  const format = formatOf(deps);
   const model = {
-    format: formatOf(deps),
+    format,
+    settlement: { format, ...settlement },
     accountName: account.name,
     amountCents: payment.amountCents,
     balanceCents,

@@ -8,6 +8,7 @@ import { devicesMessage } from '../slack/render/devices.js';
 import { historyMessage } from '../slack/render/history.js';
 import { statusMessage } from '../slack/render/status.js';
 import { balanceChanged } from './balance-changed.js';
+import { collectionsModel } from './collections-view.js';
 import { devicesArg, historyCountArg, noMoreArguments, readOptional } from './command-args.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf, transferLine } from './view-mappers.js';
@@ -19,11 +20,14 @@ export async function statusCommand(
   account?: Account,
 ): Promise<Reply[]> {
   noMoreArguments(args, 0);
-  const [summary, source] = await Promise.all([
+  const [summary, source, collections] = await Promise.all([
     accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone),
     deviceSource(ctx.deps.db, account!.id, ctx.now),
+    collectionsModel(ctx, account!),
   ]);
-  return [{ kind: 'private', message: statusMessage({ format: formatOf(ctx.deps), summary, source }) }];
+  return [
+    { kind: 'private', message: statusMessage({ format: formatOf(ctx.deps), summary, source, collections }) },
+  ];
 }
 
 /** `devices [<count>]`: this month's readings; with a count, records it first. */

@@ -8,6 +8,7 @@ import { estimateCommand } from './estimate.js';
 import { invoicesCommand } from './invoices.js';
 import { devicesConnectCommand, devicesDisconnectCommand } from './jamf.js';
 import { quoteCommand } from './quote.js';
+import { invoicesPay, invoicesWriteOff, receivablesCommand } from './receivables.js';
 import { redeemCommand } from './redeem.js';
 import { refundCommand, reloadCommand } from './reload.js';
 import {
@@ -173,6 +174,30 @@ export const SUBCOMMANDS: Subcommand[] = [
     access: ['finance'],
     account: 'none',
     run: refundCommand,
+  },
+  {
+    words: ['receivables'],
+    args: '',
+    description: 'what is owed, by account, aged by days past due',
+    access: ['finance'],
+    account: 'none',
+    run: receivablesCommand,
+  },
+  {
+    words: ['invoices', 'pay'],
+    args: '<INV-…> <amount> [<reference…>]',
+    description: 'record a bank transfer received against an invoice',
+    access: ['finance'],
+    account: 'none',
+    run: invoicesPay,
+  },
+  {
+    words: ['invoices', 'write-off'],
+    args: '<INV-…> <reason…>',
+    description: 'write off what is outstanding on an invoice, with the reason',
+    access: ['finance'],
+    account: 'none',
+    run: invoicesWriteOff,
   },
   {
     words: ['account', 'create'],

@@ -4,6 +4,7 @@ import type { Estimate } from '../domain/pricing.js';
 import type { InvoiceStatus } from '../domain/receivables.js';
 import type { Runway } from '../domain/runway.js';
 import type { DeviceSource } from '../services/connectors.js';
+import type { ReceivablesReport } from '../services/receivables.js';
 import type { AccountSummary } from '../services/summary.js';
 
 /**
@@ -58,6 +59,7 @@ export interface StatusModel {
   format: Format;
   summary: AccountSummary;
   source: DeviceSource;
+  collections?: CollectionsModel;
 }
 
 export interface DeviceReadingModel {
@@ -108,6 +110,7 @@ export interface HomeAccountModel {
   recent: TransferLine[];
   /** The last 3 invoices, newest first. */
   invoices: InvoiceModel[];
+  collections?: CollectionsModel;
 }
 
 export interface HomeModel {
@@ -175,6 +178,8 @@ export type RedeemedModel =
       balanceCents: bigint;
       by: string;
       last4: string;
+      /** What the redemption settled of the account's open invoices first (SPEC §14). */
+      settlement?: SettlementModel;
     }
   | {
       format: Format;
@@ -235,6 +240,8 @@ export interface ReloadNoticeModel {
   /** Who paid (a Slack user id). */
   by: string;
   paymentId: string;
+  /** What the payment settled of the account's open invoices before the rest went to the balance. */
+  settlement?: SettlementModel;
 }
 
 export interface RefundModel {
@@ -314,6 +321,8 @@ export interface InvoiceModel extends InvoiceFigures {
   month: string;
   planName: string;
   status: InvoiceStatus;
+  /** What is still owed on it (SPEC §14): the Pay button asks for exactly this. */
+  outstandingCents: bigint;
   createdAt: Date;
 }
 
@@ -322,6 +331,8 @@ export interface InvoiceListModel {
   accountName: string;
   /** Newest first, at most 12. */
   invoices: InvoiceModel[];
+  /** The reader may pay them (an admin of the account): Pay buttons for those with something outstanding. */
+  canPay: boolean;
 }
 
 /** The finance channel's summary of one invoice run. */
@@ -382,4 +393,42 @@ export interface JamfConnectedModel {
 export interface JamfDisconnectedModel {
   accountName: string;
   url: string | null;
+}
+
+/** `/balance receivables` (SPEC §14): who owes what, aged by days past due, with the totals. */
+export interface ReceivablesModel {
+  format: Format;
+  report: ReceivablesReport;
+}
+
+/** What an offline payment or a write-off did to one invoice (finance), the same when the request is replayed. */
+export interface FinanceActionModel {
+  format: Format;
+  action: 'offline_payment' | 'write_off';
+  accountName: string;
+  number: string;
+  amountCents: bigint;
+  outstandingCents: bigint;
+  /** Set when this request had been recorded before: nothing new was written. */
+  replayed: boolean;
+}
+
+/** What a credit to a wallet paid of the account's open invoices (SPEC §14), said in its reply and notices. */
+export interface SettlementModel {
+  format: Format;
+  settled: Array<{ number: string; amountCents: bigint; outstandingCents: bigint }>;
+  balanceCents: bigint;
+  restored: boolean;
+}
+
+/** What an account owes, as `status` and the Home tab show it (SPEC §14). */
+export interface CollectionsModel {
+  suspendedSince: Date | null;
+  /** What is past its due date: paying it restores a suspended account. */
+  overdueCents: bigint;
+  outstandingCents: bigint;
+  /** Oldest first. */
+  open: Array<{ number: string; outstandingCents: bigint; status: 'due'; dueDate: string }>;
+  /** The reader administers the account: Pay buttons. */
+  canPay: boolean;
 }

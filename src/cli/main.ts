@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { DatabaseLockedError } from '../db/pglite-lock.js';
+import { CliUsageError } from '../jobs/options.js';
 import { verifyLedger } from '../ledger/verify.js';
 import { createLogger, fileSink, registerSecret } from '../logger.js';
 import { openAppDatabase, SHELL_LOG, startApp } from '../main.js';
@@ -13,7 +14,6 @@ import { UserError } from '../services/errors.js';
 import { resolveCodeSecret } from '../services/secrets.js';
 import { exportCommand, jobsCommand } from './jobs.js';
 import { parseLicensePackCsv } from './license-packs.js';
-import { CliUsageError } from './options.js';
 
 /** The `balance` command line (SPEC §12). Errors print one clear line and exit non-zero. */
 const USAGE = `usage: balance <command>

@@ -4,9 +4,8 @@ import { balanceChanged } from '../app/balance-changed.js';
 import type { Deps } from '../app/types.js';
 import { DEVICES } from '../domain/money.js';
 import { ACCOUNT_NAME_MAX, findAccountByName } from '../services/accounts.js';
-import { authenticateApiToken } from '../services/api-tokens.js';
 import { recordReading } from '../services/devices.js';
-import { bearerToken, unauthorized } from './bearer.js';
+import { bearerToken, requireApiToken } from './bearer.js';
 import { mediaTypeOf, readBody } from './body.js';
 import { HttpError } from './errors.js';
 import { type Route, sendJson } from './server.js';
@@ -96,8 +95,7 @@ export function deviceCountsRoute(deps: Deps): Route {
       const now = deps.clock.now();
       const parsed = parseBody(req, raw, now);
       const { account, reading, caller } = await deps.db.transaction(async (tx) => {
-        const caller = await authenticateApiToken(tx, token, now);
-        if (!caller) throw unauthorized('the API token is not valid', true);
+        const caller = await requireApiToken(tx, token, now);
         if (!parsed.ok) throw parsed.refusal;
         const account = await findAccountByName(tx, parsed.value.account);
         if (!account) throw new HttpError(400, 'unknown account');

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import { sandboxProvider } from '../services/payments/sandbox.js';
+import { accountApiRoute } from './account-api.js';
 import { deviceCountsRoute } from './device-counts.js';
 import { healthRoute } from './health.js';
 import { metricsRoute } from './metrics.js';
@@ -39,6 +40,7 @@ export function appRoutes(deps: Deps, database: Pick<Database, 'ping'>, payments
     deviceCountsRoute(deps),
     // With METRICS_PORT the figures are served there instead (main.ts), not here.
     ...(deps.config.metricsPort === undefined ? [metricsRoute(deps, { open: false })] : []),
+    accountApiRoute(deps),
     returnRoute(deps),
     ...(payments.stripe
       ? [stripeWebhookRoute(deps, payments.stripe.client, payments.stripe.webhookSecret)]

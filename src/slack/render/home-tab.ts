@@ -20,6 +20,7 @@ import {
   section,
   userText,
 } from './mrkdwn-text.js';
+import { collectionsBlocks } from './receivables.js';
 import { lowBalanceText, runwayText, summaryFields } from './status.js';
 
 /** The block holding the account picker (finance, sales, admins of several accounts). */
@@ -118,11 +119,12 @@ function welcomeBlocks(): KnownBlock[] {
 }
 
 function accountBlocks(
-  { summary: s, source, recent, invoices }: HomeAccountModel,
+  { summary: s, source, recent, invoices, collections }: HomeAccountModel,
   format: Format,
 ): KnownBlock[] {
   const fields = summaryFields(s, source, format);
   const blocks: KnownBlock[] = [divider(), header(s.account.name), fieldsSection(fields)];
+  blocks.push(...collectionsBlocks(collections, format).blocks);
   if (s.state !== 'ok') blocks.push(section(lowBalanceText(s.state, s.account.alertThresholdTenths)));
   const transfers = recent.slice(0, HOME_RECENT_TRANSFERS).map((t) => `• ${transferLine(t, format)}`);
   blocks.push(

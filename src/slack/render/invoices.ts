@@ -18,6 +18,7 @@ import {
   toPlain,
   userText,
 } from './mrkdwn-text.js';
+import { payButtons } from './receivables.js';
 
 /** `invoices` lists at most this many (SPEC §4). */
 export const MAX_INVOICE_LIST = 12;
@@ -103,26 +104,32 @@ function invoiceBody(m: InvoiceModel): { blocks: KnownBlock[]; text: string[] } 
   return { blocks, text };
 }
 
-/** An account's invoice, posted in its billing channel by the invoice run. */
+/** An account's invoice, posted in its billing channel by the invoice run, with its Pay button while it is owed. */
 export function invoiceMessage(m: InvoiceModel): Message {
   const { blocks, text } = invoiceBody(m);
+  blocks.push(...payButtons([m], m.format));
   return { text: fallbackText(text), blocks: blocks.slice(0, LIMITS.messageBlocks) };
 }
 
-/** The answer to `invoices <YYYY-MM>`: one invoice in full. */
-export function invoiceDetailMessage(m: InvoiceModel): Message {
+/** The answer to `invoices <YYYY-MM>`: one invoice in full; the Pay button for those who may pay. */
+export function invoiceDetailMessage(m: InvoiceModel, canPay: boolean): Message {
   const { blocks, text } = invoiceBody(m);
+  if (canPay) blocks.push(...payButtons([m], m.format));
   const more = `All invoices: \`${SLASH_COMMAND} invoices\``;
   blocks.push(context(more));
   text.push(toPlain(more));
   return { text: fallbackText(text), blocks: blocks.slice(0, LIMITS.messageBlocks) };
 }
 
-/** `*INV-2026-00001* · November 2026 · $400.00 · paid` (or `· *due $120.00*`). */
+/** `*INV-2026-00001* · November 2026 · $400.00 · paid` (or `· *$120.00 outstanding*`, `· written off`). */
 export function invoiceListLine(m: InvoiceModel): string {
   const { format } = m;
   const state =
-    m.status === 'due' || m.amountDueCents > 0n ? `*due ${money(m.amountDueCents, format)}*` : 'paid';
+    m.status === 'written_off'
+      ? 'written off'
+      : m.outstandingCents > 0n
+        ? `*${money(m.outstandingCents, format)} outstanding*`
+        : 'paid';
   return `*${numberText(m.number)}* · ${monthName(m.month)} · ${money(m.chargeCents, format)} · ${state}`;
 }
 
@@ -138,7 +145,8 @@ export function invoiceListMessage(m: InvoiceListModel): Message {
   const intro = `*Last ${shown.length === 1 ? 'invoice' : `${shown.length} invoices`}* (newest first)`;
   const lines = shown.map(invoiceListLine);
   const hint = `One in full: \`${SLASH_COMMAND} invoices YYYY-MM\``;
-  const blocks: KnownBlock[] = [header(title), ...linesToSections([intro, ...lines]), context(hint)];
+  const pay = m.canPay ? payButtons([...shown].reverse(), m.format) : [];
+  const blocks: KnownBlock[] = [header(title), ...linesToSections([intro, ...lines]), ...pay, context(hint)];
   const text = [textTitle, intro, ...lines, hint].map(toPlain);
   return { text: fallbackText(text), blocks };
 }

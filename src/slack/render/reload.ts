@@ -33,6 +33,7 @@ import {
   userMention,
   userText,
 } from './mrkdwn-text.js';
+import { settlementSuffix } from './receivables.js';
 
 /** How much of an account name these views and messages show, once escaped. */
 export const RELOAD_ACCOUNT_CHARS = 200;
@@ -196,8 +197,8 @@ function providerNote(provider: PayStepModel['provider']): string {
 /** A DM to whoever paid, once the provider confirmed the payment and the wallet was credited. */
 export function reloadReceivedMessage(m: ReloadNoticeModel): Message {
   const line =
-    `Your reload of *${money(m.amountCents, m.format)}* for *${account(m.accountName)}* has landed. ` +
-    `New balance: *${money(m.balanceCents, m.format)}*.`;
+    `Your reload of *${money(m.amountCents, m.format)}* for *${account(m.accountName)}* has landed` +
+    `${settlementSuffix(m.settlement)}. New balance: *${money(m.balanceCents, m.format)}*.`;
   const note = `Payment id ${paymentId(m.paymentId)}`;
   return { text: fallbackText([toPlain(line), note]), blocks: [section(line), context(note)] };
 }
@@ -205,8 +206,8 @@ export function reloadReceivedMessage(m: ReloadNoticeModel): Message {
 /** Posted in the account's billing channel once a reload is credited. */
 export function reloadNotice(m: ReloadNoticeModel): Message {
   const line =
-    `${userMention(m.by)} reloaded *${money(m.amountCents, m.format)}* by card. ` +
-    `Balance: *${money(m.balanceCents, m.format)}*.`;
+    `${userMention(m.by)} reloaded *${money(m.amountCents, m.format)}* by card` +
+    `${settlementSuffix(m.settlement)}. Balance: *${money(m.balanceCents, m.format)}*.`;
   const note = `Payment id ${paymentId(m.paymentId)}`;
   return { text: fallbackText([toPlain(line), note]), blocks: [section(line), context(note)] };
 }

@@ -21,6 +21,7 @@ import {
   toPlain,
   userText,
 } from './mrkdwn-text.js';
+import { collectionsBlocks } from './receivables.js';
 
 /** The labelled figures of one account, shared by `status` and the Home tab. */
 export function summaryFields(
@@ -115,10 +116,12 @@ export function statusMessage(m: StatusModel): Message {
   const name = plainUserText(s.account.name, 150);
   const fields = summaryFields(s, m.source, format);
   const state = lowBalanceText(s.state, s.account.alertThresholdTenths);
-  const blocks: KnownBlock[] = [header(name), fieldsSection(fields), section(state)];
+  const owed = collectionsBlocks(m.collections, format);
+  const blocks: KnownBlock[] = [header(name), fieldsSection(fields), ...owed.blocks, section(state)];
   const text = [
     `Status of ${userText(s.account.name, 150)}`,
     ...fields.map(([label, value]) => `${label}: ${toPlain(value)}`),
+    ...owed.text,
     toPlain(state),
   ];
   return { text: fallbackText(text), blocks };

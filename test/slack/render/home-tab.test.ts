@@ -27,6 +27,7 @@ const invoice = (month: string, name = 'Acme'): InvoiceModel => ({
   chargeCents: 24_000n,
   paidFromBalanceCents: 24_000n,
   amountDueCents: 0n,
+  outstandingCents: 0n,
   status: 'paid',
   createdAt: new Date(`${month}-28T09:00:00Z`),
 });

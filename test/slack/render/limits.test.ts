@@ -67,6 +67,7 @@ function homeAccount(i: number): HomeAccountModel {
       chargeCents: 999_999_999_999_999n,
       paidFromBalanceCents: 1n,
       amountDueCents: 999_999_999_999_998n,
+      outstandingCents: 999_999_999_999_998n,
       status: 'due' as const,
       createdAt: new Date('2026-11-01T00:00:00Z'),
     })),

@@ -306,13 +306,14 @@ export interface NamedInvoice {
 }
 
 /**
- * Invoices with their account and plan names, in one query: one invoice, a run's or every account's (by number),
+ * Invoices with their account and plan names, in one query: one invoice (by id or number), a run's or every account's (by number),
  * or one account's (newest month first); optionally of one month.
  */
 export async function namedInvoices(
   db: Db,
   filter:
     | { invoiceId: number }
+    | { number: string }
     | { runId: number }
     | { accountId: number; month?: string; limit?: number }
     | { everyAccount: true; month?: string },
@@ -321,11 +322,13 @@ export async function namedInvoices(
   const where =
     'invoiceId' in filter
       ? eq(invoices.id, filter.invoiceId)
-      : 'runId' in filter
-        ? eq(invoices.runId, filter.runId)
-        : 'accountId' in filter
-          ? and(eq(invoices.accountId, filter.accountId), month)
-          : month;
+      : 'number' in filter
+        ? eq(invoices.number, filter.number)
+        : 'runId' in filter
+          ? eq(invoices.runId, filter.runId)
+          : 'accountId' in filter
+            ? and(eq(invoices.accountId, filter.accountId), month)
+            : month;
   const query = db
     .select({
       invoice: invoices,

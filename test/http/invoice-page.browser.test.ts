@@ -87,6 +87,7 @@ describeDatabases('the hosted invoice in chromium', (t) => {
       const opened = await page.goto(pageUrl);
       expect(opened?.status()).toBe(200);
       await expect.poll(() => page.title()).toContain('Northwind Traders');
+      // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered (CSS upper-cases the title) is what a reader sees
       const text = await page.locator('main').innerText();
       for (const shown of ['INVOICE', 'Northwind Traders', '$240.00', '$30.00', 'December 8, 2026'])
         expect(text).toContain(shown);
@@ -99,6 +100,7 @@ describeDatabases('the hosted invoice in chromium', (t) => {
 
       await page.getByRole('button', { name: 'Pay $30.00' }).click();
       await page.waitForURL(/\/pay\/sandbox\/pay_[0-9A-Z]{16}$/);
+      // biome-ignore lint/performance/useDomNodeTextContent: as above, the rendered text
       const checkout = await page.locator('main').innerText();
       expect(checkout).toContain(SANDBOX_BANNER);
       expect(checkout).toContain('Northwind Traders');

@@ -1,12 +1,14 @@
 import type { Server } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
+import { systemClock } from './clock.js';
 import { createInteractions } from './commands/interactions.js';
 import type { Deps, Interactions } from './commands/types.js';
 import { type Config, ConfigError, requireCodeSecret } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
+import { invoiceDocuments } from './documents/invoice-documents.js';
 import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
 import { recoveryJob, startJobs } from './jobs/jobs.js';
@@ -121,6 +123,13 @@ export async function startApp(
       config,
       database.db,
       logger,
+      invoiceDocuments({
+        db: database.db,
+        config,
+        codeSecret,
+        clock: systemClock,
+        publicUrl: () => publicUrl,
+      }),
     ),
   });
   const interactions = createInteractions(deps);

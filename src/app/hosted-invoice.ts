@@ -5,8 +5,8 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { invoiceHistory } from '../services/invoice-history.js';
-import { tokenMatches } from '../services/invoice-links.js';
-import { type Invoice, namedInvoices } from '../services/invoicing.js';
+import { invoiceLinkKey, invoiceLinks, tokenMatches } from '../services/invoice-links.js';
+import { type Invoice, type NamedInvoice, namedInvoices } from '../services/invoicing.js';
 import { NothingOutstandingError, startOutstandingCheckout } from '../services/payments/outstanding.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import { type InvoiceDocument, type InvoiceDocumentSettings, invoiceDocument } from './invoice-document.js';
@@ -43,8 +43,24 @@ export async function hostedInvoice(
   // Compared even for an unknown number (against id 0, which no invoice has): the same work either way.
   const matches = tokenMatches(ctx.linkKey, found?.invoice.id ?? 0, token);
   if (!found || !matches) return { kind: 'not_found' };
+  return { kind: 'found', invoice: found.invoice, document: await documentOf(ctx, found) };
+}
+
+/** The document of invoice `invoiceId` as it stands now (the outbox's PDF); undefined when there is none. */
+export async function invoiceDocumentById(
+  ctx: Omit<HostedInvoiceContext, 'linkKey'>,
+  invoiceId: number,
+): Promise<InvoiceDocument | undefined> {
+  const [found] = await namedInvoices(ctx.db, { invoiceId });
+  return found ? documentOf(ctx, found) : undefined;
+}
+
+async function documentOf(
+  ctx: Omit<HostedInvoiceContext, 'linkKey'>,
+  found: NamedInvoice,
+): Promise<InvoiceDocument> {
   const history = await invoiceHistory(ctx.db, found.invoice.id);
-  const document = invoiceDocument({
+  return invoiceDocument({
     invoice: found.invoice,
     accountName: found.accountName,
     planName: found.planName,
@@ -52,7 +68,14 @@ export async function hostedInvoice(
     settings: ctx.settings,
     now: ctx.now,
   });
-  return { kind: 'found', invoice: found.invoice, document };
+}
+
+/** The hosted page's address of an invoice, for its messages and `invoices <n>` (SPEC §17). */
+export function invoicePageUrl(
+  link: { publicUrl: string; codeSecret: string },
+  invoice: { id: number; number: string },
+): string {
+  return invoiceLinks(link.publicUrl, invoiceLinkKey(link.codeSecret), invoice).page;
 }
 
 export type HostedPayment =

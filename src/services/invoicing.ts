@@ -248,14 +248,17 @@ async function invoiceChunk(
         returning id, account_id, charge_cents`,
   );
   const channelOf = new Map(charges.map((c) => [c.accountId, c.billingChannelId]));
-  // $0.00 invoices (no billable devices) are recorded but not posted.
+  // $0.00 invoices (no billable devices) are recorded but not posted; the others are posted, then their PDF.
   const messages: OutboxItem[] = created
     .filter((inv) => toBigInt(inv.charge_cents) > 0n && channelOf.get(Number(inv.account_id)))
-    .map((inv) => ({
-      dedupeKey: `invoice:${inv.id}`,
-      channelId: channelOf.get(Number(inv.account_id))!,
-      event: { type: 'invoice', invoiceId: Number(inv.id) },
-    }));
+    .flatMap((inv) => {
+      const channelId = channelOf.get(Number(inv.account_id))!;
+      const invoiceId = Number(inv.id);
+      return [
+        { dedupeKey: `invoice:${inv.id}`, channelId, event: { type: 'invoice', invoiceId } },
+        { dedupeKey: `invoice-pdf:${inv.id}`, channelId, event: { type: 'invoice_pdf', invoiceId } },
+      ] satisfies OutboxItem[];
+    });
   await enqueue(tx, messages, o.now);
   const debited = charges.filter((c) => c.paidFromBalanceCents > 0n).map((c) => c.accountId);
   await checkAlerts(tx, { accountIds: debited, now: o.now, timeZone: o.timeZone });

@@ -271,6 +271,8 @@ export interface InvoiceModel extends InvoiceFigures {
   planName: string;
   status: InvoiceStatus;
   createdAt: Date;
+  /** The hosted page with its PDF (SPEC §17): in the invoice's message and `invoices <n>`, not in lists. */
+  pageUrl?: string;
 }
 
 export interface InvoiceListModel {

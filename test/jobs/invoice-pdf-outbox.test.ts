@@ -10,7 +10,6 @@ import { slackOutboxSender } from '../../src/slack/outbox-sender.js';
 import { type FakeSlack, startFakeSlack } from '../faults/support/fake-slack.js';
 import { describeDatabases } from '../support/db.js';
 import { billedAccount } from '../support/fixtures.js';
-import { pdfText } from '../support/pdf-text.js';
 import { CODE_SECRET, testConfig, testDocuments } from '../support/slack.js';
 
 // SPEC §17: the invoice run's message in the billing channel carries the hosted page's link, and the invoice's PDF

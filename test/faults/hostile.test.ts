@@ -216,10 +216,15 @@ describePostgres('hostile requests against the real app', (t) => {
   it('paths: NUL, overlong UTF-8, bad escapes and 100 KB paths get 4xx; both processes keep serving', async () => {
     for (const app of [sandboxApp, stripeApp]) {
       const attacks: Array<[string, Attack]> = [];
-      for (const prefix of ['/pay/sandbox/', '/pay/return/', '/invoices/'])
-        for (const suffix of [...PATH_ATTACKS, ...(prefix === '/invoices/' ? INVOICE_PATH_ATTACKS : [])])
+      for (const prefix of ['/pay/sandbox/', '/pay/return/'])
+        for (const suffix of PATH_ATTACKS)
           for (const method of ['GET', 'POST'])
             attacks.push([`${method} ${prefix}${suffix}`, { method, path: `${prefix}${suffix}` }]);
+      // Invoice paths with a token of the right form too, so that the number's own check is what refuses them.
+      for (const suffix of [...PATH_ATTACKS, ...INVOICE_PATH_ATTACKS])
+        for (const query of ['', `?t=${'A'.repeat(22)}`])
+          for (const path of [`/invoices/${suffix}${query}`, `/invoices/${suffix}/pay${query}`])
+            for (const method of ['GET', 'POST']) attacks.push([`${method} ${path}`, { method, path }]);
       for (const path of WHOLE_PATHS)
         for (const method of ['GET', 'POST', 'DELETE'])
           attacks.push([`${method} ${path}`, { method, path, mayReset: path.length > 16_000 }]);

@@ -1,10 +1,10 @@
 import type { Writable } from 'node:stream';
+import { type DoorNotifier, withOutbox } from './app/notifier.js';
+import { renderOutbox } from './app/outbox-messages.js';
+import type { Deps } from './app/types.js';
+import { formatOf } from './app/view-mappers.js';
 import { createBackground } from './background.js';
 import { type Clock, systemClock } from './clock.js';
-import { formatOf } from './commands/handlers/format.js';
-import { type DoorNotifier, withOutbox } from './commands/notifier.js';
-import { renderOutbox } from './commands/outbox-render.js';
-import type { Deps } from './commands/types.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { InvoiceDocuments } from './documents/invoice-documents.js';

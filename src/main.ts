@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
+import { createInteractions } from './app/interactions.js';
+import type { Deps, Interactions } from './app/types.js';
 import { systemClock } from './clock.js';
-import { createInteractions } from './commands/interactions.js';
-import type { Deps, Interactions } from './commands/types.js';
 import { type Config, ConfigError, requireCodeSecret } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SLASH_COMMAND } from '../src/slack/ids.js';
+import { SLASH_COMMAND } from '../src/app/ids.js';
 import { ROOT } from './support/cli.js';
 
 const manifest = parse(readFileSync(join(ROOT, 'manifest.yml'), 'utf8'));

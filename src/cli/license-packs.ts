@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { wholeNumber } from '../commands/args.js';
+import { wholeNumber } from '../app/command-args.js';
 import { parseCode } from '../domain/code-format.js';
 import { DEVICES, MONTHS } from '../domain/money.js';
 import type { LicensePackRow } from '../services/codes.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { balanceChanged } from '../commands/handlers/balance-changed.js';
-import type { Deps } from '../commands/types.js';
+import { balanceChanged } from '../app/balance-changed.js';
+import type { Deps } from '../app/types.js';
 import { DEVICES } from '../domain/money.js';
 import { ACCOUNT_NAME_MAX, findAccountByName } from '../services/accounts.js';
 import { authenticateApiToken } from '../services/api-tokens.js';

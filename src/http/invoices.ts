@@ -6,7 +6,7 @@ import {
   hostedInvoice,
   payHostedInvoice,
 } from '../app/hosted-invoice.js';
-import type { Deps } from '../commands/types.js';
+import type { Deps } from '../app/types.js';
 import { invoicePdf } from '../documents/invoice-pdf.js';
 import { INVOICE_NUMBER } from '../domain/invoice.js';
 import { UserError } from '../services/errors.js';

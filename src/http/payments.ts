@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { formatOf } from '../commands/handlers/format.js';
-import { completePayment } from '../commands/handlers/reload.js';
-import type { Deps } from '../commands/types.js';
+import { completePayment } from '../app/reload.js';
+import type { Deps } from '../app/types.js';
+import { formatOf } from '../app/view-mappers.js';
 import { getAccount } from '../services/accounts.js';
 import {
   type Closing,

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { Deps } from '../commands/types.js';
+import type { Deps } from '../app/types.js';
 import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import type { PaymentProvider } from '../services/payments/provider.js';

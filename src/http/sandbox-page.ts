@@ -1,8 +1,8 @@
 // The sandbox checkout page (SPEC §7): a self-contained HTML page, no scripts and no external assets, that stands
 // in for the provider's checkout when there are no Stripe keys. Pure: the route decides the status.
 
-import { money } from '../slack/blocks/format.js';
-import type { SandboxPageModel } from '../slack/blocks/models.js';
+import type { SandboxPageModel } from '../app/views.js';
+import { money } from '../slack/render/mrkdwn-text.js';
 import { escapeHtml, htmlPage } from './html.js';
 
 export const SANDBOX_BANNER = 'Sandbox — no real money';

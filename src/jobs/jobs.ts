@@ -1,7 +1,7 @@
 import cron from 'node-cron';
-import { refreshHomes } from '../commands/handlers/home.js';
-import { announceResolvedRefunds } from '../commands/handlers/refund-recovery.js';
-import type { Deps } from '../commands/types.js';
+import { refreshHomes } from '../app/home-tab.js';
+import { announceResolvedRefunds } from '../app/refund-recovery.js';
+import type { Deps } from '../app/types.js';
 import { type AlertChange, checkAlerts } from '../services/alerts.js';
 import {
   type ReminderSent,

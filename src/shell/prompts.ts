@@ -8,7 +8,7 @@ import type {
   Reply,
   SubmitResult,
   ViewValues,
-} from '../commands/types.js';
+} from '../app/types.js';
 import type { Ask } from './lines.js';
 import { mrkdwnToText, type TextStyle } from './mrkdwn.js';
 import { renderBlocks, renderView } from './render.js';

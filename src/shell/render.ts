@@ -15,7 +15,7 @@ import type {
   SectionBlock,
   TextObject,
 } from '@slack/types';
-import type { Message } from '../commands/types.js';
+import type { Message } from '../app/types.js';
 import { bold, isoDate, mrkdwnToText, padEnd, type TextStyle, visibleLength } from './mrkdwn.js';
 
 /**

@@ -1,13 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { DoorNotifier } from '../commands/notifier.js';
-import type { Rendered } from '../commands/outbox-render.js';
-import type { ActionInput, Actor, Interactions, Message, Reply } from '../commands/types.js';
+import { SLASH_COMMAND } from '../app/ids.js';
+import type { DoorNotifier } from '../app/notifier.js';
+import type { Rendered } from '../app/outbox-messages.js';
+import type { ActionInput, Actor, Interactions, Message, Reply } from '../app/types.js';
 import type { Identity } from '../domain/identity.js';
 import type { OutboxSender } from '../jobs/dispatch.js';
 import type { OutboxRow } from '../services/outbox.js';
-import { SLASH_COMMAND } from '../slack/ids.js';
 import { type Ask, createLineReader } from './lines.js';
 import type { TextStyle } from './mrkdwn.js';
 import { runModal } from './prompts.js';

@@ -1,7 +1,7 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
-import type { DoorNotifier } from '../commands/notifier.js';
-import type { Interactions } from '../commands/types.js';
+import type { DoorNotifier } from '../app/notifier.js';
+import type { Interactions } from '../app/types.js';
 import { type Config, ConfigError } from '../config.js';
 import { TEAM_ID } from '../domain/identity.js';
 import type { Route } from '../http/server.js';
@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { slackEventsRoute } from './events.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
-import { registerHome } from './listeners/home.js';
+import { registerHome } from './listeners/home-opened.js';
 import { registerViews } from './listeners/views.js';
 
 export interface SlackAppOptions {

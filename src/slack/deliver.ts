@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Reply } from '../commands/types.js';
+import type { Reply } from '../app/types.js';
 import type { Logger } from '../logger.js';
 
 /** Where a request came from, and the means Slack gave to answer it. */

@@ -1,12 +1,12 @@
 import { ErrorCode, WebClient } from '@slack/web-api';
-import { renderOutbox } from '../commands/outbox-render.js';
-import type { Message } from '../commands/types.js';
+import { renderOutbox } from '../app/outbox-messages.js';
+import type { Message } from '../app/types.js';
+import type { Format } from '../app/views.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { InvoiceDocuments } from '../documents/invoice-documents.js';
 import { type OutboxSender, PermanentSendError, RateLimitedError } from '../jobs/dispatch.js';
 import type { Logger } from '../logger.js';
-import type { Format } from './blocks/models.js';
 
 /** Slack errors that name something wrong with where the message goes or with its text: retrying cannot help. */
 const PERMANENT = new Set([

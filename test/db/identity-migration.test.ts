@@ -8,7 +8,7 @@ import type { Config } from '../../src/config.js';
 import { type Database, type Db, MIGRATIONS_FOLDER, openDatabase, queryRows } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { startApp } from '../../src/main.js';
-import { homeSelection } from '../../src/services/home.js';
+import { homeSelection } from '../../src/services/home-selection.js';
 import { claimInstalledTeam, grantRole, requestContext } from '../../src/services/roles.js';
 import { createPostgresDatabase, DATABASE_KINDS } from '../support/db.js';
 import { CODE_SECRET, SLACK_API, testConfig } from '../support/slack.js';

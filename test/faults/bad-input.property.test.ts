@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { fixedClock } from '../../src/clock.js';
-import { createInteractions } from '../../src/commands/interactions.js';
+import { CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, REDEEM_INPUT, RELOAD_INPUT } from '../../src/app/ids.js';
+import { createInteractions } from '../../src/app/interactions.js';
 import type {
   Actor,
   Deps,
@@ -9,12 +9,12 @@ import type {
   Interactions,
   SubmittedView,
   ViewValues,
-} from '../../src/commands/types.js';
+} from '../../src/app/types.js';
+import { fixedClock } from '../../src/clock.js';
 import { createDeps } from '../../src/deps.js';
 import { paymentsFor } from '../../src/http/routes.js';
 import { createLogger } from '../../src/logger.js';
 import type { Account } from '../../src/services/accounts.js';
-import { CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, REDEEM_INPUT, RELOAD_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
 import { ACME_CHANNEL, person as identityOf, type Person, seedPeople } from '../support/people.js';
 import { CODE_SECRET, testConfig } from '../support/slack.js';

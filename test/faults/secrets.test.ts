@@ -1,11 +1,11 @@
 import nock from 'nock';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION, REDEEM_INPUT, RELOAD_INPUT } from '../../src/app/ids.js';
 import { loadConfig, secretsOf } from '../../src/config.js';
 import { createLogger, registerSecret } from '../../src/logger.js';
 import { type RunningApp, startApp } from '../../src/main.js';
 import { runInvoices } from '../../src/services/invoicing.js';
-import { ACTION, REDEEM_INPUT, RELOAD_INPUT } from '../../src/slack/ids.js';
 import { sign } from '../support/slack.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 

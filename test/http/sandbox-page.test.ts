@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { SandboxPageModel } from '../../src/app/views.js';
 import { escapeHtml } from '../../src/http/html.js';
 import { sandboxPage } from '../../src/http/sandbox-page.js';
-import type { SandboxPageModel } from '../../src/slack/blocks/models.js';
 
 const USD = { currency: 'USD', timeZone: 'UTC' };
 const HOSTILE = '<script>alert(1)</script> & "Co"';

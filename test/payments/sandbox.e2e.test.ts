@@ -1,9 +1,9 @@
 import { eq, like } from 'drizzle-orm';
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ACTION, CALLBACK, CUSTOM_MONTHS, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../src/app/ids.js';
 import { payments, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
-import { ACTION, CALLBACK, CUSTOM_MONTHS, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { pendingPayment } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { renderOutbox } from '../../src/commands/outbox-render.js';
+import { renderOutbox } from '../../src/app/outbox-messages.js';
 import { invoiceReminders, invoices, outbox } from '../../src/db/schema.js';
 import { type Account, getAccount, linkChannel } from '../../src/services/accounts.js';
 import { accountState, reviewSuspensions, sendReminders } from '../../src/services/collections.js';

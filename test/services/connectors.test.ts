@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { renderOutbox } from '../../src/app/outbox-messages.js';
+import { formatOf } from '../../src/app/view-mappers.js';
 import { fixedClock } from '../../src/clock.js';
-import { formatOf } from '../../src/commands/handlers/format.js';
-import { renderOutbox } from '../../src/commands/outbox-render.js';
 import { queryRows } from '../../src/db/client.js';
 import { alertStates, deviceReadings, jamfConnectors, jobLeases, outbox } from '../../src/db/schema.js';
 import { createDeps } from '../../src/deps.js';

@@ -6,7 +6,7 @@ import type {
   Reply,
   SubmitResult,
   SubmittedView,
-} from '../../src/commands/types.js';
+} from '../../src/app/types.js';
 import type { Ask } from '../../src/shell/lines.js';
 
 /** An `Interactions` whose answers the test gives, and which records every call. */

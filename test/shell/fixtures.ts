@@ -1,14 +1,8 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
-import type { Message } from '../../src/commands/types.js';
-import {
-  ACTION,
-  CALLBACK,
-  CUSTOM_MONTHS,
-  ESTIMATE_INPUT,
-  ESTIMATE_TOTAL_BLOCK,
-} from '../../src/slack/ids.js';
+import { ACTION, CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, ESTIMATE_TOTAL_BLOCK } from '../../src/app/ids.js';
+import type { Message } from '../../src/app/types.js';
 
-/** Block Kit shaped like what src/slack/blocks builds, written by hand so these tests stand alone. */
+/** Block Kit shaped like what src/slack/render builds, written by hand so these tests stand alone. */
 
 export const ESTIMATE_MESSAGE: Message = {
   text: 'Estimate: 25 devices × 12 months on Standard = $600.00',

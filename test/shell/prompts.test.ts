@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Reply } from '../../src/commands/types.js';
+import { CUSTOM_MONTHS } from '../../src/app/ids.js';
+import type { Reply } from '../../src/app/types.js';
 import { type ModalSession, runModal } from '../../src/shell/prompts.js';
-import { CUSTOM_MONTHS } from '../../src/slack/ids.js';
 import { fakeInteractions, scriptedAsk } from './fakes.js';
 import { estimateModal, redeemModal } from './fixtures.js';
 

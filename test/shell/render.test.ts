@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/app/ids.js';
 import { mrkdwnToText } from '../../src/shell/mrkdwn.js';
 import { renderMessage, renderView } from '../../src/shell/render.js';
-import { ACTION } from '../../src/slack/ids.js';
 import { ESTIMATE_MESSAGE, estimateModal, HOME_VIEW } from './fixtures.js';
 
 describe('mrkdwnToText', () => {

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import type { ActionInput, Reply } from '../../src/commands/types.js';
+import { ACTION, CUSTOM_MONTHS } from '../../src/app/ids.js';
+import type { ActionInput, Reply } from '../../src/app/types.js';
 import { runShell, shellNotifier, shellOutboxSender } from '../../src/shell/shell.js';
-import { ACTION, CUSTOM_MONTHS } from '../../src/slack/ids.js';
 import { type FakeInteractions, fakeInteractions } from './fakes.js';
 import { ESTIMATE_MESSAGE, estimateModal, HOME_VIEW, QUOTE_MESSAGE } from './fixtures.js';
 

@@ -1,9 +1,9 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ACTION, CALLBACK, REDEEM_INPUT } from '../../src/app/ids.js';
 import { generateCode } from '../../src/domain/code-format.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { importLicensePacks, listCodes } from '../../src/services/codes.js';
-import { ACTION, CALLBACK, REDEEM_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import {

@@ -1,12 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import {
-  ACTION,
-  CALLBACK,
-  CUSTOM_MONTHS,
-  ESTIMATE_INPUT,
-  ESTIMATE_TOTAL_BLOCK,
-} from '../../src/slack/ids.js';
+import { ACTION, CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, ESTIMATE_TOTAL_BLOCK } from '../../src/app/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';

@@ -1,11 +1,11 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ACTION } from '../../src/app/ids.js';
 import { accounts, quotes } from '../../src/db/schema.js';
 import { adminsOf, createAccount, findAccountByName } from '../../src/services/accounts.js';
 import { readingAt, recordReading } from '../../src/services/devices.js';
 import { invoiceLinkKey, invoiceLinks } from '../../src/services/invoice-links.js';
 import { namedInvoices, runInvoices } from '../../src/services/invoicing.js';
-import { ACTION } from '../../src/slack/ids.js';
 import { describeDatabases } from '../support/db.js';
 import { fund } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser, TEAM } from '../support/people.js';

@@ -1,9 +1,9 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION, CALLBACK, REDEEM_INPUT } from '../../src/app/ids.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import type { Account } from '../../src/services/accounts.js';
 import { issueBalanceCodes } from '../../src/services/codes.js';
-import { ACTION, CALLBACK, REDEEM_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import {
   ACME_CHANNEL,

@@ -1,6 +1,6 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../src/commands/types.js';
+import type { Message } from '../../src/app/types.js';
 import { blockKitProblems, viewProblems } from '../../src/slack/limits.js';
 
 const section = (text: string, block_id?: string): KnownBlock => ({

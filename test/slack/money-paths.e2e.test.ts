@@ -1,8 +1,8 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ACTION, CUSTOM_MONTHS, RELOAD_INPUT } from '../../src/app/ids.js';
 import { codeBatches, codes, payments, quotes, transfers } from '../../src/db/schema.js';
 import { addAdmins, createAccount, linkChannel } from '../../src/services/accounts.js';
-import { ACTION, CUSTOM_MONTHS, RELOAD_INPUT } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, TEAM } from '../support/people.js';
 import {

@@ -1,8 +1,8 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ACTION } from '../../src/app/ids.js';
 import type { Account } from '../../src/services/accounts.js';
 import { createAccount } from '../../src/services/accounts.js';
-import { ACTION } from '../../src/slack/ids.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { ACME_CHANNEL, PEOPLE, type Person, seedPeople, slackUser } from '../support/people.js';
 import { OWNER, type SlackHarness, slackApi, startSlack } from '../support/slack.js';

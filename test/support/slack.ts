@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import nock from 'nock';
+import { createInteractions } from '../../src/app/interactions.js';
+import type { Deps } from '../../src/app/types.js';
 import { type Clock, fixedClock, systemClock } from '../../src/clock.js';
-import { createInteractions } from '../../src/commands/interactions.js';
-import type { Deps } from '../../src/commands/types.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { createDeps, outboxSender } from '../../src/deps.js';

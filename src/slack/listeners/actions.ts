@@ -1,8 +1,8 @@
 import type { App, BlockAction } from '@slack/bolt';
-import type { ActionInput, Interactions, ViewValues } from '../../commands/types.js';
+import { ACTION, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../../app/ids.js';
+import type { ActionInput, Interactions, ViewValues } from '../../app/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
-import { ACTION, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../ids.js';
 import { personOf } from './person.js';
 
 /** Every button and select the app sends: acked at once, then handed to the command layer. */

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
-import type { Interactions, Reply } from '../../commands/types.js';
+import { SLASH_COMMAND } from '../../app/ids.js';
+import type { Interactions, Reply } from '../../app/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
-import { SLASH_COMMAND } from '../ids.js';
 import { personOf } from './person.js';
 
 /** Slack wants an answer within 3 s; past this budget we ack empty and answer through response_url. */

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
-import type { Interactions, ViewValues } from '../../commands/types.js';
+import { CALLBACK } from '../../app/ids.js';
+import type { Interactions, ViewValues } from '../../app/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
-import { CALLBACK } from '../ids.js';
 import { personOf } from './person.js';
 
 /** Modal submissions: field errors and next steps answer in the ack (`response_action`); replies follow. */

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import Stripe from 'stripe';
+import type { Deps } from '../../../src/app/types.js';
 import { fixedClock } from '../../../src/clock.js';
-import type { Deps } from '../../../src/commands/types.js';
 import type { Config } from '../../../src/config.js';
 import type { Db } from '../../../src/db/client.js';
 import { createDeps } from '../../../src/deps.js';

@@ -1,0 +1,85 @@
+import { describeInput } from '../domain/money.js';
+import { UserError } from '../services/errors.js';
+import { noticeMessage, refusalMessage, usageErrorMessage } from '../slack/render/common.js';
+import { helpMessage } from '../slack/render/help.js';
+import { escapeMrkdwn } from '../slack/render/mrkdwn-text.js';
+import { allows, contextAccount, refusal, resolveAccount } from './access.js';
+import { extractAccountOption, tokenize, UsageError } from './command-args.js';
+import { findSubcommand, groupOf, SUBCOMMANDS, usageOf } from './subcommands.js';
+import type { CommandContext, Message, Reply } from './types.js';
+
+const privately = (message: Message): Reply[] => [{ kind: 'private', message }];
+
+/** `/balance <text>`: parse, check the role, find the account, run — or answer privately what was wrong. */
+export async function runCommand(ctx: CommandContext, text: string): Promise<Reply[]> {
+  let usage = '/balance help';
+  try {
+    const { tokens, account: named } = extractAccountOption(tokenize(text.trim()));
+    if (tokens.length === 0 || tokens[0]!.toLowerCase() === 'help') return help(ctx);
+    const found = findSubcommand(tokens);
+    if (!found) return unknown(tokens);
+    const { sub, args } = found;
+    usage = usageOf(sub);
+    const command = sub.words.join(' ');
+    const lookup = {
+      named,
+      channelId: ctx.actor.channelId,
+      roles: ctx.roles,
+      channelAccount: ctx.channelAccount,
+    };
+    if (!allows(sub.access, ctx.roles)) {
+      // Name the account in the refusal when the channel or --account says which one is meant.
+      const meant =
+        sub.account === 'none' ? undefined : await resolveAccount(ctx.deps.db, lookup).catch(() => undefined);
+      return privately(refusalMessage(refusal(command, asRoles(sub.access), ctx.roles, meant)));
+    }
+    const account =
+      sub.account === 'required'
+        ? await resolveAccount(ctx.deps.db, lookup)
+        : sub.account === 'optional'
+          ? await contextAccount(ctx.deps.db, lookup)
+          : undefined;
+    if (sub.account === 'required' && !allows(sub.access, ctx.roles, account)) {
+      return privately(refusalMessage(refusal(command, asRoles(sub.access), ctx.roles, account)));
+    }
+    return await sub.run(ctx, args, account);
+  } catch (err) {
+    if (err instanceof UsageError) return privately(usageErrorMessage(err.problem, usage));
+    if (err instanceof UserError) return refused(err);
+    throw err;
+  }
+}
+
+/** A service's refusal (a limit, a replay, a conflict…), answered privately in its own words. */
+export function refused(err: UserError): Reply[] {
+  return privately(noticeMessage(escapeMrkdwn(err.message)));
+}
+
+function asRoles(access: (typeof SUBCOMMANDS)[number]['access']) {
+  return access === 'anyone' ? [] : access;
+}
+
+function help(ctx: CommandContext): Reply[] {
+  const commands = SUBCOMMANDS.filter((s) => allows(s.access, ctx.roles)).map((s) => ({
+    usage: usageOf(s),
+    description: s.description,
+  }));
+  return privately(
+    helpMessage({ commands: [{ usage: '/balance help', description: 'this list' }, ...commands] }),
+  );
+}
+
+function unknown(tokens: string[]): Reply[] {
+  const group = groupOf(tokens[0]);
+  if (group.length > 0) {
+    return privately(
+      usageErrorMessage(
+        `\`/balance ${describeInput(tokens[0]!)}\` needs one of: ${group.map((s) => `\`${s.words[1]}\``).join(', ')}.`,
+        group.map(usageOf).join('\n'),
+      ),
+    );
+  }
+  return privately(
+    usageErrorMessage(`I don’t know \`/balance ${describeInput(tokens[0]!)}\`.`, '/balance help'),
+  );
+}

@@ -1,0 +1,19 @@
+import type { WalletTransfer } from '../ledger/ledger.js';
+import type { NamedInvoice } from '../services/invoicing.js';
+import type { Deps } from './types.js';
+import type { Format, InvoiceModel, TransferLine } from './views.js';
+
+/** Money in the deployment's currency, date fallbacks in the billing time zone. */
+export function formatOf(deps: Pick<Deps, 'config'>): Format {
+  return { currency: deps.config.currency, timeZone: deps.config.billingTimeZone };
+}
+
+/** A wallet transfer as the history and the Home tab list it. */
+export function transferLine(t: WalletTransfer): TransferLine {
+  return { id: t.id, at: t.createdAt, signedAmount: t.signedAmount, memo: t.memo, actor: t.actor };
+}
+
+/** An invoice as the messages, the list and the Home tab show it. */
+export function invoiceModel(row: NamedInvoice, format: Format): InvoiceModel {
+  return { format, ...row.invoice, accountName: row.accountName, planName: row.planName };
+}

@@ -9,6 +9,7 @@ import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
 import { invoiceDocuments } from './documents/invoice-documents.js';
+import { metricsRoute } from './http/metrics.js';
 import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
 import { recoveryJob, startJobs } from './jobs/jobs.js';
@@ -18,7 +19,6 @@ import { createJamfProClient } from './services/jamf/client.js';
 import { claimInstalledTeam } from './services/roles.js';
 import { resolveCodeSecret, resolveSecretsKey } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
-import { createApp, learnInstalledTeam, slackNotifier } from './slack/app.js';
 
 /** In shell mode the person at the terminal is this user of the shell's own workspace, an owner, in this channel
  * (SPEC §1). */
@@ -35,6 +35,8 @@ export interface RunningApp {
   connectors: ConnectorDeps;
   /** The port the HTTP routes listen on (useful when PORT=0). */
   port: number;
+  /** Where `GET /metrics` is served without a token, with METRICS_PORT. */
+  metricsPort?: number;
   /** Resolves when the shell session ends (never in the Slack modes). */
   finished: Promise<void>;
   /** Stops taking work, lets in-flight work finish, closes the database. Safe to call twice. */
@@ -90,10 +92,12 @@ export async function startApp(
 ): Promise<RunningApp> {
   requireCodeSecret(baseConfig); // before anything is opened: a missing key stops the start with its one line
   const shell = baseConfig.slack.mode === 'shell';
+  // Bolt and the Web API only in the Slack modes: the shell does not hold them in memory (~17 MiB).
+  const slackDoor = shell ? undefined : await import('./slack/app.js');
   // Roles name a team (SPEC §11): the installed workspace's, or the shell's own.
   const teamId = shell
     ? SHELL_TEAM
-    : (baseConfig.slack.teamId ?? (await learnInstalledTeam(baseConfig, logger)));
+    : (baseConfig.slack.teamId ?? (await slackDoor!.learnInstalledTeam(baseConfig, logger)));
   const config: Config = {
     ...baseConfig,
     slack: { ...baseConfig.slack, teamId },
@@ -108,7 +112,7 @@ export async function startApp(
   });
   // Links to the payment pages follow the real port when PUBLIC_URL is not set and PORT=0 picks one.
   let publicUrl = config.publicUrl;
-  const payments = paymentsFor(config, database.db, () => publicUrl);
+  const payments = await paymentsFor(config, database.db, () => publicUrl);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
   const deps = createDeps({
@@ -117,7 +121,7 @@ export async function startApp(
     logger,
     codeSecret,
     payments: payments.provider,
-    door: shell ? shellNotifier(terminal.output) : slackNotifier(() => slackApp!.client),
+    door: slackDoor ? slackDoor.slackNotifier(() => slackApp!.client) : shellNotifier(terminal.output),
     sender: outboxSender(
       shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
       config,
@@ -135,21 +139,29 @@ export async function startApp(
   const interactions = createInteractions(deps);
   const routes = appRoutes(deps, database, payments);
 
-  const slack = config.slack.mode === 'shell' ? undefined : createApp({ config, interactions, logger });
+  const slack = slackDoor?.createApp({ config, interactions, logger });
   slackApp = slack?.app;
   // One route table, one server, in every mode; in HTTP mode it also holds Slack's /slack/events.
   const server = createRouteServer(slack?.eventsRoute ? [...routes, slack.eventsRoute] : routes, logger);
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : createRouteServer([metricsRoute(deps, { open: true })], logger);
   let port: number;
+  let metricsPort: number | undefined;
   try {
     port = await listen(server, config.port);
+    if (metricsServer) metricsPort = await listen(metricsServer, config.metricsPort!);
     if (config.slack.mode === 'socket') await slackApp!.start();
   } catch (err) {
     server.close();
+    metricsServer?.close();
     await database.close();
     throw err;
   }
   if (config.publicUrlFromPort) publicUrl = `http://localhost:${port}`;
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
+  if (metricsPort !== undefined) logger.info(`metrics on port ${metricsPort}`);
 
   const jobs = startJobs(deps, connectors);
   void deps.outbox.kick(); // what an earlier process could not send
@@ -161,6 +173,9 @@ export async function startApp(
     stopping ??= (async () => {
       if (slackApp && config.slack.mode === 'socket') await slackApp.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+      );
       await jobs.stop();
       await deps.background.drain();
       await deps.outbox.idle();
@@ -169,7 +184,15 @@ export async function startApp(
     })();
     return stopping;
   };
-  return { database, deps, connectors, port, finished, stop };
+  return {
+    database,
+    deps,
+    connectors,
+    port,
+    ...(metricsPort === undefined ? {} : { metricsPort }),
+    finished,
+    stop,
+  };
 }
 
 /**

@@ -40,7 +40,7 @@ async function cliDeps(config: Config, database: Database, logger: Logger, now?:
     db: database.db,
     logger,
     codeSecret,
-    payments: paymentsFor(config, database.db).provider,
+    payments: (await paymentsFor(config, database.db)).provider,
     door: {
       publishHome: async () => {},
       sendFile: async () => {

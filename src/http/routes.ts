@@ -4,10 +4,10 @@ import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import { sandboxProvider } from '../services/payments/sandbox.js';
-import { createStripeClient, stripeProvider } from '../services/payments/stripe.js';
 import { deviceCountsRoute } from './device-counts.js';
 import { healthRoute } from './health.js';
 import { invoiceRoutes } from './invoices.js';
+import { metricsRoute } from './metrics.js';
 import { returnRoute, sandboxRoutes, stripeWebhookRoute } from './payments.js';
 import type { Route } from './server.js';
 
@@ -17,13 +17,15 @@ export interface Payments {
   stripe?: { client: Stripe; webhookSecret: string };
 }
 
-/** The provider the configuration names (SPEC §1 PAYMENTS_PROVIDER): Stripe with its keys, else the sandbox. */
-export function paymentsFor(
+/** The provider the configuration names (SPEC §1 PAYMENTS_PROVIDER): Stripe with its keys, else the sandbox. Stripe's
+ * SDK is loaded only then (~16 MiB held for good once imported). */
+export async function paymentsFor(
   config: Config,
   db: Db,
   publicUrl: () => string = () => config.publicUrl,
-): Payments {
+): Promise<Payments> {
   if (config.payments.provider !== 'stripe') return { provider: sandboxProvider(publicUrl, db) };
+  const { createStripeClient, stripeProvider } = await import('../services/payments/stripe.js');
   const client = createStripeClient(config.payments.secretKey, config.payments.apiUrl);
   return {
     provider: stripeProvider(client, publicUrl),
@@ -36,6 +38,8 @@ export function appRoutes(deps: Deps, database: Pick<Database, 'ping'>, payments
   return [
     healthRoute(database),
     deviceCountsRoute(deps),
+    // With METRICS_PORT the figures are served there instead (main.ts), not here.
+    ...(deps.config.metricsPort === undefined ? [metricsRoute(deps, { open: false })] : []),
     returnRoute(deps),
     ...invoiceRoutes(deps),
     ...(payments.stripe

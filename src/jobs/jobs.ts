@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import { refreshHomes } from '../app/home-tab.js';
 import { announceResolvedRefunds } from '../app/refund-recovery.js';
 import type { Deps } from '../app/types.js';
+import { jobSucceeded } from '../metrics.js';
 import { type AlertChange, checkAlerts } from '../services/alerts.js';
 import {
   type ReminderSent,
@@ -141,7 +142,10 @@ export function startJobs(deps: Deps, deviceSync: ConnectorDeps): { stop(): Prom
   const running = new Set<Promise<unknown>>();
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
     if (control.stopping) return;
-    const run = job().catch((err: unknown) => deps.logger.error(`${name} failed`, err));
+    const run = job().then(
+      () => jobSucceeded(name, deps.clock.now()),
+      (err: unknown) => deps.logger.error(`${name} failed`, err),
+    );
     running.add(run);
     await run;
     running.delete(run);

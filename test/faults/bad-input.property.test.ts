@@ -189,7 +189,7 @@ describeDatabases(
     let interactions: Interactions;
     let deps: Deps;
     let acme: Account;
-    beforeAll(() => {
+    beforeAll(async () => {
       const config = testConfig();
       deps = createDeps({
         config,
@@ -197,7 +197,7 @@ describeDatabases(
         logger: createLogger({ level: 'error', sink: () => {} }),
         clock: fixedClock('2026-11-26T10:00:00Z'),
         codeSecret: CODE_SECRET,
-        payments: paymentsFor(config, t.db).provider,
+        payments: (await paymentsFor(config, t.db)).provider,
         door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
         sender: undefined,
       });

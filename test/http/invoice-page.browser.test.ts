@@ -61,7 +61,7 @@ describeDatabases('the hosted invoice in chromium', (t) => {
     slack = await startSlack(t.db, {
       clock: fixedClock('2026-12-02T10:00:00Z'),
       config,
-      payments: paymentsFor(config, t.db, () => base),
+      payments: await paymentsFor(config, t.db, () => base),
     });
     base = slack.url;
     slackApi('views.publish', {}, 20);

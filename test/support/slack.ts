@@ -108,7 +108,7 @@ export async function startSlack(
   const config = options.config ?? testConfig();
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
-  const payments = options.payments ?? paymentsFor(config, db);
+  const payments = options.payments ?? (await paymentsFor(config, db));
   const clock = (options.clock as ReturnType<typeof fixedClock>) ?? fixedClock('2026-11-26T10:00:00Z');
   let app: ReturnType<typeof createApp>['app'] | undefined;
   const deps = createDeps({

@@ -44,7 +44,12 @@ export async function startOutstandingCheckout(
     .where(
       and(
         sql`starts_with(${payments.viewId}, ${prefix})`,
-        or(sql`${payments.status} <> 'pending'`, sql`${payments.expiresAt} <= ${at(input.now)}`),
+        // A pending payment whose checkout is not recorded yet is a twin's in flight (its expiry is still a
+        // placeholder): not ended.
+        or(
+          sql`${payments.status} <> 'pending'`,
+          sql`${payments.checkoutUrl} is not null and ${payments.expiresAt} <= ${at(input.now)}`,
+        ),
       ),
     );
   return startPayment(db, provider, {

@@ -41,12 +41,16 @@ const InvoicePath = z.object({
 const PayForm = z.strictObject({});
 const PAY_FORM_LIMIT = 1024;
 
-type InvoiceDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'codeSecret' | 'payments'>;
+type InvoiceDeps = Pick<Deps, 'db' | 'config' | 'clock' | 'codeSecret' | 'payments' | 'logger'>;
 
 /** One answer for an unknown number and for a wrong or missing token: status, headers and page alike. */
 const NOT_FOUND = invoiceNoticePage(
   'Invoice not found',
   'There is no invoice at this address. Check that the link is complete, or ask for a new one.',
+);
+const PROVIDER_DOWN = invoiceNoticePage(
+  'Payment not started',
+  'The payment provider did not answer. Nothing was charged; try again in a minute.',
 );
 const PAGE_HEADERS = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' } as const;
 
@@ -124,9 +128,12 @@ export function invoiceRoutes(deps: InvoiceDeps): Route[] {
       try {
         paid = await payHostedInvoice({ ...context, provider: deps.payments }, number, token);
       } catch (err) {
-        if (!(err instanceof UserError)) throw err;
         // A limit of the provider or of SPEC §11 (an amount too small or too large to pay by card): said plainly.
-        return sendHtml(res, 409, invoiceNoticePage('Payment not started', err.message), PAGE_HEADERS);
+        if (err instanceof UserError)
+          return sendHtml(res, 409, invoiceNoticePage('Payment not started', err.message), PAGE_HEADERS);
+        // The provider did not answer (Stripe unreachable): logged, and the payer is told nothing was charged.
+        deps.logger.error(`starting the checkout of ${number} failed`, err);
+        return sendHtml(res, 503, PROVIDER_DOWN, { ...PAGE_HEADERS, 'retry-after': '60' });
       }
       if (paid.kind === 'not_found') return notFound(res);
       // Paid or written off meanwhile: back to the page, which says so.

@@ -618,6 +618,11 @@ describePostgres('hostile requests against the real app', (t) => {
         ],
       ]);
     }
+    // Pay with the right link on the Stripe process, which has no Stripe to reach: logged, 503, nothing charged.
+    const down = await survive(stripeApp, { method: 'POST', path: `${base}/pay?t=${right}` });
+    expect(down.status).toBe(503);
+    expect(down.text).toContain('Nothing was charged');
+    expect(await walletBalance(t.db, acme.id)).toBe(0n);
   });
 
   // Proves: whatever the method, path, content type, body and signature, no route answers 500, /healthz keeps
@@ -717,7 +722,14 @@ describePostgres('hostile requests against the real app', (t) => {
           body: a.body,
           headers,
         });
-        expect(answer.status, answer.text).toBeLessThan(500);
+        // The one request that calls a provider: the Stripe process has no Stripe to reach, and says so (503).
+        const startsStripeCheckout =
+          a.app === 'stripe' &&
+          a.method === 'POST' &&
+          a.path === `/invoices/${invoice.number}/pay?t=${right}`;
+        if (startsStripeCheckout && answer.status === 503)
+          expect(answer.text).toContain('The payment provider did not answer');
+        else expect(answer.status, answer.text).toBeLessThan(500);
       }),
       { numRuns: 300 },
     );

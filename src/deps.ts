@@ -7,6 +7,7 @@ import { createBackground } from './background.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import type { InvoiceDocuments } from './documents/invoice-documents.js';
 import { createDispatcher, dispatchOutbox, type OutboxSender } from './jobs/dispatch.js';
 import type { Logger } from './logger.js';
 import type { ConnectorDeps } from './services/connectors.js';
@@ -24,11 +25,12 @@ export function outboxSender(
   config: Config,
   db: Db,
   logger: Logger,
+  documents: InvoiceDocuments,
 ): OutboxSender | undefined {
   const format = formatOf({ config });
-  if (target.kind === 'slack') return slackOutboxSender(config, db, format, logger);
+  if (target.kind === 'slack') return slackOutboxSender(config, db, format, logger, documents);
   if (target.kind === 'shell')
-    return shellOutboxSender(target.output, (row) => renderOutbox(db, format, row));
+    return shellOutboxSender(target.output, (row) => renderOutbox(db, format, row, documents));
   return undefined;
 }
 

@@ -3,10 +3,12 @@ import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
 import { createInteractions } from './app/interactions.js';
 import type { Deps, Interactions } from './app/types.js';
+import { systemClock } from './clock.js';
 import { type Config, ConfigError, requireCodeSecret } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
+import { invoiceDocuments } from './documents/invoice-documents.js';
 import { metricsRoute } from './http/metrics.js';
 import { appRoutes, paymentsFor } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
@@ -128,6 +130,13 @@ export async function startApp(
         config,
         database.db,
         logger,
+        invoiceDocuments({
+          db: database.db,
+          config,
+          codeSecret,
+          clock: systemClock,
+          publicUrl: () => publicUrl,
+        }),
       ),
       connectors,
       ...(now ? { clock: { now: () => new Date(now) } } : {}),

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import type { InvoiceDocuments } from '../documents/invoice-documents.js';
 import { invoicesCsv } from '../domain/csv.js';
 import { invoiceState } from '../domain/receivables.js';
 import { runway } from '../domain/runway.js';
@@ -26,10 +27,18 @@ import type { Format } from './views.js';
 
 export type Rendered =
   | { kind: 'message'; message: Message }
-  | { kind: 'file'; name: string; content: string; comment: string };
+  | { kind: 'file'; name: string; content: string | Buffer; comment: string };
 
-/** Turns an outbox event into what is sent, when it is sent (the domain that wrote it knows nothing of Slack). */
-export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Promise<Rendered> {
+/**
+ * Turns an outbox event into what is sent, when it is sent (the domain that wrote it knows nothing of Slack);
+ * `documents` gives an invoice its page link and its PDF.
+ */
+export async function renderOutbox(
+  db: Db,
+  format: Format,
+  row: OutboxRow,
+  documents: InvoiceDocuments,
+): Promise<Rendered> {
   const event = row.payload as OutboxEvent;
   switch (event.type) {
     case 'message':
@@ -37,7 +46,13 @@ export async function renderOutbox(db: Db, format: Format, row: OutboxRow): Prom
     case 'invoice': {
       const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
       if (!found) throw new Error(`invoice ${event.invoiceId} does not exist`);
-      return { kind: 'message', message: invoiceMessage(invoiceModel(found, format)) };
+      const pageUrl = documents.pageUrl(found.invoice);
+      return { kind: 'message', message: invoiceMessage({ ...invoiceModel(found, format), pageUrl }) };
+    }
+    case 'invoice_pdf': {
+      const pdf = await documents.pdf(event.invoiceId);
+      if (!pdf) throw new Error(`invoice ${event.invoiceId} does not exist`);
+      return { kind: 'file', ...pdf, comment: `${pdf.name.replace(/\.pdf$/, '')} as a PDF` };
     }
     case 'run_summary':
       return { kind: 'message', message: runSummaryMessage(await runSummaryModel(db, event.runId, format)) };

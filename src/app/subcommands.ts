@@ -121,8 +121,8 @@ export const SUBCOMMANDS: Subcommand[] = [
   },
   {
     words: ['invoices'],
-    args: '[<YYYY-MM>]',
-    description: 'the last 12 invoices, or one in full',
+    args: '[<YYYY-MM> | <INV-…>]',
+    description: 'the last 12 invoices, or one in full with its page and PDF link',
     access: ['admin', 'finance'],
     account: 'required',
     run: invoicesCommand,

@@ -324,6 +324,8 @@ export interface InvoiceModel extends InvoiceFigures {
   /** What is still owed on it (SPEC §14): the Pay button asks for exactly this. */
   outstandingCents: bigint;
   createdAt: Date;
+  /** The hosted page with its PDF (SPEC §17): in the invoice's message and `invoices <n>`, not in lists. */
+  pageUrl?: string;
 }
 
 export interface InvoiceListModel {

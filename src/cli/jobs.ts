@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
+import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
 import { createDeps, outboxSender } from '../deps.js';
+import { invoiceDocuments } from '../documents/invoice-documents.js';
 import { invoicesCsv, ledgerCsv, receivablesCsv } from '../domain/csv.js';
 import { paymentsFor } from '../http/routes.js';
 import { HAND_JOBS, isHandJob, runJobByHand } from '../jobs/by-hand.js';
@@ -23,11 +25,21 @@ function ledgerName(ledger: string, account: string) {
 /** The jobs run by hand outside the app: messages go to Slack when it is configured, else they wait in the outbox. */
 async function cliDeps(config: Config, database: Database, logger: Logger, now?: Date) {
   const target = config.slack.mode === 'shell' ? ({ kind: 'none' } as const) : ({ kind: 'slack' } as const);
+  // `--now` stands for the current time everywhere, the outbox's schedule and the invoices' PDFs included.
+  const clock = now ? { now: () => new Date(now) } : systemClock;
+  const codeSecret = await resolveCodeSecret(database, config);
+  const documents = invoiceDocuments({
+    db: database.db,
+    config,
+    codeSecret,
+    clock,
+    publicUrl: () => config.publicUrl,
+  });
   return createDeps({
     config,
     db: database.db,
     logger,
-    codeSecret: await resolveCodeSecret(database, config),
+    codeSecret,
     payments: (await paymentsFor(config, database.db)).provider,
     door: {
       publishHome: async () => {},
@@ -35,9 +47,8 @@ async function cliDeps(config: Config, database: Database, logger: Logger, now?:
         throw new Error('files cannot be sent from the command line');
       },
     },
-    sender: outboxSender(target, config, database.db, logger),
-    // `--now` stands for the current time everywhere, the outbox's schedule included.
-    ...(now ? { clock: { now: () => new Date(now) } } : {}),
+    sender: outboxSender(target, config, database.db, logger, documents),
+    clock,
   });
 }
 

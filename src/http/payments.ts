@@ -20,7 +20,7 @@ import type { ChargeOutcome } from '../services/payments/provider.js';
 import { SANDBOX_TEST_CARDS } from '../services/payments/sandbox.js';
 import { readBody, readForm } from './body.js';
 import { HttpError } from './errors.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, sendHtml } from './html.js';
 import { sandboxPage } from './sandbox-page.js';
 import type { Route } from './server.js';
 import { sendJson } from './server.js';
@@ -45,11 +45,6 @@ const SANDBOX_FORM_LIMIT = 1024;
 /** Stripe's events are a few KB; its documentation allows for far less than this. */
 const STRIPE_EVENT_LIMIT = 512 * 1024;
 const SANDBOX: ProviderReport = { provider: 'sandbox' };
-
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(html);
-}
 
 async function renderSandbox(deps: Deps, res: ServerResponse, id: string) {
   const payment = await getPayment(deps.db, id);

@@ -7,6 +7,7 @@ import { sandboxProvider } from '../services/payments/sandbox.js';
 import { accountApiRoute } from './account-api.js';
 import { deviceCountsRoute } from './device-counts.js';
 import { healthRoute } from './health.js';
+import { invoiceRoutes } from './invoices.js';
 import { metricsRoute } from './metrics.js';
 import { returnRoute, sandboxRoutes, stripeWebhookRoute } from './payments.js';
 import type { Route } from './server.js';
@@ -33,7 +34,7 @@ export async function paymentsFor(
   };
 }
 
-/** The HTTP routes of SPEC §10, served in every mode; the sandbox pages exist only without Stripe. */
+/** The HTTP routes of SPEC §10 and §17, served in every mode; the sandbox pages exist only without Stripe. */
 export function appRoutes(deps: Deps, database: Pick<Database, 'ping'>, payments: Payments): Route[] {
   return [
     healthRoute(database),
@@ -42,6 +43,7 @@ export function appRoutes(deps: Deps, database: Pick<Database, 'ping'>, payments
     ...(deps.config.metricsPort === undefined ? [metricsRoute(deps, { open: false })] : []),
     accountApiRoute(deps),
     returnRoute(deps),
+    ...invoiceRoutes(deps),
     ...(payments.stripe
       ? [stripeWebhookRoute(deps, payments.stripe.client, payments.stripe.webhookSecret)]
       : sandboxRoutes(deps)),

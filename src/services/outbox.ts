@@ -9,6 +9,8 @@ import { outbox } from '../db/schema.js';
 export type OutboxEvent =
   | { type: 'message'; message: { text: string; blocks?: unknown[] } }
   | { type: 'invoice'; invoiceId: number }
+  /** The invoice's PDF, as a file in the same channel (SPEC §17). */
+  | { type: 'invoice_pdf'; invoiceId: number }
   | { type: 'run_summary'; runId: number }
   | { type: 'run_csv'; runId: number }
   | {
@@ -58,12 +60,15 @@ export interface OutboxItem {
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
+/** Events sent as a file upload rather than a message. */
+const FILE_EVENTS: ReadonlySet<OutboxEvent['type']> = new Set(['run_csv', 'invoice_pdf']);
+
 /** Queues items in the caller's transaction (one statement however many). */
 export async function enqueue(db: Db, items: OutboxItem[], now: Date): Promise<number> {
   if (items.length === 0) return 0;
   const rows = items.map((i) => ({
     dedupe_key: i.dedupeKey,
-    kind: i.event.type === 'run_csv' ? 'file' : 'message',
+    kind: FILE_EVENTS.has(i.event.type) ? 'file' : 'message',
     channel_id: i.channelId,
     payload: i.event,
   }));

@@ -4,6 +4,7 @@ import type { Message } from '../app/types.js';
 import type { Format } from '../app/views.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { InvoiceDocuments } from '../documents/invoice-documents.js';
 import { type OutboxSender, PermanentSendError, RateLimitedError } from '../jobs/dispatch.js';
 import type { Logger } from '../logger.js';
 
@@ -43,6 +44,7 @@ export function slackOutboxSender(
   db: Db,
   format: Format,
   logger: Logger,
+  documents: InvoiceDocuments,
   timeoutMs = 10_000,
 ): OutboxSender {
   const client = new WebClient(config.slack.botToken, {
@@ -73,7 +75,7 @@ export function slackOutboxSender(
   };
   return {
     async send(row) {
-      const rendered = await renderOutbox(db, format, row);
+      const rendered = await renderOutbox(db, format, row, documents);
       if (rendered.kind === 'message') {
         try {
           return { ts: await post(row.channelId, rendered.message) };
@@ -91,7 +93,10 @@ export function slackOutboxSender(
         await client.files.uploadV2({
           channel_id: row.channelId,
           filename: rendered.name,
-          content: rendered.content,
+          // Text (a CSV) as text, bytes (a PDF) as a file.
+          ...(typeof rendered.content === 'string'
+            ? { content: rendered.content }
+            : { file: rendered.content }),
           title: rendered.name,
           initial_comment: rendered.comment,
         });

@@ -10,6 +10,7 @@ import { payInvoiceOffline, receivablesReport, writeOffInvoice } from '../../src
 import { setSetting } from '../../src/services/settings.js';
 import { describeDatabases } from '../support/db.js';
 import { billedAccount, fund, makeAccount, owe, reloadNow } from '../support/fixtures.js';
+import { testDocuments } from '../support/slack.js';
 
 const TZ = 'UTC';
 const _NOV_1 = new Date('2026-11-01T00:00:00Z');
@@ -35,7 +36,7 @@ describeDatabases('reminders, suspension and restoration', (t) => {
       (o) => (o.payload as OutboxEvent).type === type,
     );
   const text = async (row: typeof outbox.$inferSelect) => {
-    const rendered = await renderOutbox(t.db, FORMAT, row);
+    const rendered = await renderOutbox(t.db, FORMAT, row, testDocuments(t.db));
     return rendered.kind === 'message' ? rendered.message.text : '';
   };
   const reload = (accountId: number, amountCents: bigint, now: Date) =>

@@ -25,7 +25,7 @@ import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { type FakeJamf, startFakeJamf } from '../support/fake-jamf.js';
 import { makeAccount } from '../support/fixtures.js';
-import { CODE_SECRET, testConfig } from '../support/slack.js';
+import { CODE_SECRET, testConfig, testDocuments } from '../support/slack.js';
 
 const KEY = 'test-secrets-key-0123456789abcdef0123456789';
 const TZ = 'UTC';
@@ -226,7 +226,7 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
     const texts = [];
     for (const row of await t.db.select().from(outbox).orderBy(outbox.id)) {
       if (!String((row.payload as { type: string }).type).startsWith('device_sync')) continue;
-      const out = await renderOutbox(t.db, format, row);
+      const out = await renderOutbox(t.db, format, row, testDocuments(t.db));
       texts.push(out.kind === 'message' ? out.message.text : '');
     }
     expect(texts[0]).toContain('Device sync with Jamf Pro failing since 2026-11-02 10:00: Jamf Pro at');

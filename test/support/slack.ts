@@ -2,10 +2,11 @@ import { createHmac, randomUUID } from 'node:crypto';
 import nock from 'nock';
 import { createInteractions } from '../../src/app/interactions.js';
 import type { Deps } from '../../src/app/types.js';
-import { type Clock, fixedClock } from '../../src/clock.js';
+import { type Clock, fixedClock, systemClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { createDeps, outboxSender } from '../../src/deps.js';
+import { type InvoiceDocuments, invoiceDocuments } from '../../src/documents/invoice-documents.js';
 import { appRoutes, type Payments, paymentsFor } from '../../src/http/routes.js';
 import { createRouteServer } from '../../src/http/server.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -56,6 +57,15 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DATABASE_URL: 'pglite://memory',
     ...overrides,
   });
+}
+
+/** The invoice documents the outbox sends in tests: links under the config's PUBLIC_URL, signed with CODE_SECRET. */
+export function testDocuments(
+  db: Db,
+  config: Config = testConfig(),
+  clock: Clock = systemClock,
+): InvoiceDocuments {
+  return invoiceDocuments({ db, config, codeSecret: CODE_SECRET, clock, publicUrl: () => config.publicUrl });
 }
 
 export interface SlackHarness {
@@ -112,7 +122,7 @@ export async function startSlack(
     codeSecret: CODE_SECRET,
     payments: payments.provider,
     door: slackNotifier(() => app!.client),
-    sender: outboxSender({ kind: 'slack' }, config, db, logger),
+    sender: outboxSender({ kind: 'slack' }, config, db, logger, testDocuments(db, config, clock)),
     sleep: options.sleep,
     connectors: options.connectors,
   });

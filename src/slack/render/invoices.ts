@@ -77,6 +77,16 @@ export function invoiceStatusText(m: InvoiceModel): string {
   return `✅ *PAID* from balance (${money(m.paidFromBalanceCents, format)}).`;
 }
 
+/** The hosted page's link: it can be forwarded to whoever pays, without a Slack login (SPEC §17). */
+function pageLink(url: string): { mrkdwn: string; plain: string } {
+  // Our own address (PUBLIC_URL, the number, a base64url token): nothing in it can end Slack's `<url|text>`.
+  if (/[<>|\s]/.test(url)) throw new RangeError('an invoice page address with <, >, | or a space');
+  return {
+    mrkdwn: `📄 <${url}|Invoice page and PDF> (can be forwarded)`,
+    plain: `Invoice page and PDF: ${url}`,
+  };
+}
+
 /** The invoice's body, shared by the billing channel's message and `invoices <YYYY-MM>`. */
 function invoiceBody(m: InvoiceModel): { blocks: KnownBlock[]; text: string[] } {
   const { format } = m;
@@ -87,11 +97,13 @@ function invoiceBody(m: InvoiceModel): { blocks: KnownBlock[]; text: string[] } 
   const table = invoiceTable(m);
   const status = invoiceStatusText(m);
   const issued = `Issued ${slackDate(m.createdAt, format)} · ${numberText(m.number)}`;
+  const link = m.pageUrl === undefined ? [] : [pageLink(m.pageUrl)];
   const blocks: KnownBlock[] = [
     header(title),
     section(about),
     ...linesToSections(table),
     section(status),
+    ...link.map((l) => section(l.mrkdwn)),
     context(issued),
   ];
   const text = [
@@ -99,6 +111,7 @@ function invoiceBody(m: InvoiceModel): { blocks: KnownBlock[]; text: string[] } 
     toPlain(about),
     ...table.map(toPlain),
     toPlain(status),
+    ...link.map((l) => l.plain),
     toPlain(issued),
   ];
   return { blocks, text };

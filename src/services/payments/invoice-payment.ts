@@ -35,9 +35,38 @@ export async function payableInvoice(db: Db, text: string): Promise<PayableInvoi
   };
 }
 
-/** What a Pay button's checkout pays for, shown on the pay step and the receipt. */
-export function invoicePaymentDescription(number: string): string {
+/** What a Pay checkout pays for, shown on the pay step and the receipt. */
+function invoicePaymentDescription(number: string): string {
   return `invoice ${number}`;
+}
+
+/**
+ * A card payment of `amountCents` for the invoice through the Reload path (§7, either provider): its confirmation
+ * credits the wallet and settles the open invoices as any credit does. `viewId` is the request's idempotency key.
+ * Both doors to paying an invoice (the Slack Pay button, the hosted page's Pay) start their checkout here.
+ */
+export function startInvoiceCheckout(
+  db: Db,
+  provider: PaymentProvider,
+  input: {
+    invoice: { accountId: number; accountName: string; number: string };
+    amountCents: bigint;
+    currency: string;
+    viewId: string;
+    requestedBy: string;
+    now: Date;
+  },
+): Promise<Payment> {
+  return startPayment(db, provider, {
+    accountId: input.invoice.accountId,
+    accountName: input.invoice.accountName,
+    amountCents: input.amountCents,
+    currency: input.currency,
+    description: invoicePaymentDescription(input.invoice.number),
+    viewId: input.viewId,
+    requestedBy: input.requestedBy,
+    now: input.now,
+  });
 }
 
 /**
@@ -62,12 +91,10 @@ export async function startInvoicePayment(
 ): Promise<Payment> {
   const viewId = `invoice-pay:${input.requestId}`;
   const [earlier] = await db.select().from(payments).where(eq(payments.viewId, viewId));
-  return startPayment(db, provider, {
-    accountId: input.invoice.accountId,
-    accountName: input.accountName,
+  return startInvoiceCheckout(db, provider, {
+    invoice: { ...input.invoice, accountName: input.accountName },
     amountCents: earlier?.amountCents ?? input.invoice.outstandingCents,
     currency: input.currency,
-    description: invoicePaymentDescription(input.invoice.number),
     viewId,
     requestedBy: input.requestedBy,
     now: input.now,

@@ -2,7 +2,8 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import { at, type Db, toBigInt } from '../../db/client.js';
 import { accounts, invoices, payments } from '../../db/schema.js';
 import { UserError } from '../errors.js';
-import { type Payment, startPayment } from './payments.js';
+import { startInvoiceCheckout } from './invoice-payment.js';
+import type { Payment } from './payments.js';
 import type { PaymentProvider } from './provider.js';
 
 /** The invoice has nothing left to pay (paid, or written off, since the button was shown). */
@@ -52,12 +53,10 @@ export async function startOutstandingCheckout(
         ),
       ),
     );
-  return startPayment(db, provider, {
-    accountId: invoice.accountId,
-    accountName: invoice.accountName,
+  return startInvoiceCheckout(db, provider, {
+    invoice,
     amountCents: invoice.outstandingCents,
     currency: input.currency,
-    description: `invoice ${invoice.number}`,
     viewId: `${prefix}${toBigInt(ended)}`,
     requestedBy: input.requestedBy,
     now: input.now,

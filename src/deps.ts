@@ -1,14 +1,15 @@
 import type { Writable } from 'node:stream';
 import { type DoorNotifier, withOutbox } from './app/notifier.js';
-import { renderOutbox } from './app/outbox-messages.js';
+import { outboxMessage } from './app/outbox-messages.js';
 import type { Deps } from './app/types.js';
 import { formatOf } from './app/view-mappers.js';
 import { createBackground } from './background.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { createDispatcher, dispatchOutbox, type OutboxSender } from './jobs/dispatch.js';
+import { createDispatcher, dispatchOutbox } from './jobs/dispatch.js';
 import type { Logger } from './logger.js';
+import type { OutboxSender } from './services/outbox.js';
 import type { PaymentProvider } from './services/payments/provider.js';
 import { shellOutboxSender } from './shell/shell.js';
 import { slackOutboxSender } from './slack/outbox-sender.js';
@@ -26,7 +27,7 @@ export function outboxSender(
   const format = formatOf({ config });
   if (target.kind === 'slack') return slackOutboxSender(config, db, format, logger);
   if (target.kind === 'shell')
-    return shellOutboxSender(target.output, (row) => renderOutbox(db, format, row));
+    return shellOutboxSender(target.output, (row) => outboxMessage(db, format, row));
   return undefined;
 }
 

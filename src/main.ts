@@ -2,17 +2,20 @@ import type { Server } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
 import { createInteractions } from './app/interactions.js';
+import { recoveryJob } from './app/jobs.js';
 import type { Deps, Interactions } from './app/types.js';
 import { type Config, ConfigError, requireCodeSecret } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
-import { appRoutes, paymentsFor } from './http/routes.js';
+import { appRoutes } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
-import { recoveryJob, startJobs } from './jobs/jobs.js';
+import { slackEventsRoute } from './http/slack-events.js';
+import { startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { type ConnectorDeps, connectorCount } from './services/connectors.js';
 import { createJamfProClient } from './services/jamf/client.js';
+import { paymentsFor } from './services/payments/configured.js';
 import { claimInstalledTeam } from './services/roles.js';
 import { resolveCodeSecret, resolveSecretsKey } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
@@ -129,7 +132,12 @@ export async function startApp(
   const slack = config.slack.mode === 'shell' ? undefined : createApp({ config, interactions, logger });
   slackApp = slack?.app;
   // One route table, one server, in every mode; in HTTP mode it also holds Slack's /slack/events.
-  const server = createRouteServer(slack?.eventsRoute ? [...routes, slack.eventsRoute] : routes, logger);
+  const server = createRouteServer(
+    slack?.receiver
+      ? [...routes, slackEventsRoute(slack.receiver, config.slack.signingSecret!, logger)]
+      : routes,
+    logger,
+  );
   let port: number;
   try {
     port = await listen(server, config.port);

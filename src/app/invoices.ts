@@ -2,8 +2,7 @@ import { isMonth } from '../domain/billing-month.js';
 import { describeInput } from '../domain/money.js';
 import type { Account } from '../services/accounts.js';
 import { namedInvoices } from '../services/invoicing.js';
-import { noticeMessage } from '../slack/render/common.js';
-import { invoiceDetailMessage, invoiceListMessage } from '../slack/render/invoices.js';
+import { notice } from './answers.js';
 import { noMoreArguments, UsageError } from './command-args.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf, invoiceModel } from './view-mappers.js';
@@ -25,8 +24,8 @@ export async function invoicesCommand(
   if (month) {
     const [invoice] = await namedInvoices(db, { accountId: account!.id, month });
     if (!invoice)
-      return [{ kind: 'private', message: noticeMessage(`There is no invoice for ${month} yet.`) }];
-    return [{ kind: 'private', message: invoiceDetailMessage(invoiceModel(invoice, format)) }];
+      return [{ kind: 'private', message: notice(format, `There is no invoice for ${month} yet.`) }];
+    return [{ kind: 'private', message: { kind: 'invoice_detail', model: invoiceModel(invoice, format) } }];
   }
   const invoices = (await namedInvoices(db, { accountId: account!.id, limit: LAST_INVOICES })).map((i) =>
     invoiceModel(i, format),
@@ -34,7 +33,7 @@ export async function invoicesCommand(
   return [
     {
       kind: 'private',
-      message: invoiceListMessage({ format, accountName: account!.name, invoices }),
+      message: { kind: 'invoice_list', model: { format, accountName: account!.name, invoices } },
     },
   ];
 }

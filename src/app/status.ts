@@ -3,13 +3,11 @@ import { walletBalance, walletHistory } from '../ledger/ledger.js';
 import type { Account } from '../services/accounts.js';
 import { readingAt, readingsOfMonth, recordReading } from '../services/devices.js';
 import { accountSummary } from '../services/summary.js';
-import { devicesMessage } from '../slack/render/devices.js';
-import { historyMessage } from '../slack/render/history.js';
-import { statusMessage } from '../slack/render/status.js';
 import { balanceChanged } from './balance-changed.js';
 import { devicesArg, historyCountArg, noMoreArguments, readOptional } from './command-args.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf, transferLine } from './view-mappers.js';
+import type { MessageModel } from './views.js';
 
 /** `status`: balance, devices, monthly cost, runway, next bill, packs, low-balance state. */
 export async function statusCommand(
@@ -19,7 +17,7 @@ export async function statusCommand(
 ): Promise<Reply[]> {
   noMoreArguments(args, 0);
   const summary = await accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone);
-  return [{ kind: 'private', message: statusMessage({ format: formatOf(ctx.deps), summary }) }];
+  return [{ kind: 'private', message: { kind: 'status', model: { format: formatOf(ctx.deps), summary } } }];
 }
 
 /** `devices [<count>]`: this month's readings; with a count, records it first. */
@@ -45,16 +43,19 @@ export async function devicesCommand(
     at: r.effectiveAt,
     by: r.recordedBy,
   });
-  const message = devicesMessage({
-    format: formatOf(ctx.deps),
-    accountName: account!.name,
-    current: current?.count ?? null,
-    month,
-    carriedIn: thisMonth.carriedIn ? reading(thisMonth.carriedIn) : null,
-    readings: thisMonth.readings.map(reading),
-    billedCount: thisMonth.billedCount,
-    recorded: count ?? null,
-  });
+  const message: MessageModel = {
+    kind: 'devices',
+    model: {
+      format: formatOf(ctx.deps),
+      accountName: account!.name,
+      current: current?.count ?? null,
+      month,
+      carriedIn: thisMonth.carriedIn ? reading(thisMonth.carriedIn) : null,
+      readings: thisMonth.readings.map(reading),
+      billedCount: thisMonth.billedCount,
+      recorded: count ?? null,
+    },
+  };
   return [{ kind: 'private', message }];
 }
 
@@ -73,11 +74,14 @@ export async function historyCommand(
     walletBalance(db, account!.id),
     walletHistory(db, account!.id, limit),
   ]);
-  const message = historyMessage({
-    format: formatOf(ctx.deps),
-    accountName: account!.name,
-    balanceCents,
-    transfers: transfers.map(transferLine),
-  });
+  const message: MessageModel = {
+    kind: 'history',
+    model: {
+      format: formatOf(ctx.deps),
+      accountName: account!.name,
+      balanceCents,
+      transfers: transfers.map(transferLine),
+    },
+  };
   return [{ kind: 'private', message }];
 }

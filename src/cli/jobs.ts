@@ -1,15 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
+import { alertJob, deviceSyncJob, invoiceJob, recoveryJob } from '../app/jobs.js';
 import type { Config } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
 import { createDeps, outboxSender } from '../deps.js';
 import { invoicesCsv, ledgerCsv, receivablesCsv } from '../domain/csv.js';
-import { paymentsFor } from '../http/routes.js';
-import { alertJob, deviceSyncJob, invoiceJob, recoveryJob } from '../jobs/jobs.js';
 import type { Logger } from '../logger.js';
 import { connectorsOf } from '../main.js';
 import { namedInvoices } from '../services/invoicing.js';
 import { pendingCount } from '../services/outbox.js';
+import { paymentsFor } from '../services/payments/configured.js';
 import { receivablesReport } from '../services/receivables.js';
 import { resolveCodeSecret } from '../services/secrets.js';
 import { CliUsageError, parseOptions } from './options.js';

@@ -1,6 +1,6 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import { ACTION, CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, ESTIMATE_TOTAL_BLOCK } from '../../src/app/ids.js';
-import type { Message } from '../../src/app/types.js';
+import type { Message } from '../../src/slack/render/mrkdwn-text.js';
 
 /** Block Kit shaped like what src/slack/render builds, written by hand so these tests stand alone. */
 

@@ -2,7 +2,6 @@
 
 import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { CALLBACK, CUSTOM_MONTHS, PAY_BUTTON, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type {
   Format,
   PayStepModel,
@@ -13,6 +12,7 @@ import type {
 } from '../../app/views.js';
 import { amountLimits, minorDigits } from '../../domain/money.js';
 import { customMonthsInput, devicesInput, monthsInput, onCharacterEntered } from './modal-inputs.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   context,
   fallbackText,

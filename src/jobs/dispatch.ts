@@ -159,4 +159,3 @@ export function createDispatcher(run: () => Promise<DispatchResult>, logger: Log
     },
   };
 }
-export type Dispatcher = ReturnType<typeof createDispatcher>;

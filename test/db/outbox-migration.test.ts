@@ -1,33 +1,14 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { outboxMessage } from '../../src/app/outbox-messages.js';
-import { type Db, MIGRATIONS_FOLDER, openDatabase } from '../../src/db/client.js';
+import type { Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 import { renderMessage } from '../../src/slack/render/message.js';
-import { createPostgresDatabase, DATABASE_KINDS } from '../support/db.js';
+import { DATABASE_KINDS } from '../support/db.js';
+import { upgradedDatabase } from '../support/migrations.js';
 
 // Migration 0012 on an outbox that holds rows queued by the release before, as pre-built Block Kit: each becomes a
 // plain notice of its fallback text, which the dispatcher renders at send time; other events are left alone.
-
-/** The migrations folder as it was before 0012. */
-function foldersBefore(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'balance-migrations-'));
-  cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
-  const journalPath = join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
-  const cut = journal.entries.findIndex((e) => e.tag.startsWith('0012_'));
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
-  return dir;
-}
 
 const OLD_MESSAGE = {
   type: 'message',
@@ -56,28 +37,7 @@ describe.each(DATABASE_KINDS)('migration 0012 on a queued outbox [%s]', (kind) =
   });
 
   it('turns queued Block Kit into plain notices of their text, sent without blocks; other events stay', async () => {
-    const before = foldersBefore();
-    cleanups.push(() => rmSync(before, { recursive: true, force: true }));
-    let db: Db;
-    if (kind === 'pglite') {
-      const client = new PGlite();
-      cleanups.push(() => client.close());
-      await migratePglite(drizzlePglite({ client }), { migrationsFolder: before });
-      db = drizzlePglite({ client, schema }) as unknown as Db;
-      await oldRows(db);
-      await migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
-    } else {
-      const { url, drop } = await createPostgresDatabase();
-      cleanups.push(drop);
-      const single = postgres(url, { max: 1, onnotice: () => {} });
-      await migratePostgres(drizzlePostgres({ client: single }), { migrationsFolder: before });
-      await single.end();
-      const database = await openDatabase({ kind: 'postgres', url });
-      cleanups.push(() => database.close());
-      db = database.db;
-      await oldRows(db);
-      await database.migrate();
-    }
+    const db = await upgradedDatabase(kind, '0012_', oldRows, cleanups);
 
     const rows = await db.select().from(schema.outbox).orderBy(schema.outbox.id);
     expect(rows.map((r) => [r.dedupeKey, r.status, r.payload])).toEqual([

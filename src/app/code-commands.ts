@@ -1,5 +1,6 @@
 import { addDaysToDate, dayStart, isDate, localDate } from '../domain/billing-month.js';
-import { decimalAmount, describeInput } from '../domain/money.js';
+import { codesCsv } from '../domain/csv.js';
+import { describeInput } from '../domain/money.js';
 import {
   type CodeFilter,
   codeForQuote,
@@ -103,19 +104,6 @@ async function issuedReply(
     },
   };
   return { kind: 'private', message, channelId: input.channelId, threadTs: input.threadTs };
-}
-
-function codesCsv(
-  issued: IssuedCode[],
-  input: { amountCents: bigint; expiresAt?: Date; note?: string },
-  currency: string,
-): string {
-  const cell = (text: string) => (/[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
-  const amount = decimalAmount(input.amountCents, currency);
-  const rows = issued.map((c) =>
-    [c.code, amount, input.expiresAt?.toISOString() ?? '', input.note ?? ''].map(cell).join(','),
-  );
-  return `code,amount,expires_at,note\n${rows.join('\n')}\n`;
 }
 
 /** `codes list [open|redeemed|void]`. */

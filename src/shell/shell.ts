@@ -55,11 +55,7 @@ export async function runShell(options: ShellOptions): Promise<ShellEnd> {
 }
 
 /** Proactive output in the shell: messages print as `[to #channel] …`, a Home publish as one short line. */
-export function shellNotifier(
-  output: Writable,
-  _style: TextStyle = {},
-  fileDir = DEFAULT_FILE_DIR,
-): DoorNotifier {
+export function shellNotifier(output: Writable, fileDir = DEFAULT_FILE_DIR): DoorNotifier {
   return {
     async publishHome(userId) {
       output.write(`[home tab of @${userId} updated]\n`);

@@ -24,7 +24,9 @@ const USAGE = `npm run bench -- invoices [--accounts 10000,100000] [--month 2026
   --month      the billing month invoiced (UTC); the run stands at 06:00 on the 1st of the next month
   --seconds    length of the pgbench TPC-B run (-c 4 -j 2) beside each invoice run`;
 
-const GOALS = { ratio: 4, rerunPercent: 25 } as const;
+/** ratio: accounts/s over TPC-B tps; spreadPercent: accounts/s across the sizes; rssGrowth: peak RSS after the
+ * largest size over after the smallest (memory must not grow with accounts). */
+const GOALS = { ratio: 6, rerunPercent: 25, spreadPercent: 20, rssGrowth: 1.2 } as const;
 const TIME_ZONE = 'UTC';
 
 /**
@@ -289,6 +291,14 @@ export async function run(args: string[]): Promise<void> {
     ]),
   );
 
+  const rates = results.map((r) => r.perSecond);
+  const spread = ((Math.max(...rates) - Math.min(...rates)) / Math.max(...rates)) * 100;
+  const rssGrowth = results.at(-1)!.maxRssMiB / results[0]!.maxRssMiB;
+  const scaling =
+    `Across ${results.map((r) => r.accounts).join(' / ')} accounts: accounts/s within ${fmt(spread, 0)}% ` +
+    `(goal ≤ ${GOALS.spreadPercent}%: ${spread <= GOALS.spreadPercent ? 'PASS' : 'MISS'}); peak RSS ×${fmt(rssGrowth)} ` +
+    `from the smallest to the largest (goal ≤ ×${GOALS.rssGrowth}: ${rssGrowth <= GOALS.rssGrowth ? 'PASS' : 'MISS'}).`;
+  console.log(`\n${scaling}`);
   await writeSection(
     'invoices',
     [
@@ -301,6 +311,8 @@ export async function run(args: string[]): Promise<void> {
       'Peak RSS is `process.resourceUsage().maxRSS` of the benchmark process after that size (it only grows).',
       '',
       resultTable,
+      '',
+      scaling,
       '',
       checkTable,
       '',

@@ -38,7 +38,10 @@ const CODE_SECRET = 'bench-code-secret-0123456789abcdef0123456789';
 const NODE_SERVER =
   "require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain'});s.end('ok')}).listen(Number(process.env.PORT))";
 
-type Kind = 'node -e' | 'tsx hello' | 'pglite fresh' | 'pglite existing' | 'postgres';
+type Kind = 'node -e' | 'tsx hello' | 'pglite bare' | 'pglite fresh' | 'pglite existing' | 'postgres';
+
+/** Idle RSS of the app on an existing PGlite dir, at most this many times a bare PGlite process on that dir. */
+const GOAL_IDLE_RSS = 1.25;
 
 interface Start {
   kind: Kind;
@@ -95,6 +98,11 @@ export async function run(args: string[]): Promise<void> {
     const nodeE = (port: number) => spawnChild(process.execPath, ['-e', NODE_SERVER], { env: baseEnv(port) });
     const tsxHello = (port: number) =>
       spawnChild(TSX, ['bench/support/hello-server.ts'], { cwd: ROOT, env: baseEnv(port) });
+    const barePglite = (dir: string) => (port: number) =>
+      spawnChild(process.execPath, ['bench/support/bare-pglite.mjs'], {
+        cwd: ROOT,
+        env: baseEnv(port, { DATA_DIR: dir }),
+      });
     const app = (env: Record<string, string>) => (port: number) =>
       spawnChild(TSX, ['src/cli/main.ts', 'start'], { cwd: ROOT, env: baseEnv(port, env) });
 
@@ -116,6 +124,7 @@ export async function run(args: string[]): Promise<void> {
           await timeStart('tsx hello', tsxHello, o.settle),
           await timeStart('pglite fresh', app({ DATABASE_URL: `pglite://${dir}` }), o.settle),
           await timeStart('pglite existing', app({ DATABASE_URL: `pglite://${dir}` }), o.settle),
+          await timeStart('pglite bare', barePglite(dir), o.settle),
           await timeStart('postgres', app({ DATABASE_URL: fresh.url, CODE_SECRET }), o.settle),
         ];
         starts.push(...round);
@@ -128,11 +137,19 @@ export async function run(args: string[]): Promise<void> {
       }
     }
 
-    const kinds: Kind[] = ['node -e', 'tsx hello', 'pglite fresh', 'pglite existing', 'postgres'];
+    const kinds: Kind[] = [
+      'node -e',
+      'tsx hello',
+      'pglite bare',
+      'pglite fresh',
+      'pglite existing',
+      'postgres',
+    ];
     const baseline = median(starts.filter((s) => s.kind === 'node -e').map((s) => s.ms));
     const what: Record<Kind, string> = {
       'node -e': 'baseline: `node -e` bare HTTP server',
       'tsx hello': 'bare HTTP server through tsx',
+      'pglite bare': 'bare PGlite on the existing dir (`node`, no tsx)',
       'pglite fresh': 'app, PGlite, fresh data dir',
       'pglite existing': 'app, PGlite, existing data dir',
       postgres: 'app, PostgreSQL, fresh database',
@@ -157,8 +174,14 @@ export async function run(args: string[]): Promise<void> {
       ['start', 'median ms', 'range ms', '× node -e', 'idle RSS MiB', 'tree RSS MiB', 'stop ms'],
       rows,
     );
+    const rssOf = (kind: Kind) => median(starts.filter((s) => s.kind === kind).map((s) => s.rss));
+    const idleRatio = rssOf('pglite existing') / rssOf('pglite bare');
+    const verdict =
+      `Idle RSS, app on an existing PGlite dir vs a bare PGlite process on the same dir: ${fmt(idleRatio)}× ` +
+      `(goal ≤ ${GOAL_IDLE_RSS}×): ${idleRatio <= GOAL_IDLE_RSS ? 'PASS' : 'MISS'}.`;
     const badExits = starts.filter((s) => s.exit !== 0 && s.exit !== 'SIGTERM');
     const notes = [
+      verdict,
       `Time: from spawn to the first 200 from GET /healthz (polled every 5 ms on a new connection). Median of ${o.runs}.`,
       'idle RSS: VmRSS of the node process that runs the program (for the app, the child of the tsx wrapper), ' +
         `${o.settle} ms after the first 200; tree RSS adds the tsx wrapper and esbuild's service. stop: SIGTERM to exit.`,

@@ -130,6 +130,7 @@ const EnvSchema = z
     ),
     SLACK_TEAM_ID: optionalText.refine((v) => v === undefined || TEAM_ID.test(v), 'is not a team id (T…)'),
     PORT: port.default(3000),
+    METRICS_PORT: port.optional(),
     PUBLIC_URL: optionalText.refine((v) => v === undefined || URL.canParse(v), 'is not a URL'),
     DATABASE_URL: databaseUrl,
     BALANCE_OWNERS: z
@@ -228,6 +229,8 @@ export interface Config {
     teamId?: string;
   };
   port: number;
+  /** METRICS_PORT: `GET /metrics` on a port of its own, without a token; unset: on `port`, with an API token. */
+  metricsPort?: number;
   publicUrl: string;
   /** True when PUBLIC_URL was not given: it follows the port the app really listens on (PORT=0 picks one). */
   publicUrlFromPort: boolean;
@@ -305,6 +308,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       teamId: e.SLACK_TEAM_ID,
     },
     port: e.PORT,
+    ...(e.METRICS_PORT === undefined ? {} : { metricsPort: e.METRICS_PORT }),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     publicUrlFromPort: e.PUBLIC_URL === undefined,
     database: parseDatabaseUrl(e.DATABASE_URL),

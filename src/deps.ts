@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { autoReloadAfterCheck } from './app/auto-reload.js';
 import { type DoorNotifier, withOutbox } from './app/notifier.js';
 import { outboxMessage } from './app/outbox-messages.js';
 import type { Deps } from './app/types.js';
@@ -7,8 +8,11 @@ import { createBackground } from './background.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import type { InvoiceDocuments } from './documents/invoice-documents.js';
 import { createDispatcher, dispatchOutbox } from './jobs/dispatch.js';
 import type { Logger } from './logger.js';
+import type { ConnectorDeps } from './services/connectors.js';
+import { createJamfProClient } from './services/jamf/client.js';
 import type { OutboxSender } from './services/outbox.js';
 import type { PaymentProvider } from './services/payments/provider.js';
 import { shellOutboxSender } from './shell/shell.js';
@@ -23,11 +27,12 @@ export function outboxSender(
   config: Config,
   db: Db,
   logger: Logger,
+  documents: InvoiceDocuments,
 ): OutboxSender | undefined {
   const format = formatOf({ config });
-  if (target.kind === 'slack') return slackOutboxSender(config, db, format, logger);
+  if (target.kind === 'slack') return slackOutboxSender(config, db, format, logger, documents);
   if (target.kind === 'shell')
-    return shellOutboxSender(target.output, (row) => outboxMessage(db, format, row));
+    return shellOutboxSender(target.output, (row) => outboxMessage(db, format, row, documents));
   return undefined;
 }
 
@@ -40,6 +45,8 @@ export function createDeps(input: {
   payments: PaymentProvider;
   door: DoorNotifier;
   sender: OutboxSender | undefined;
+  /** Default: no SECRETS_KEY, so no Jamf Pro connection can be stored (the CLI's jobs, tests of other things). */
+  connectors?: ConnectorDeps;
   clock?: Clock;
   /** Waits out a Retry-After (tests use fake timers). */
   sleep?: (ms: number) => Promise<void>;
@@ -54,7 +61,7 @@ export function createDeps(input: {
     logger,
   );
   const outbox = { kick: () => dispatcher.kick(), idle: () => dispatcher.idle() };
-  return {
+  const deps: Deps = {
     db,
     config,
     clock,
@@ -63,6 +70,9 @@ export function createDeps(input: {
     notifier: withOutbox(input.door, { db, clock, kick: outbox.kick }),
     codeSecret: input.codeSecret,
     payments: input.payments,
+    connectors: input.connectors ?? { jamf: createJamfProClient(), secretsKey: undefined },
     outbox,
+    autoReloadBelowThreshold: (accountIds) => autoReloadAfterCheck(deps, accountIds),
   };
+  return deps;
 }

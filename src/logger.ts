@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
+import type { Logger as BoltLogger, LogLevel } from '@slack/bolt';
 
 /**
  * One structured logger for the app and Bolt: JSON lines on stderr (or a sink the caller gives, e.g. a file in shell
@@ -86,4 +86,4 @@ export function createLogger(options: { level?: Level; sink?: Sink; name?: strin
   };
 }
 
-export { LogLevel };
+export type { LogLevel };

@@ -1,13 +1,17 @@
 import type { Server } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
+import { jobsAtPrompt } from './app/by-hand.js';
 import { createInteractions } from './app/interactions.js';
 import { recoveryJob } from './app/jobs.js';
 import type { Deps, Interactions } from './app/types.js';
+import { systemClock } from './clock.js';
 import { type Config, ConfigError, requireCodeSecret } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
+import { invoiceDocuments } from './documents/invoice-documents.js';
+import { metricsRoute } from './http/metrics.js';
 import { appRoutes } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
 import { slackEventsRoute } from './http/slack-events.js';
@@ -19,7 +23,6 @@ import { paymentsFor } from './services/payments/configured.js';
 import { claimInstalledTeam } from './services/roles.js';
 import { resolveCodeSecret, resolveSecretsKey } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
-import { createApp, learnInstalledTeam, slackNotifier } from './slack/app.js';
 
 /** In shell mode the person at the terminal is this user of the shell's own workspace, an owner, in this channel
  * (SPEC §1). */
@@ -36,6 +39,8 @@ export interface RunningApp {
   connectors: ConnectorDeps;
   /** The port the HTTP routes listen on (useful when PORT=0). */
   port: number;
+  /** Where `GET /metrics` is served without a token, with METRICS_PORT. */
+  metricsPort?: number;
   /** Resolves when the shell session ends (never in the Slack modes). */
   finished: Promise<void>;
   /** Stops taking work, lets in-flight work finish, closes the database. Safe to call twice. */
@@ -91,10 +96,12 @@ export async function startApp(
 ): Promise<RunningApp> {
   requireCodeSecret(baseConfig); // before anything is opened: a missing key stops the start with its one line
   const shell = baseConfig.slack.mode === 'shell';
+  // Bolt and the Web API only in the Slack modes: the shell does not hold them in memory (~17 MiB).
+  const slackDoor = shell ? undefined : await import('./slack/app.js');
   // Roles name a team (SPEC §11): the installed workspace's, or the shell's own.
   const teamId = shell
     ? SHELL_TEAM
-    : (baseConfig.slack.teamId ?? (await learnInstalledTeam(baseConfig, logger)));
+    : (baseConfig.slack.teamId ?? (await slackDoor!.learnInstalledTeam(baseConfig, logger)));
   const config: Config = {
     ...baseConfig,
     slack: { ...baseConfig.slack, teamId },
@@ -109,27 +116,39 @@ export async function startApp(
   });
   // Links to the payment pages follow the real port when PUBLIC_URL is not set and PORT=0 picks one.
   let publicUrl = config.publicUrl;
-  const payments = paymentsFor(config, database.db, () => publicUrl);
+  const payments = await paymentsFor(config, database.db, () => publicUrl);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
-  const deps = createDeps({
-    config,
-    db: database.db,
-    logger,
-    codeSecret,
-    payments: payments.provider,
-    door: shell ? shellNotifier(terminal.output) : slackNotifier(() => slackApp!.client),
-    sender: outboxSender(
-      shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
+  /** The app's dependencies; on a clock frozen at `now` for a job the shell runs by hand (`jobs … --now`). */
+  const depsAt = (now?: Date) =>
+    createDeps({
       config,
-      database.db,
+      db: database.db,
       logger,
-    ),
-  });
+      codeSecret,
+      payments: payments.provider,
+      door: slackDoor ? slackDoor.slackNotifier(() => slackApp!.client) : shellNotifier(terminal.output),
+      sender: outboxSender(
+        shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
+        config,
+        database.db,
+        logger,
+        invoiceDocuments({
+          db: database.db,
+          config,
+          codeSecret,
+          clock: systemClock,
+          publicUrl: () => publicUrl,
+        }),
+      ),
+      connectors,
+      ...(now ? { clock: { now: () => new Date(now) } } : {}),
+    });
+  const deps = depsAt();
   const interactions = createInteractions(deps);
   const routes = appRoutes(deps, database, payments);
 
-  const slack = config.slack.mode === 'shell' ? undefined : createApp({ config, interactions, logger });
+  const slack = slackDoor?.createApp({ config, interactions, logger });
   slackApp = slack?.app;
   // One route table, one server, in every mode; in HTTP mode it also holds Slack's /slack/events.
   const server = createRouteServer(
@@ -138,28 +157,42 @@ export async function startApp(
       : routes,
     logger,
   );
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : createRouteServer([metricsRoute(deps, { open: true })], logger);
   let port: number;
+  let metricsPort: number | undefined;
   try {
     port = await listen(server, config.port);
+    if (metricsServer) metricsPort = await listen(metricsServer, config.metricsPort!);
     if (config.slack.mode === 'socket') await slackApp!.start();
   } catch (err) {
     server.close();
+    metricsServer?.close();
     await database.close();
     throw err;
   }
   if (config.publicUrlFromPort) publicUrl = `http://localhost:${port}`;
   logger.info(`HTTP routes on port ${port}; database: ${database.kind}; mode: ${config.slack.mode}`);
+  if (metricsPort !== undefined) logger.info(`metrics on port ${metricsPort}`);
 
-  const jobs = startJobs(deps, connectors);
+  const jobs = startJobs(deps);
   void deps.outbox.kick(); // what an earlier process could not send
   deps.background.run('recovery at start', () => recoveryJob(deps)); // what an earlier process left half done
-  const finished = shell ? runShellSession(interactions, terminal, port) : new Promise<void>(() => {});
+  const jobsAt = (args: string[]) => jobsAtPrompt(depsAt, async () => connectors, args);
+  const finished = shell
+    ? runShellSession(interactions, terminal, port, jobsAt)
+    : new Promise<void>(() => {});
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       if (slackApp && config.slack.mode === 'socket') await slackApp.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+      );
       await jobs.stop();
       await deps.background.drain();
       await deps.outbox.idle();
@@ -168,7 +201,15 @@ export async function startApp(
     })();
     return stopping;
   };
-  return { database, deps, connectors, port, finished, stop };
+  return {
+    database,
+    deps,
+    connectors,
+    port,
+    ...(metricsPort === undefined ? {} : { metricsPort }),
+    finished,
+    stop,
+  };
 }
 
 /**
@@ -189,7 +230,12 @@ export async function connectorsOf(database: Database, config: Config): Promise<
  * The shell on the terminal. Started without a terminal (in the background, by a service manager) its input may end
  * at once: then the app keeps serving the HTTP routes and jobs until a signal. At a terminal, Ctrl-D quits like `exit`.
  */
-async function runShellSession(interactions: Interactions, terminal: Terminal, port: number): Promise<void> {
+async function runShellSession(
+  interactions: Interactions,
+  terminal: Terminal,
+  port: number,
+  jobs: (args: string[]) => Promise<string[]>,
+): Promise<void> {
   terminal.output.write(
     `No Slack credentials: running the shell (you are an owner in #${SHELL_CHANNEL}). HTTP routes on port ${port}; logs in ${SHELL_LOG}.\n`,
   );
@@ -199,6 +245,7 @@ async function runShellSession(interactions: Interactions, terminal: Terminal, p
     output: terminal.output,
     person: { teamId: SHELL_TEAM, userId: SHELL_USER },
     channelId: SHELL_CHANNEL,
+    jobs,
   });
   const atTerminal = (terminal.input as { isTTY?: boolean }).isTTY === true;
   if (end === 'end-of-input' && !atTerminal) await new Promise<void>(() => {});

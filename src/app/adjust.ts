@@ -35,7 +35,7 @@ export async function adjustCommand(
   const format = formatOf(ctx.deps);
   const money = (cents: bigint) => formatMoney(cents, format.currency);
   try {
-    const { balanceCents: balance } = await postAdjustment(ctx.deps.db, {
+    const { balanceCents: balance, settlement } = await postAdjustment(ctx.deps.db, {
       accountId: account!.id,
       direction: sign === '+' ? 'credit' : 'debit',
       amountCents: parsed.cents,
@@ -54,7 +54,9 @@ export async function adjustCommand(
         format,
         `${verb} ${money(parsed.cents)} ${sign === '+' ? 'to' : 'from'} `,
         { strong: account!.name },
-        ` (${reason}). Balance: `,
+        ` (${reason})`,
+        ...(settlement ? [{ settlement: { format, ...settlement } }] : []),
+        '. Balance: ',
         { strong: money(balance) },
         '.',
       ),

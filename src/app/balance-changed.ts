@@ -5,7 +5,7 @@ import type { Deps } from './types.js';
 /**
  * After a balance, or what it is measured against (device count, plan, threshold), changed: the Home tabs showing
  * the account are published again, and its low-balance state is re-checked (SPEC §9), an alert or a "resolved" note
- * going out through the outbox.
+ * going out through the outbox; a runway that fell below its auto-reload threshold is charged (SPEC §15).
  */
 export function balanceChanged(deps: Deps, accountId: number): void {
   refreshHomes(deps, accountId);
@@ -16,5 +16,6 @@ export function balanceChanged(deps: Deps, accountId: number): void {
       timeZone: deps.config.billingTimeZone,
     });
     if (changes.some((c) => c.announced)) await deps.outbox.kick();
+    await deps.autoReloadBelowThreshold([accountId]);
   });
 }

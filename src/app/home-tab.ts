@@ -8,10 +8,12 @@ import {
   getAccount,
   listAccounts,
 } from '../services/accounts.js';
+import { deviceSource } from '../services/connectors.js';
 import { homeSelection, selectHomeAccount, usersViewingAccount } from '../services/home-selection.js';
 import { namedInvoices } from '../services/invoicing.js';
-import { rolesOf } from '../services/roles.js';
+import { type Roles, rolesOf } from '../services/roles.js';
 import { accountSummary } from '../services/summary.js';
+import { collectionsModel } from './collections-view.js';
 import type { Deps } from './types.js';
 import { formatOf, invoiceModel, transferLine } from './view-mappers.js';
 import { HOME_LISTS, type HomeAccountModel, type HomeModel } from './views.js';
@@ -35,7 +37,7 @@ export async function buildHome(deps: Deps, person: Identity): Promise<HomeModel
   const selected = picked ?? (usePicker ? (own[0] ?? choices[0]) : undefined);
   const shown = usePicker ? (selected ? [selected] : []) : own;
   const now = clock.now();
-  const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now)));
+  const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now, roles)));
   return {
     format: formatOf(deps),
     accounts,
@@ -55,17 +57,21 @@ function withSelected(choices: Account[], selected: Account | undefined): Accoun
   return [...page.slice(0, PICKER_OPTIONS - 1), selected];
 }
 
-async function homeAccount(deps: Deps, account: Account, now: Date): Promise<HomeAccountModel> {
-  const [summary, recent, invoices] = await Promise.all([
+async function homeAccount(deps: Deps, account: Account, now: Date, roles: Roles): Promise<HomeAccountModel> {
+  const [summary, source, recent, invoices, collections] = await Promise.all([
     accountSummary(deps.db, account, now, deps.config.billingTimeZone),
+    deviceSource(deps.db, account.id, now),
     walletHistory(deps.db, account.id, HOME_LISTS.recentTransfers),
     namedInvoices(deps.db, { accountId: account.id, limit: HOME_LISTS.invoices }),
+    collectionsModel({ deps, roles, now }, account),
   ]);
   const format = formatOf(deps);
   return {
     summary,
+    source,
     recent: recent.map(transferLine),
     invoices: invoices.map((i) => invoiceModel(i, format)),
+    collections,
   };
 }
 

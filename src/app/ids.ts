@@ -8,7 +8,19 @@ export const CALLBACK = {
   estimate: 'estimate',
   redeem: 'redeem',
   reload: 'reload',
+  jamfConnect: 'jamf_connect',
+  autoreload: 'autoreload',
 } as const;
+
+/** Inputs of the Auto-reload modal (SPEC §15): block_id and action_id are the same string. */
+export const AUTORELOAD_INPUT = {
+  enabled: 'enabled',
+  threshold: 'threshold',
+  amount: 'amount',
+  maxPerMonth: 'max_per_month',
+} as const;
+/** The `enabled` checkbox's one option. */
+export const AUTORELOAD_ON = 'on';
 
 /** Inputs of the Estimate modal: block_id and action_id are the same string. */
 export const ESTIMATE_INPUT = {
@@ -37,6 +49,9 @@ export const ACTION = {
   /** On a low-balance alert: open the Reload modal / the Estimate modal for the account. Value: account id. */
   alertReload: 'alert_reload',
   alertEstimate: 'alert_estimate',
+  /** On an invoice with something outstanding (its message, reminders, `invoices`, `status`, Home): a checkout for
+   * exactly that amount (admins, SPEC §14). Value: the invoice number. */
+  payInvoice: 'invoice_pay',
 } as const;
 
 /** The Redeem modal's one input: block_id and action_id. */
@@ -49,8 +64,18 @@ export const RELOAD_INPUT = {
   months: 'months',
   customMonths: 'custom_months',
   amount: 'amount',
+  saveCard: 'save_card',
 } as const;
+/** The `save_card` checkbox's one option: keep the card for automatic reloads (SPEC §15). */
+export const SAVE_CARD_OPTION = 'save';
 /** The section of the Reload modal that shows the running total. */
 export const RELOAD_TOTAL_BLOCK = 'total';
 /** The Pay step's URL button (a link; Slack still sends a block action when it is clicked). */
 export const PAY_BUTTON = 'reload_pay';
+
+/** Inputs of the Jamf Pro modal (SPEC §16): block_id and action_id are the same string. */
+export const JAMF_INPUT = {
+  url: 'url',
+  clientId: 'client_id',
+  clientSecret: 'client_secret',
+} as const;

@@ -6,11 +6,14 @@ import { UserError } from '../services/errors.js';
 import { requestContext } from '../services/roles.js';
 import { allows, canRead, refusal, resolveAccount } from './access.js';
 import { refusalOf } from './answers.js';
+import { submitAutoReloadModal } from './autoreload-modal.js';
 import { issueCodeForQuote } from './code-commands.js';
 import { parseJson } from './command-args.js';
 import { openEstimateModal, submitEstimateModal, updateEstimateModal } from './estimate-modal.js';
 import { buildHome, pickHomeAccount } from './home-tab.js';
 import { ACTION, CALLBACK, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from './ids.js';
+import { payInvoiceClick } from './invoice-pay.js';
+import { submitJamfConnectModal } from './jamf.js';
 import { postQuote } from './quote.js';
 import { openRedeemModal, submitRedeemModal } from './redeem.js';
 import { openReloadModal, submitReloadModal, updateReloadModal } from './reload.js';
@@ -41,6 +44,8 @@ export function createInteractions(deps: Deps): Interactions {
       if (view.callbackId === CALLBACK.estimate) return submitEstimateModal(ctx, view);
       if (view.callbackId === CALLBACK.redeem) return submitRedeemModal(ctx, view);
       if (view.callbackId === CALLBACK.reload) return submitReloadModal(ctx, view);
+      if (view.callbackId === CALLBACK.jamfConnect) return submitJamfConnectModal(ctx, view);
+      if (view.callbackId === CALLBACK.autoreload) return submitAutoReloadModal(ctx, view);
       return { kind: 'close', replies: [] };
     },
     home: (person) => buildHome(deps, person),
@@ -138,6 +143,8 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
       const { devices, months } = request.data; // the account's own plan prices the reload
       return [await openReloadModal(ctx, account, { mode: 'devices', devices, months })];
     }
+    case ACTION.payInvoice:
+      return payInvoiceClick(ctx, input.value);
     case PAY_BUTTON:
       return []; // a link: the browser opens the checkout; Slack only wants the click acknowledged
     case ACTION.issueCodeForQuote: {

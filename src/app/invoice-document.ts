@@ -4,37 +4,16 @@
 
 import { addDaysToDate, localDate, nextMonth } from '../domain/billing-month.js';
 import { invoiceLines } from '../domain/invoice.js';
-import {
-  dueDateFor,
-  type InvoiceState,
-  invoiceState,
-  invoiceStatus,
-  outstanding,
-} from '../domain/receivables.js';
+import { type InvoiceState, invoiceState, invoiceStatus, outstanding } from '../domain/receivables.js';
+import type { InvoiceSettlement, InvoiceWriteOff, SettlementSource } from '../services/invoice-history.js';
 import type { Invoice } from '../services/invoicing.js';
+
+export type { InvoiceSettlement, InvoiceWriteOff };
 
 /** Who issues the invoices (`INVOICE_ISSUER`): a name and its address lines. */
 export interface InvoiceIssuer {
   name: string;
   addressLines: string[];
-}
-
-/** The credit that settled (part of) an invoice: a wallet credit settles from the balance, finance records the rest. */
-export type SettlementSource = 'reload' | 'code' | 'adjustment' | 'offline_payment';
-
-export interface InvoiceSettlement {
-  /** When the settling transfer was posted. */
-  at: Date;
-  amountCents: bigint;
-  source: SettlementSource;
-  /** What identifies the payment to the customer (a bank reference, a payment id); null when there is none. */
-  reference: string | null;
-}
-
-export interface InvoiceWriteOff {
-  at: Date;
-  amountCents: bigint;
-  reason: string;
 }
 
 /** The stored invoice fields a document shows. */
@@ -49,6 +28,8 @@ export type StoredInvoice = Pick<
   | 'chargeCents'
   | 'paidFromBalanceCents'
   | 'amountDueCents'
+  | 'issueDate'
+  | 'dueDate'
   | 'createdAt'
 >;
 
@@ -57,7 +38,6 @@ export interface InvoiceDocumentSettings {
   issuer: InvoiceIssuer | null;
   currency: string;
   timeZone: string;
-  paymentTermsDays: number;
 }
 
 export type DocumentLineKind =
@@ -136,8 +116,8 @@ export function invoiceDocument(input: InvoiceDocumentInput): InvoiceDocument {
     settlements.map((s) => s.amountCents),
     writeOff?.amountCents ?? 0n,
   );
-  const issueDate = day(invoice.createdAt);
-  const due = dueDateFor(issueDate, settings.paymentTermsDays);
+  // The dates the invoice was issued with: a later change of PAYMENT_TERMS_DAYS or of the time zone moves nothing.
+  const { issueDate, dueDate: due } = invoice;
   const status = invoiceState(invoiceStatus(outstandingCents, writeOff !== null), due, day(input.now));
   const lastSettlement = settlements.at(-1);
   const changedAt = new Date(

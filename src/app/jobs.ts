@@ -12,6 +12,7 @@ import { type ConnectorDeps, type DeviceSyncResult, syncDevices } from '../servi
 import { type InvoiceRunResult, runInvoices } from '../services/invoicing.js';
 import { type RecoveryResult, recoverMoneyMoves } from '../services/payments/recovery.js';
 import { financeChannelOf } from '../services/settings.js';
+import { autoReloadAfterCheck, autoReloadAfterInvoiceRun, recoverAutoReloads } from './auto-reload.js';
 import { refreshHomes } from './home-tab.js';
 import { announceResolvedRefunds } from './refund-recovery.js';
 import type { Deps } from './types.js';
@@ -45,6 +46,7 @@ export async function invoiceJob(
     deps.logger.info(
       `invoice run ${result.runId}: ${result.invoiced} invoices for ${result.months.join(', ') || 'no month'}`,
     );
+    await autoReloadAfterInvoiceRun(deps, result.runId);
   }
   await deps.outbox.kick();
   return result;
@@ -67,6 +69,7 @@ export async function alertJob(deps: Deps): Promise<DailyJobResult> {
   deps.logger.info(
     `balance check: ${alerts.length} state changes, ${alerts.filter((c) => c.announced).length} messages`,
   );
+  await autoReloadAfterCheck(deps);
   const reminders = await sendReminders(deps.db, {
     now,
     timeZone,
@@ -127,6 +130,12 @@ export async function recoveryJob(deps: Deps): Promise<RecoveryResult> {
     );
   }
   await announceResolvedRefunds(deps, resolved);
+  const charges = await recoverAutoReloads(deps);
+  if (charges.resolved.length + charges.unresolved > 0) {
+    deps.logger.info(
+      `recovery: ${charges.resolved.length} auto-reload charges resolved, ${charges.unresolved} still pending`,
+    );
+  }
   await deps.outbox.kick();
   return result;
 }

@@ -19,6 +19,11 @@ export function inputText(values: ViewValues, block: string): string {
   return values[block]?.[block]?.value ?? '';
 }
 
+/** Whether a checkboxes input has `option` ticked. */
+export function isChecked(values: ViewValues, block: string, option: string): boolean {
+  return values[block]?.[block]?.selected_options?.some((o) => o.value === option) ?? false;
+}
+
 export function selectedValue(values: ViewValues, block: string): string | null {
   return values[block]?.[block]?.selected_option?.value ?? null;
 }

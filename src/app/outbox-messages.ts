@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import type { InvoiceDocuments } from '../documents/invoice-documents.js';
 import { invoicesCsv } from '../domain/csv.js';
 import { decodeJson } from '../domain/json-codec.js';
 import { formatMoney, groupDigits } from '../domain/money.js';
@@ -9,14 +10,22 @@ import { type Invoice, namedInvoices } from '../services/invoicing.js';
 import type { OutboxEvent, OutboxRow } from '../services/outbox.js';
 import { notice } from './answers.js';
 import { invoiceModel } from './view-mappers.js';
-import type { Format, MessageModel, NoticePart } from './views.js';
+import type { Format, MessageModel, NoticeModel, NoticePart } from './views.js';
 
 export type OutboxOutput =
   | { kind: 'message'; message: MessageModel }
-  | { kind: 'file'; name: string; content: string; comment: string };
+  | { kind: 'file'; name: string; content: string | Buffer; comment: string };
 
-/** What an outbox event says, as a view model, when it is sent (the service that wrote it knows nothing of Slack). */
-export async function outboxMessage(db: Db, format: Format, row: OutboxRow): Promise<OutboxOutput> {
+/**
+ * What an outbox event says, as a view model, when it is sent (the service that wrote it knows nothing of Slack);
+ * `documents` gives an invoice its page link and its PDF.
+ */
+export async function outboxMessage(
+  db: Db,
+  format: Format,
+  row: OutboxRow,
+  documents: InvoiceDocuments,
+): Promise<OutboxOutput> {
   const event = row.payload as OutboxEvent;
   switch (event.type) {
     case 'view':
@@ -26,7 +35,16 @@ export async function outboxMessage(db: Db, format: Format, row: OutboxRow): Pro
     case 'invoice': {
       const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
       if (!found) throw new Error(`invoice ${event.invoiceId} does not exist`);
-      return { kind: 'message', message: { kind: 'invoice', model: invoiceModel(found, format) } };
+      const pageUrl = documents.pageUrl(found.invoice);
+      return {
+        kind: 'message',
+        message: { kind: 'invoice', model: { ...invoiceModel(found, format), pageUrl } },
+      };
+    }
+    case 'invoice_pdf': {
+      const pdf = await documents.pdf(event.invoiceId);
+      if (!pdf) throw new Error(`invoice ${event.invoiceId} does not exist`);
+      return { kind: 'file', ...pdf, comment: `${pdf.name.replace(/\.pdf$/, '')} as a PDF` };
     }
     case 'run_summary':
       return {
@@ -82,7 +100,27 @@ export async function outboxMessage(db: Db, format: Format, row: OutboxRow): Pro
         },
       };
     }
-    case 'invoice_reminder':
+    case 'auto_reload_declined':
+      return {
+        kind: 'message',
+        message: {
+          kind: 'auto_reload_declined',
+          model: {
+            ...event,
+            format,
+            accountName: await accountName(db, event.accountId),
+            amountCents: BigInt(event.amountCents),
+            retryAfter: event.retryAfter ? new Date(event.retryAfter) : null,
+          },
+        },
+      };
+    case 'invoice_reminder': {
+      const reminder: NoticeModel = { format, parts: await collectionsNotice(db, format, event) };
+      const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
+      // The Pay button while the invoice is still owed when the reminder goes out.
+      const payable = found ? [found.invoice] : [];
+      return { kind: 'message', message: { kind: 'notice_with_pay', model: reminder, payable } };
+    }
     case 'account_suspended':
     case 'account_restored':
       return { kind: 'message', message: notice(format, ...(await collectionsNotice(db, format, event))) };

@@ -93,7 +93,13 @@ async function redeemedModel(
     last4: result.code.last4,
   };
   if (result.kind === 'balance') {
-    return { ...base, kind: 'balance', amountCents: result.amountCents, balanceCents: result.balanceCents };
+    return {
+      ...base,
+      kind: 'balance',
+      amountCents: result.amountCents,
+      balanceCents: result.balanceCents,
+      settlement: { format: base.format, ...result.settlement },
+    };
   }
   const { pack } = result;
   return {

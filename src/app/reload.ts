@@ -27,9 +27,10 @@ import {
   read,
   UsageError,
 } from './command-args.js';
-import { RELOAD_INPUT } from './ids.js';
+import { RELOAD_INPUT, SAVE_CARD_OPTION } from './ids.js';
 import {
   inputText,
+  isChecked,
   modalMetadata,
   monthsChoiceOf,
   monthsOf,
@@ -44,6 +45,7 @@ import type { MessageModel, ModalModel, NoticePart } from './views.js';
 
 interface Draft {
   mode: 'devices' | 'amount';
+  saveCard: boolean;
   devices: number | null;
   monthsChoice: string | null;
   customMonths: number | null;
@@ -85,6 +87,7 @@ export async function openReloadModal(
   const current = prefill.devices ?? (await readingAt(ctx.deps.db, account.id, ctx.now))?.count ?? null;
   const draft: Draft = {
     mode: prefill.mode,
+    saveCard: false,
     devices: current,
     ...monthsChoiceOf(prefill.months ?? 12),
     amountText: prefill.amountText ?? null,
@@ -96,6 +99,7 @@ export async function openReloadModal(
 function readDraft(values: ViewValues): Draft {
   return {
     mode: selectedValue(values, RELOAD_INPUT.mode) === 'amount' ? 'amount' : 'devices',
+    saveCard: isChecked(values, RELOAD_INPUT.saveCard, SAVE_CARD_OPTION),
     ...readDuration(values),
     amountText: inputText(values, RELOAD_INPUT.amount) || null,
   };
@@ -193,6 +197,7 @@ export async function submitReloadModal(
       viewId: view.id,
       requestedBy: ctx.actor.userId,
       now: ctx.now,
+      saveCard: draft.saveCard,
     });
     const step: ModalModel = {
       kind: 'pay_step',
@@ -234,11 +239,24 @@ export async function completePayment(
     timeZone: deps.config.billingTimeZone,
     financeChannel: deps.config.financeChannel,
   });
-  if (confirmation.kind !== 'credited') return confirmation;
-  const { payment, balanceCents } = confirmation;
+  if (confirmation.kind === 'credited') await announceCredit(deps, confirmation);
+  return confirmation;
+}
+
+/**
+ * After a payment was credited (a checkout or an auto-reload): the payer hears of it by DM, the billing channel by
+ * a notice, and the Home tabs and the low-balance state follow.
+ */
+export async function announceCredit(
+  deps: Deps,
+  confirmation: Extract<Confirmation, { kind: 'credited' }>,
+): Promise<void> {
+  const { payment, balanceCents, settlement } = confirmation;
   const account = (await getAccount(deps.db, payment.accountId))!;
+  const format = formatOf(deps);
   const model = {
-    format: formatOf(deps),
+    format,
+    settlement: { format, ...settlement },
     accountName: account.name,
     amountCents: payment.amountCents,
     balanceCents,
@@ -263,7 +281,6 @@ export async function completePayment(
     );
   }
   balanceChanged(deps, account.id);
-  return confirmation;
 }
 
 /** `refund <payment id> [<amount>]` (finance). */

@@ -1,4 +1,5 @@
 import { describeInput } from '../domain/money.js';
+import { observeAnswer } from '../metrics.js';
 import { UserError } from '../services/errors.js';
 import { allows, contextAccount, refusal, resolveAccount } from './access.js';
 import { notice, privately, refusalOf } from './answers.js';
@@ -14,17 +15,36 @@ const usageError = (problem: string, usage: string): MessageModel => ({
   usage,
 });
 
-/** `/balance <text>`: parse, check the role, find the account, run — or answer privately what was wrong. */
+/** `/balance <text>`: parse, check the role, find the account, run — or answer privately what was wrong. Its time to
+ * answer goes to the `balance_answer_duration_seconds` histogram, by subcommand. */
 export async function runCommand(ctx: CommandContext, text: string): Promise<Reply[]> {
+  const started = performance.now();
+  const timing = { subcommand: 'unknown' };
+  try {
+    return await routeCommand(ctx, text, timing);
+  } finally {
+    observeAnswer(timing.subcommand, (performance.now() - started) / 1000);
+  }
+}
+
+async function routeCommand(
+  ctx: CommandContext,
+  text: string,
+  timing: { subcommand: string },
+): Promise<Reply[]> {
   let usage = '/balance help';
   try {
     const { tokens, account: named } = extractAccountOption(tokenize(text.trim()));
-    if (tokens.length === 0 || tokens[0]!.toLowerCase() === 'help') return help(ctx);
+    if (tokens.length === 0 || tokens[0]!.toLowerCase() === 'help') {
+      timing.subcommand = 'help';
+      return help(ctx);
+    }
     const found = findSubcommand(tokens);
     if (!found) return unknown(tokens);
     const { sub, args } = found;
     usage = usageOf(sub);
     const command = sub.words.join(' ');
+    timing.subcommand = command;
     const lookup = {
       named,
       channelId: ctx.actor.channelId,

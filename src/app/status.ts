@@ -1,9 +1,11 @@
 import { monthOf } from '../domain/billing-month.js';
 import { walletBalance, walletHistory } from '../ledger/ledger.js';
 import type { Account } from '../services/accounts.js';
-import { readingAt, readingsOfMonth, recordReading } from '../services/devices.js';
+import { deviceSource } from '../services/connectors.js';
+import { type DeviceReading, readingsOfMonth, recordReading } from '../services/devices.js';
 import { accountSummary } from '../services/summary.js';
 import { balanceChanged } from './balance-changed.js';
+import { collectionsModel } from './collections-view.js';
 import { devicesArg, historyCountArg, noMoreArguments, readOptional } from './command-args.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf, transferLine } from './view-mappers.js';
@@ -16,8 +18,17 @@ export async function statusCommand(
   account?: Account,
 ): Promise<Reply[]> {
   noMoreArguments(args, 0);
-  const summary = await accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone);
-  return [{ kind: 'private', message: { kind: 'status', model: { format: formatOf(ctx.deps), summary } } }];
+  const [summary, source, collections] = await Promise.all([
+    accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone),
+    deviceSource(ctx.deps.db, account!.id, ctx.now),
+    collectionsModel(ctx, account!),
+  ]);
+  return [
+    {
+      kind: 'private',
+      message: { kind: 'status', model: { format: formatOf(ctx.deps), summary, source, collections } },
+    },
+  ];
 }
 
 /** `devices [<count>]`: this month's readings; with a count, records it first. */
@@ -34,26 +45,28 @@ export async function devicesCommand(
     balanceChanged(ctx.deps, account!.id); // the monthly cost, so the runway, moved
   }
   const month = monthOf(ctx.now, config.billingTimeZone);
-  const [current, thisMonth] = await Promise.all([
-    readingAt(db, account!.id, ctx.now),
+  const [source, thisMonth] = await Promise.all([
+    deviceSource(db, account!.id, ctx.now),
     readingsOfMonth(db, account!.id, month, config.billingTimeZone, ctx.now),
   ]);
-  const reading = (r: { count: number; effectiveAt: Date; recordedBy: string }) => ({
+  const reading = (r: DeviceReading) => ({
     count: r.count,
     at: r.effectiveAt,
     by: r.recordedBy,
+    source: r.source,
   });
   const message: MessageModel = {
     kind: 'devices',
     model: {
       format: formatOf(ctx.deps),
       accountName: account!.name,
-      current: current?.count ?? null,
+      current: source.reading?.count ?? null,
       month,
       carriedIn: thisMonth.carriedIn ? reading(thisMonth.carriedIn) : null,
       readings: thisMonth.readings.map(reading),
       billedCount: thisMonth.billedCount,
       recorded: count ?? null,
+      source,
     },
   };
   return [{ kind: 'private', message }];

@@ -1,10 +1,14 @@
 import type { Account } from '../services/accounts.js';
 import type { Access } from './access.js';
 import { adjustCommand } from './adjust.js';
+import { autoReloadCommand } from './autoreload-modal.js';
+import { cardCommand } from './card.js';
 import { codesIssue, codesList, codesVoid } from './code-commands.js';
 import { estimateCommand } from './estimate.js';
 import { invoicesCommand } from './invoices.js';
+import { devicesConnectCommand, devicesDisconnectCommand } from './jamf.js';
 import { quoteCommand } from './quote.js';
+import { invoicesPay, invoicesWriteOff, receivablesCommand } from './receivables.js';
 import { redeemCommand } from './redeem.js';
 import { refundCommand, reloadCommand } from './reload.js';
 import {
@@ -84,9 +88,41 @@ export const SUBCOMMANDS: Subcommand[] = [
     run: devicesCommand,
   },
   {
+    words: ['devices', 'connect'],
+    args: '',
+    description: 'take the device count from Jamf Pro, counted every hour (opens a form)',
+    access: ['admin'],
+    account: 'required',
+    run: devicesConnectCommand,
+  },
+  {
+    words: ['devices', 'disconnect'],
+    args: '',
+    description: 'stop taking the device count from Jamf Pro (the readings stay)',
+    access: ['admin'],
+    account: 'required',
+    run: devicesDisconnectCommand,
+  },
+  {
+    words: ['autoreload'],
+    args: '',
+    description: 'charge the card on file automatically when the runway runs low (opens a form)',
+    access: ['admin'],
+    account: 'required',
+    run: autoReloadCommand,
+  },
+  {
+    words: ['card'],
+    args: '[remove]',
+    description: 'the card on file for auto-reload; `remove` forgets it (and turns auto-reload off)',
+    access: ['admin'],
+    account: 'required',
+    run: cardCommand,
+  },
+  {
     words: ['invoices'],
-    args: '[<YYYY-MM>]',
-    description: 'the last 12 invoices, or one in full',
+    args: '[<YYYY-MM> | <INV-…>]',
+    description: 'the last 12 invoices, or one in full with its page and PDF link',
     access: ['admin', 'finance'],
     account: 'required',
     run: invoicesCommand,
@@ -138,6 +174,30 @@ export const SUBCOMMANDS: Subcommand[] = [
     access: ['finance'],
     account: 'none',
     run: refundCommand,
+  },
+  {
+    words: ['receivables'],
+    args: '',
+    description: 'what is owed, by account, aged by days past due',
+    access: ['finance'],
+    account: 'none',
+    run: receivablesCommand,
+  },
+  {
+    words: ['invoices', 'pay'],
+    args: '<INV-…> <amount> [<reference…>]',
+    description: 'record a bank transfer received against an invoice',
+    access: ['finance'],
+    account: 'none',
+    run: invoicesPay,
+  },
+  {
+    words: ['invoices', 'write-off'],
+    args: '<INV-…> <reason…>',
+    description: 'write off what is outstanding on an invoice, with the reason',
+    access: ['finance'],
+    account: 'none',
+    run: invoicesWriteOff,
   },
   {
     words: ['account', 'create'],

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import type { Identity } from '../domain/identity.js';
 import type { Logger } from '../logger.js';
 import type { Account } from '../services/accounts.js';
+import type { ConnectorDeps } from '../services/connectors.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import type { Roles } from '../services/roles.js';
 import type { FieldError, HomeModel, MessageModel, ModalModel } from './views.js';
@@ -46,6 +47,8 @@ export interface InputValue {
   type: string;
   value?: string | null;
   selected_option?: { value: string; text?: { type: string; text: string } } | null;
+  /** Checkboxes: the options ticked. */
+  selected_options?: Array<{ value: string }> | null;
 }
 
 export interface SubmittedView {
@@ -96,8 +99,15 @@ export interface Deps {
   codeSecret: string;
   /** The card payment provider (Stripe, or the sandbox). */
   payments: PaymentProvider;
+  /** Jamf Pro and the key its client secrets are sealed with (SPEC §16). */
+  connectors: ConnectorDeps;
   /** Sends what is queued in the outbox: `kick()` after writing to it. */
   outbox: { kick(): Promise<void>; idle(): Promise<void> };
+  /**
+   * Charges the runways of these accounts that fell below their auto-reload threshold (SPEC §15): app/auto-reload.ts,
+   * wired in deps.ts, since an auto-reload's credit is itself a balance change (the two would import each other).
+   */
+  autoReloadBelowThreshold(accountIds: number[]): Promise<unknown>;
 }
 
 export interface CommandContext {

@@ -1,7 +1,10 @@
+import type { ReadingSource } from '../db/schema.js';
 import type { InvoiceFigures } from '../domain/invoice.js';
 import type { Estimate } from '../domain/pricing.js';
 import type { InvoiceStatus } from '../domain/receivables.js';
 import type { Runway } from '../domain/runway.js';
+import type { DeviceSource } from '../services/connectors.js';
+import type { ReceivablesReport } from '../services/receivables.js';
 import type { AccountSummary } from '../services/summary.js';
 
 /**
@@ -55,12 +58,15 @@ export interface QuoteModel {
 export interface StatusModel {
   format: Format;
   summary: AccountSummary;
+  source: DeviceSource;
+  collections?: CollectionsModel;
 }
 
 export interface DeviceReadingModel {
   count: number;
   at: Date;
   by: string;
+  source: ReadingSource;
 }
 
 export interface DevicesModel {
@@ -73,6 +79,7 @@ export interface DevicesModel {
   billedCount: number;
   /** Set when this command just recorded a count. */
   recorded: number | null;
+  source: DeviceSource;
 }
 
 export interface TransferLine {
@@ -108,10 +115,12 @@ export const HOME_LISTS = {
 
 export interface HomeAccountModel {
   summary: AccountSummary;
+  source: DeviceSource;
   /** The last 5 transfers, newest first. */
   recent: TransferLine[];
   /** The last 3 invoices, newest first. */
   invoices: InvoiceModel[];
+  collections?: CollectionsModel;
 }
 
 export interface HomeModel {
@@ -179,6 +188,8 @@ export type RedeemedModel =
       balanceCents: bigint;
       by: string;
       last4: string;
+      /** What the redemption settled of the account's open invoices first (SPEC §14). */
+      settlement?: SettlementModel;
     }
   | {
       format: Format;
@@ -212,6 +223,8 @@ export interface ReloadModalModel {
   amountText: string | null;
   /** The total the inputs make so far, computed on the server. */
   totalCents: bigint | null;
+  /** "Save this card for automatic reloads" is ticked (SPEC §15). */
+  saveCard: boolean;
   privateMetadata: string;
 }
 
@@ -237,6 +250,8 @@ export interface ReloadNoticeModel {
   /** Who paid (a Slack user id). */
   by: string;
   paymentId: string;
+  /** What the payment settled of the account's open invoices before the rest went to the balance. */
+  settlement?: SettlementModel;
 }
 
 export interface RefundModel {
@@ -260,6 +275,40 @@ export interface RefundResolvedModel {
   balanceCents: bigint;
 }
 
+/** A declined auto-reload (SPEC §15), for the account's admins (with Reload) or finance. */
+export interface AutoReloadDeclinedModel {
+  format: Format;
+  audience: 'admins' | 'finance';
+  accountId: number;
+  accountName: string;
+  amountCents: bigint;
+  /** The provider's code (`card_declined`, `authentication_required`, …). */
+  reason: string;
+  declines: number;
+  turnedOff: boolean;
+  retryAfter: Date | null;
+}
+
+/** `/balance card` and `card remove` (SPEC §15): the card on file (or the one just removed), or none. */
+export interface CardModel {
+  accountName: string;
+  card: { brand: string; last4: string; expMonth: number; expYear: number; savedAt: Date } | null;
+  removed: boolean;
+}
+
+/** The Auto-reload modal (SPEC §15), pre-filled with the account's settings. */
+export interface AutoReloadModalModel {
+  accountName: string;
+  enabled: boolean;
+  /** As the field shows it: `1.0`. */
+  thresholdText: string;
+  amountText: string;
+  maxPerMonth: number;
+  /** Null without a card on file. */
+  card: { brand: string; last4: string } | null;
+  privateMetadata: string;
+}
+
 /** The sandbox checkout page (SPEC §7): plain HTML, no real money. */
 export interface SandboxPageModel {
   format: Format;
@@ -269,6 +318,8 @@ export interface SandboxPageModel {
   status: 'pending' | 'paid' | 'expired' | 'cancelled' | 'unknown';
   /** Where the Pay and Cancel form posts. */
   action: string;
+  /** The "Save this card" box starts ticked when the Reload modal asked for it (SPEC §15). */
+  saveCard: boolean;
 }
 
 /** An invoice as a message or a line of a list (SPEC §8). */
@@ -280,7 +331,11 @@ export interface InvoiceModel extends InvoiceFigures {
   month: string;
   planName: string;
   status: InvoiceStatus;
+  /** What is still owed on it (SPEC §14): the Pay button asks for exactly this. */
+  outstandingCents: bigint;
   createdAt: Date;
+  /** The hosted page with its PDF (SPEC §17): in the invoice's message and `invoices <n>`, not in lists. */
+  pageUrl?: string;
 }
 
 export interface InvoiceListModel {
@@ -288,6 +343,8 @@ export interface InvoiceListModel {
   accountName: string;
   /** Newest first, at most 12. */
   invoices: InvoiceModel[];
+  /** The reader may pay them (an admin of the account): Pay buttons for those with something outstanding. */
+  canPay: boolean;
 }
 
 /** The finance channel's summary of one invoice run. */
@@ -327,6 +384,67 @@ export interface AlertResolvedModel {
   runway: Runway;
 }
 
+/** The Jamf Pro modal (SPEC §16); `current` when the account is connected already (the secret is never shown). */
+export interface JamfConnectModalModel {
+  accountName: string;
+  privateMetadata: string;
+  current: { url: string; clientId: string } | null;
+}
+
+/** The answer to a connect that counted. */
+export interface JamfConnectedModel {
+  accountName: string;
+  url: string;
+  computers: number;
+  mobileDevices: number;
+  /** The count differed from the one in effect, and was recorded. */
+  recorded: boolean;
+}
+
+/** The answer to `devices disconnect`; `url` is null when there was no connection. */
+export interface JamfDisconnectedModel {
+  accountName: string;
+  url: string | null;
+}
+
+/** `/balance receivables` (SPEC §14): who owes what, aged by days past due, with the totals. */
+export interface ReceivablesModel {
+  format: Format;
+  report: ReceivablesReport;
+}
+
+/** What an offline payment or a write-off did to one invoice (finance), the same when the request is replayed. */
+export interface FinanceActionModel {
+  format: Format;
+  action: 'offline_payment' | 'write_off';
+  accountName: string;
+  number: string;
+  amountCents: bigint;
+  outstandingCents: bigint;
+  /** Set when this request had been recorded before: nothing new was written. */
+  replayed: boolean;
+}
+
+/** What a credit to a wallet paid of the account's open invoices (SPEC §14), said in its reply and notices. */
+export interface SettlementModel {
+  format: Format;
+  settled: Array<{ number: string; amountCents: bigint; outstandingCents: bigint }>;
+  balanceCents: bigint;
+  restored: boolean;
+}
+
+/** What an account owes, as `status` and the Home tab show it (SPEC §14). */
+export interface CollectionsModel {
+  suspendedSince: Date | null;
+  /** What is past its due date: paying it restores a suspended account. */
+  overdueCents: bigint;
+  outstandingCents: bigint;
+  /** Oldest first. */
+  open: Array<{ number: string; outstandingCents: bigint; status: 'due'; dueDate: string }>;
+  /** The reader administers the account: Pay buttons. */
+  canPay: boolean;
+}
+
 /** A code voided by `codes void`. */
 export interface VoidedModel {
   format: Format;
@@ -357,7 +475,9 @@ export type NoticePart =
   /** A billing month, 'YYYY-MM'. */
   | { month: string }
   /** An instant, or a local date 'YYYY-MM-DD' in the billing time zone. */
-  | { date: Date | string; style?: 'date_time' | 'date_short_pretty' | 'date_pretty' };
+  | { date: Date | string; style?: 'date_time' | 'date_short_pretty' | 'date_pretty' }
+  /** What a credit paid of open invoices: " · $190.00 paid INV-… (now paid)" (SPEC §14). */
+  | { settlement: SettlementModel };
 
 export interface NoticeModel {
   format: Format;
@@ -390,18 +510,36 @@ export type MessageModel =
   | { kind: 'refund'; model: RefundModel }
   | { kind: 'refund_resolved'; model: RefundResolvedModel }
   | { kind: 'invoice'; model: InvoiceModel }
-  | { kind: 'invoice_detail'; model: InvoiceModel }
+  /** `canPay`: the reader administers the account, so an outstanding invoice gets its Pay button. */
+  | { kind: 'invoice_detail'; model: InvoiceModel; canPay: boolean }
   | { kind: 'invoice_list'; model: InvoiceListModel }
   | { kind: 'run_summary'; model: RunSummaryModel }
   | { kind: 'low_balance_alert'; model: LowBalanceAlertModel }
-  | { kind: 'alert_resolved'; model: AlertResolvedModel };
+  | { kind: 'alert_resolved'; model: AlertResolvedModel }
+  | { kind: 'auto_reload_declined'; model: AutoReloadDeclinedModel }
+  | { kind: 'card'; model: CardModel }
+  | { kind: 'jamf_connected'; model: JamfConnectedModel }
+  | { kind: 'jamf_disconnected'; model: JamfDisconnectedModel }
+  | { kind: 'receivables'; model: ReceivablesModel }
+  | { kind: 'finance_action'; model: FinanceActionModel }
+  /** A notice with a Pay button per invoice still owed (a payment reminder, SPEC §14). */
+  | { kind: 'notice_with_pay'; model: NoticeModel; payable: PayableInvoice[] };
+
+/** An invoice a Pay button may be offered for: only while it is due and something is outstanding. */
+export interface PayableInvoice {
+  number: string;
+  outstandingCents: bigint;
+  status: string;
+}
 
 /** Every modal a use case opens or turns a modal into. */
 export type ModalModel =
   | { kind: 'estimate_modal'; model: EstimateModalModel }
   | { kind: 'redeem_modal'; model: RedeemModalModel }
   | { kind: 'reload_modal'; model: ReloadModalModel }
-  | { kind: 'pay_step'; model: PayStepModel };
+  | { kind: 'pay_step'; model: PayStepModel }
+  | { kind: 'autoreload_modal'; model: AutoReloadModalModel }
+  | { kind: 'jamf_connect_modal'; model: JamfConnectModalModel };
 
 /** A field's error in a modal: plain words, or a notice (a date, a person) each door writes its own way. */
 export type FieldError = string | NoticeModel;

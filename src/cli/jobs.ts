@@ -1,9 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
-import { alertJob, deviceSyncJob, invoiceJob, recoveryJob } from '../app/jobs.js';
+import { HAND_JOBS, isHandJob, runJobByHand } from '../app/by-hand.js';
+import { CliUsageError, parseOptions } from '../app/job-options.js';
+import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
 import { createDeps, outboxSender } from '../deps.js';
+import { invoiceDocuments } from '../documents/invoice-documents.js';
 import { invoicesCsv, ledgerCsv, receivablesCsv } from '../domain/csv.js';
 import type { Logger } from '../logger.js';
 import { connectorsOf } from '../main.js';
@@ -12,7 +15,6 @@ import { pendingCount } from '../services/outbox.js';
 import { paymentsFor } from '../services/payments/configured.js';
 import { receivablesReport } from '../services/receivables.js';
 import { resolveCodeSecret } from '../services/secrets.js';
-import { CliUsageError, parseOptions } from './options.js';
 
 /** A ledger account as the export names it: the account's name for a wallet, "<name> (receivable)", or the kind. */
 function ledgerName(ledger: string, account: string) {
@@ -23,21 +25,30 @@ function ledgerName(ledger: string, account: string) {
 /** The jobs run by hand outside the app: messages go to Slack when it is configured, else they wait in the outbox. */
 async function cliDeps(config: Config, database: Database, logger: Logger, now?: Date) {
   const target = config.slack.mode === 'shell' ? ({ kind: 'none' } as const) : ({ kind: 'slack' } as const);
+  // `--now` stands for the current time everywhere, the outbox's schedule and the invoices' PDFs included.
+  const clock = now ? { now: () => new Date(now) } : systemClock;
+  const codeSecret = await resolveCodeSecret(database, config);
+  const documents = invoiceDocuments({
+    db: database.db,
+    config,
+    codeSecret,
+    clock,
+    publicUrl: () => config.publicUrl,
+  });
   return createDeps({
     config,
     db: database.db,
     logger,
-    codeSecret: await resolveCodeSecret(database, config),
-    payments: paymentsFor(config, database.db).provider,
+    codeSecret,
+    payments: (await paymentsFor(config, database.db)).provider,
     door: {
       publishHome: async () => {},
       sendFile: async () => {
         throw new Error('files cannot be sent from the command line');
       },
     },
-    sender: outboxSender(target, config, database.db, logger),
-    // `--now` stands for the current time everywhere, the outbox's schedule included.
-    ...(now ? { clock: { now: () => new Date(now) } } : {}),
+    sender: outboxSender(target, config, database.db, logger, documents),
+    clock,
   });
 }
 
@@ -49,68 +60,16 @@ export async function jobsCommand(
   args: string[],
 ): Promise<number> {
   const [job, ...rest] = args;
+  if (!isHandJob(job))
+    throw new CliUsageError(`usage: balance jobs ${HAND_JOBS.join('|')} [--month YYYY-MM] [--now ISO time]`);
   const options = parseOptions(rest, job === 'invoices' ? ['month', 'now'] : ['now']);
   const deps = await cliDeps(config, database, logger, options.now);
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  let code = 0;
-  switch (job) {
-    case 'invoices': {
-      const result = await invoiceJob(deps, { month: options.month });
-      if (result.kind === 'busy') {
-        say('another process is running the invoice run; nothing done');
-        return 1;
-      }
-      say(
-        result.runId === null
-          ? 'nothing to invoice: every month that has ended is closed already'
-          : `run ${result.runId}: ${result.invoiced} invoices; months closed: ${result.months.join(', ') || 'none'}`,
-      );
-      break;
-    }
-    case 'alerts': {
-      const { alerts, reminders, suspensions } = await alertJob(deps);
-      say(
-        `${alerts.length} accounts changed state; ${alerts.filter((c) => c.announced).length} messages queued`,
-      );
-      const count = (change: string) => suspensions.filter((s) => s.change === change).length;
-      say(
-        `${reminders.length} payment reminders; ${count('suspended')} accounts suspended, ${count('restored')} restored`,
-      );
-      break;
-    }
-    case 'devices': {
-      const result = await deviceSyncJob(deps, await connectorsOf(database, config));
-      await deps.background.drain();
-      if (result.kind === 'busy') {
-        say('another process is running the device sync; nothing done');
-        return 1;
-      }
-      for (const { accountId, reason } of result.failures) say(`account ${accountId}: ${reason}`);
-      say(
-        `${result.synced} accounts counted in Jamf Pro, ${result.failures.length} failed, ` +
-          `${result.skipped} already counted this minute; ${result.changed.length} new readings`,
-      );
-      break;
-    }
-    case 'recover': {
-      const { resolved, unresolved, expiredPayments } = await recoveryJob(deps);
-      const settled = resolved.filter((r) => r.status === 'succeeded').length;
-      say(
-        `refunds: ${settled} settled, ${resolved.length - settled} reversed, ${unresolved} still pending; ` +
-          `${expiredPayments} payments expired`,
-      );
-      if (unresolved > 0) code = 1; // the provider could not say: try again
-      break;
-    }
-    case 'outbox': {
-      await deps.outbox.kick();
-      break;
-    }
-    default:
-      throw new CliUsageError(
-        'usage: balance jobs invoices|alerts|devices|recover|outbox [--month YYYY-MM] [--now ISO time]',
-      );
-  }
+  const { lines, code } = await runJobByHand(deps, job, {
+    month: options.month,
+    connectors: () => connectorsOf(database, config),
+  });
+  for (const line of lines) say(line);
   const waiting = await pendingCount(database.db);
   say(
     config.slack.mode === 'shell'

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { CliUsageError } from '../app/job-options.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { DatabaseLockedError } from '../db/pglite-lock.js';
 import { verifyLedger } from '../ledger/verify.js';
@@ -13,7 +14,6 @@ import { UserError } from '../services/errors.js';
 import { resolveCodeSecret } from '../services/secrets.js';
 import { exportCommand, jobsCommand } from './jobs.js';
 import { parseLicensePackCsv } from './license-packs.js';
-import { CliUsageError } from './options.js';
 
 /** The `balance` command line (SPEC §12). Errors print one clear line and exit non-zero. */
 const USAGE = `usage: balance <command>

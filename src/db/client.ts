@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -128,6 +128,26 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
   return Array.isArray(result) ? result : result.rows;
 }
+
+/**
+ * A raw statement whose text and parameter list drizzle builds once, here (values as `sql.placeholder(name)`),
+ * then runs on whichever handle or transaction the caller passes. `db.execute` rebuilds both on every call, which
+ * was most of a ledger posting's client CPU; on PostgreSQL the text is also a named prepared statement
+ * (`preparing`), so a call is Bind/Execute of a statement the server has already planned.
+ */
+export function preparedQuery<T, P extends Record<string, unknown>>(
+  query: SQL,
+): (db: Db, values: P) => Promise<T[]> {
+  const built = dialect.sqlToQuery(query);
+  return async (db, values) => {
+    const result = (await db._.session.prepareQuery(built, undefined, undefined, false).execute(values)) as
+      | T[]
+      | { rows: T[] };
+    return Array.isArray(result) ? result : result.rows;
+  };
+}
+
+const dialect = new PgDialect();
 
 /** Raw int8 arrives as a number from PGlite and a string from postgres.js; money is always a bigint here. */
 export function toBigInt(value: unknown): bigint {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
+  boolean,
   check,
   date,
   index,
@@ -466,6 +467,8 @@ export const payments = pgTable(
     expiresAt: at('expires_at').notNull(),
     completedAt: at('completed_at'),
     transferId: ref('transfer_id').references(() => transfers.id),
+    /** The payer asked to keep the card for automatic reloads (SPEC §15). */
+    saveCard: boolean('save_card').notNull().default(false),
   },
   (t) => [
     uniqueIndex('payments_view').on(t.viewId),
@@ -714,3 +717,132 @@ export const apiTokens = pgTable(
   },
   (t) => [uniqueIndex('api_tokens_name').on(t.name), uniqueIndex('api_tokens_hash').on(t.tokenHash)],
 );
+
+/**
+ * The provider's customer of an account (SPEC §15), created once: `request_key` is written first and sent as the
+ * idempotency key, so two tabs (or a retry after a crash) asking at once get the same customer.
+ */
+export const providerCustomers = pgTable(
+  'provider_customers',
+  {
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    provider: text('provider', { enum: ['stripe', 'sandbox'] }).notNull(),
+    requestKey: text('request_key').notNull(),
+    customerId: text('customer_id'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.provider] })],
+);
+
+/** The card on file of an account (SPEC §15): the provider's references and what identifies it to a person, never
+ * its number. */
+export const savedCards = pgTable(
+  'saved_cards',
+  {
+    accountId: ref('account_id')
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    provider: text('provider', { enum: ['stripe', 'sandbox'] }).notNull(),
+    customerId: text('customer_id').notNull(),
+    paymentMethodId: text('payment_method_id').notNull(),
+    brand: text('brand').notNull(),
+    last4: text('last4').notNull(),
+    expMonth: integer('exp_month').notNull(),
+    expYear: integer('exp_year').notNull(),
+    /** The payment whose checkout saved it. */
+    paymentId: text('payment_id').notNull(),
+    savedAt: at('saved_at').notNull(),
+  },
+  (t) => [
+    check('saved_cards_last4', sql`${t.last4} ~ '^[0-9]{4}$'`),
+    check('saved_cards_exp', sql`${t.expMonth} between 1 and 12 and ${t.expYear} between 2000 and 2200`),
+  ],
+);
+
+/** Auto-reload of an account (SPEC §15) and what its declines did to it. */
+export const autoReloadSettings = pgTable(
+  'auto_reload_settings',
+  {
+    accountId: ref('account_id')
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    enabled: boolean('enabled').notNull(),
+    /** Runway below which it charges, in tenths of a month (10 = 1.0 month), like the alert threshold. */
+    thresholdTenths: integer('threshold_tenths').notNull(),
+    amountCents: cents('amount_cents').notNull(),
+    maxPerMonth: integer('max_per_month').notNull().default(2),
+    /** When the runway was last seen falling below the threshold; null while it is at or above it. */
+    belowSince: at('below_since'),
+    consecutiveDeclines: integer('consecutive_declines').notNull().default(0),
+    /** After a decline: no new try before this time. */
+    pausedUntil: at('paused_until'),
+    /** Why and when it was turned off by Balance (three declines, the card removed); null when a person did. */
+    disabledReason: text('disabled_reason'),
+    disabledAt: at('disabled_at'),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [
+    check('auto_reload_threshold', sql`${t.thresholdTenths} between 1 and 240`),
+    check('auto_reload_amount_positive', sql`${t.amountCents} > 0`),
+    check('auto_reload_max_per_month', sql`${t.maxPerMonth} between 1 and 10`),
+    check('auto_reload_declines', sql`${t.consecutiveDeclines} >= 0`),
+  ],
+);
+
+export const AUTO_RELOAD_CHARGE_STATES = ['pending', 'succeeded', 'declined', 'abandoned'] as const;
+
+/**
+ * Each off-session charge of a saved card (SPEC §15). `pending` while the provider's answer is not known; at most one
+ * of those per account (a unique partial index), so two triggers at once make one charge. `abandoned`: the provider
+ * has no record of it once its key has lapsed (it never happened).
+ */
+export const autoReloadCharges = pgTable(
+  'auto_reload_charges',
+  {
+    id: id(),
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** What caused it: `low:<when the runway fell below>`, `retry:<declined charge id>`, `invoice:<invoice id>`. */
+    trigger: text('trigger').notNull(),
+    /** `autoreload:<account>:<trigger>`, the provider call's idempotency key. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    amountCents: cents('amount_cents').notNull(),
+    state: text('state', { enum: AUTO_RELOAD_CHARGE_STATES }).notNull().default('pending'),
+    declineReason: text('decline_reason'),
+    /** The billing month it counts against for `max_per_month` ('YYYY-MM'). */
+    billingMonth: text('billing_month').notNull(),
+    /** The payment it is confirmed through (the one confirmation path, key `reload:<payment id>`). */
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    /** The card charged, as the provider was asked: recovery asks again with exactly these. */
+    customerId: text('customer_id').notNull(),
+    paymentMethodId: text('payment_method_id').notNull(),
+    /** The provider's payment (Stripe: pi_…), once it named one. */
+    providerRef: text('provider_ref'),
+    createdAt: at('created_at').notNull(),
+    resolvedAt: at('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('auto_reload_charges_key').on(t.idempotencyKey),
+    uniqueIndex('auto_reload_charges_payment').on(t.paymentId),
+    uniqueIndex('auto_reload_charges_one_in_flight').on(t.accountId).where(sql`${t.state} = 'pending'`),
+    index('auto_reload_charges_account_month').on(t.accountId, t.billingMonth),
+    check('auto_reload_charges_amount_positive', sql`${t.amountCents} > 0`),
+    check('auto_reload_charges_state', sql`${t.state} in ('pending', 'succeeded', 'declined', 'abandoned')`),
+    check('auto_reload_charges_resolved', sql`(${t.state} = 'pending') = (${t.resolvedAt} is null)`),
+  ],
+);
+
+/** The sandbox provider's record of its off-session charges, one per idempotency key (as `sandbox_refunds`). */
+export const sandboxCharges = pgTable('sandbox_charges', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  paymentMethodId: text('payment_method_id').notNull(),
+  amountCents: cents('amount_cents').notNull(),
+  outcome: text('outcome', { enum: ['succeeded', 'declined'] }).notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});

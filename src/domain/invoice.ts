@@ -14,7 +14,8 @@ export function formatInvoiceNumber(year: string, n: number): string {
   return `INV-${year}-${String(n).padStart(5, '0')}`;
 }
 
-const INVOICE_NUMBER = /^INV-[1-9]\d{3}-(?:\d{5}|[1-9]\d{5,8})$/;
+/** The exact form of an invoice number (a path, a stored row); typed text goes through `invoiceNumberSchema`. */
+export const INVOICE_NUMBER = /^INV-[1-9]\d{3}-(?:\d{5}|[1-9]\d{5,8})$/;
 
 /** An invoice number as typed (any case, spaces around it), in exactly the format `formatInvoiceNumber` makes. */
 export const invoiceNumberSchema = z

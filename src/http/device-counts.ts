@@ -4,8 +4,8 @@ import { balanceChanged } from '../app/balance-changed.js';
 import type { Deps } from '../app/types.js';
 import { DEVICES } from '../domain/money.js';
 import { ACCOUNT_NAME_MAX, findAccountByName } from '../services/accounts.js';
-import { authenticateApiToken } from '../services/api-tokens.js';
 import { recordReading } from '../services/devices.js';
+import { bearerToken, requireApiToken } from './bearer.js';
 import { mediaTypeOf, readBody } from './body.js';
 import { HttpError } from './errors.js';
 import { type Route, sendJson } from './server.js';
@@ -37,25 +37,6 @@ const DeviceCountBody = z.strictObject({
   count: z.number().int().min(0).max(MAX_DEVICE_COUNT),
   at: z.iso.datetime({ offset: true }).optional(),
 });
-
-const unauthorized = (error: string, invalidToken: boolean) =>
-  new HttpError(401, error, {
-    headers: {
-      'www-authenticate': invalidToken
-        ? 'Bearer realm="balance", error="invalid_token"'
-        : 'Bearer realm="balance"',
-    },
-  });
-
-/** The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive, RFC 7235). */
-function bearerToken(req: IncomingMessage): string {
-  const header = req.headers.authorization;
-  if (typeof header !== 'string' || header.trim() === '')
-    throw unauthorized('an Authorization: Bearer <API token> header is required', false);
-  const match = /^Bearer +(\S+) *$/i.exec(header);
-  if (!match) throw unauthorized('the Authorization header must use the Bearer scheme', false);
-  return match[1]!;
-}
 
 type Parsed =
   | { ok: true; value: z.infer<typeof DeviceCountBody>; at: Date | undefined }
@@ -114,8 +95,7 @@ export function deviceCountsRoute(deps: Deps): Route {
       const now = deps.clock.now();
       const parsed = parseBody(req, raw, now);
       const { account, reading, caller } = await deps.db.transaction(async (tx) => {
-        const caller = await authenticateApiToken(tx, token, now);
-        if (!caller) throw unauthorized('the API token is not valid', true);
+        const caller = await requireApiToken(tx, token, now);
         if (!parsed.ok) throw parsed.refusal;
         const account = await findAccountByName(tx, parsed.value.account);
         if (!account) throw new HttpError(400, 'unknown account');

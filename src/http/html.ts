@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+
 // The app's HTML pages share one skeleton — self-contained (no scripts, no external assets), never indexed — and
 // one escaper for what goes into them.
 
@@ -35,4 +37,19 @@ export function htmlPage(page: { title: string; style: string; head?: string[]; 
     '</html>',
     '',
   ].join('\n');
+}
+
+/** Answers a page; it is never cached (the app's pages show live state, some behind a token). */
+export function sendHtml(
+  res: ServerResponse,
+  status: number,
+  html: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(html);
 }

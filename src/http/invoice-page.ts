@@ -49,6 +49,7 @@ const STYLE = `
   dt { color: #616061; }
   dd { margin: 0; text-align: right; }
   dd.status { font-weight: 600; }
+  .statement.notice { margin: 16px 0 0; font-weight: 400; }
   .statement { margin: 0 0 24px; padding: 12px 16px; background: #f4f5f7; border-radius: 8px; font-weight: 600; }
   .paid { color: #007a5a; }
   .overdue { color: #b3261e; }
@@ -98,6 +99,16 @@ export function invoicePage(d: InvoiceDocument, links: InvoicePageLinks): string
       ...payment(d, payUrl),
       `<p class="links"><a href="${escapeHtml(pdfUrl)}">Download the PDF</a></p>`,
     ],
+  });
+}
+
+/** A short page in the invoice's style, for what stands in its place: no such invoice, a payment refused. */
+export function invoiceNoticePage(heading: string, statement: string): string {
+  return htmlPage({
+    title: heading,
+    style: STYLE,
+    head: ['<meta name="referrer" content="no-referrer">'],
+    main: [`<h1>${text(heading)}</h1>`, `<p class="statement notice" role="status">${text(statement)}</p>`],
   });
 }
 

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type Stripe from 'stripe';
 import { z } from 'zod';
+import { autoReloadAnswered, keepPaidCard } from '../app/auto-reload.js';
 import { completePayment } from '../app/reload.js';
 import type { Deps } from '../app/types.js';
 import { formatOf } from '../app/view-mappers.js';
@@ -9,14 +10,17 @@ import {
   type Closing,
   type Confirmation,
   closePayment,
+  disagreements,
   getPayment,
   isPaymentId,
   type ProviderReport,
   sandboxCheckoutEnded,
 } from '../services/payments/payments.js';
+import type { ChargeOutcome } from '../services/payments/provider.js';
+import { SANDBOX_TEST_CARDS } from '../services/payments/sandbox.js';
 import { readBody, readForm } from './body.js';
 import { HttpError } from './errors.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, sendHtml } from './html.js';
 import { sandboxPage } from './sandbox-page.js';
 import type { Route } from './server.js';
 import { sendJson } from './server.js';
@@ -28,17 +32,19 @@ const PaymentPath = z.object({
 });
 type PaymentPath = z.infer<typeof PaymentPath>;
 
-/** The sandbox page's form: its two buttons, nothing else (`CANCEL` is not `cancel`). No field means Pay. */
-const SandboxForm = z.strictObject({ action: z.enum(['pay', 'cancel']).default('pay') });
+/**
+ * The sandbox page's form: its two buttons (`CANCEL` is not `cancel`; no field means Pay), the "Save this card" box
+ * (`save_card=1`) and the test card (SPEC §15); nothing else.
+ */
+const SandboxForm = z.strictObject({
+  action: z.enum(['pay', 'cancel']).default('pay'),
+  save_card: z.literal('1').optional(),
+  test_card: z.enum(SANDBOX_TEST_CARDS).default('succeeds'),
+});
 const SANDBOX_FORM_LIMIT = 1024;
 /** Stripe's events are a few KB; its documentation allows for far less than this. */
 const STRIPE_EVENT_LIMIT = 512 * 1024;
 const SANDBOX: ProviderReport = { provider: 'sandbox' };
-
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(html);
-}
 
 async function renderSandbox(deps: Deps, res: ServerResponse, id: string) {
   const payment = await getPayment(deps.db, id);
@@ -51,6 +57,7 @@ async function renderSandbox(deps: Deps, res: ServerResponse, id: string) {
     amountCents: ours?.amountCents ?? 0n,
     status: !ours ? 'unknown' : sandboxCheckoutEnded(ours, deps.clock.now()) ? 'expired' : ours.status,
     action: `/pay/sandbox/${encodeURIComponent(id)}`,
+    saveCard: ours?.saveCard ?? false,
   });
   sendHtml(res, ours ? 200 : 404, html);
 }
@@ -73,9 +80,13 @@ export function sandboxRoutes(deps: Deps): Route<PaymentPath>[] {
       path: '/pay/sandbox/:id',
       params: PaymentPath,
       handle: async (req, res, { id }) => {
-        const { action } = SandboxForm.parse(await readForm(req, SANDBOX_FORM_LIMIT));
-        if (action === 'cancel') await closePayment(deps.db, id, 'cancelled', SANDBOX);
-        else await completePayment(deps, id, { actor: `sandbox:${id}`, report: SANDBOX });
+        const form = SandboxForm.parse(await readForm(req, SANDBOX_FORM_LIMIT));
+        if (form.action === 'cancel') await closePayment(deps.db, id, 'cancelled', SANDBOX);
+        else {
+          const confirmation = await completePayment(deps, id, { actor: `sandbox:${id}`, report: SANDBOX });
+          if (form.save_card && (confirmation.kind === 'credited' || confirmation.kind === 'already_paid'))
+            await keepPaidCard(deps, confirmation.payment, form.test_card);
+        }
         await renderSandbox(deps, res, id);
       },
     },
@@ -183,7 +194,69 @@ export function stripeWebhookRoute(deps: Deps, stripe: Stripe, webhookSecret: st
   };
 }
 
+/** The fields of a PaymentIntent that Balance reads (Stripe's API reference, `payment_intent`). */
+const PaymentIntent = z.object({
+  id: stripeId('pi'),
+  amount: z.number().int().positive(),
+  amount_received: z.number().int().nonnegative().nullish(),
+  currency: z.string().regex(/^[a-z]{3}$/),
+  status: z.string().max(40),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  last_payment_error: z
+    .object({
+      code: z.string().max(100).nullish(),
+      decline_code: z.string().max(100).nullish(),
+      message: z.string().max(1000).nullish(),
+    })
+    .nullish(),
+});
+
+/**
+ * `payment_intent.succeeded` / `payment_intent.payment_failed` of an auto-reload (SPEC §15): the charge's answer,
+ * checked against its payment (intent, amount, currency) by the one confirmation path. Intents of checkouts are
+ * confirmed by their `checkout.session.*` events and ignored here.
+ */
+async function handleIntentEvent(deps: Deps, event: z.infer<typeof StripeEvent>): Promise<void> {
+  const failed = event.type === 'payment_intent.payment_failed';
+  if (!failed && event.type !== 'payment_intent.succeeded') return;
+  const intent = PaymentIntent.parse(event.data.object);
+  const paymentId = intent.metadata?.payment_id;
+  if (paymentId === undefined) return;
+  if (!isPaymentId(paymentId)) throw new HttpError(400, 'metadata.payment_id is not a payment id');
+  const payment = await getPayment(deps.db, paymentId);
+  if (!payment) return deps.logger.warn(`Stripe event ${event.id} names unknown payment ${paymentId}`);
+  const report: ProviderReport = {
+    provider: 'stripe',
+    sessionId: intent.id,
+    amountCents: BigInt(intent.amount),
+    currency: intent.currency,
+  };
+  const fields = disagreements({ ...payment, providerRef: payment.providerRef ?? intent.id }, report);
+  if (fields.length > 0) {
+    deps.logger.error(
+      `Stripe event ${event.id} disagrees with payment ${paymentId} on ${fields.join(', ')}: refused, nothing written`,
+    );
+    throw new HttpError(400, `the event does not match payment ${paymentId}`);
+  }
+  const error = intent.last_payment_error;
+  const outcome: ChargeOutcome = failed
+    ? {
+        kind: 'declined',
+        providerRef: intent.id,
+        code: error?.decline_code ?? error?.code ?? 'payment_failed',
+        reason: error?.message ?? 'The payment failed.',
+      }
+    : {
+        kind: 'succeeded',
+        providerRef: intent.id,
+        amountCents: BigInt(intent.amount),
+        currency: intent.currency.toUpperCase(),
+      };
+  await autoReloadAnswered(deps, paymentId, outcome);
+}
+
 async function handleStripeEvent(deps: Deps, event: z.infer<typeof StripeEvent>): Promise<void> {
+  if (event.type.startsWith('payment_intent.')) return handleIntentEvent(deps, event);
   if (!event.type.startsWith('checkout.session.')) return;
   const session = CheckoutSession.parse(event.data.object);
   const paymentId = paymentIdOf(session);
@@ -206,6 +279,8 @@ async function handleStripeEvent(deps: Deps, event: z.infer<typeof StripeEvent>)
       providerPaymentRef: typeof intent === 'string' ? intent : (intent?.id ?? null),
       report,
     });
+    if (outcome.kind === 'credited' || outcome.kind === 'already_paid')
+      await keepPaidCard(deps, outcome.payment);
   } else if (event.type === 'checkout.session.expired') {
     outcome = await closePayment(deps.db, paymentId, 'expired', report);
   } else return;

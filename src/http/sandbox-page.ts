@@ -31,6 +31,8 @@ const STYLE = `
   .statement { margin: 0; padding: 12px 16px; background: #f4f5f7; border-radius: 8px; }
   .payment { margin: 16px 0 0; font-size: 13px; color: #616061; overflow-wrap: anywhere; }
   form { display: flex; gap: 12px; flex-wrap: wrap; }
+  fieldset.card { flex: 1 1 100%; margin: 0; padding: 8px 12px; border: 1px solid #ddd; border-radius: 8px; }
+  fieldset.card label { display: block; padding: 4px 0; }
   button { flex: 1 1 140px; padding: 12px 16px; font: inherit; font-weight: 600; border-radius: 8px;
     cursor: pointer; border: 1px solid #c4c4c4; background: #fff; color: #1d1c1d; }
   button.pay { background: #007a5a; border-color: #007a5a; color: #fff; }
@@ -65,6 +67,11 @@ function content(m: SandboxPageModel): string[] {
   if (m.status === 'pending') {
     lines.push(
       `<form method="post" action="${escapeHtml(m.action)}">`,
+      '<fieldset class="card"><legend>Test card</legend>',
+      '<label><input type="radio" name="test_card" value="succeeds" checked> Visa …4242: pays, and pays again automatically</label>',
+      '<label><input type="radio" name="test_card" value="declines"> Visa …0341: pays now, declines automatic reloads</label>',
+      `<label><input type="checkbox" name="save_card" value="1"${m.saveCard ? ' checked' : ''}> Save this card for automatic reloads</label>`,
+      '</fieldset>',
       `<button type="submit" class="pay" name="action" value="pay">${escapeHtml(`Pay ${amount}`)}</button>`,
       '<button type="submit" class="cancel" name="action" value="cancel">Cancel</button>',
       '</form>',

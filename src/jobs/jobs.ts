@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { alertJob, deviceSyncJob, invoiceJob, type JobControl, recoveryJob } from '../app/jobs.js';
 import type { Deps } from '../app/types.js';
-import type { ConnectorDeps } from '../services/connectors.js';
+import { jobSucceeded } from '../metrics.js';
 
 /** Every five minutes: a refund left pending by a crash is resolved well within `verify`'s STUCK_REFUND_MS. */
 const RECOVERY_CRON = '*/5 * * * *';
@@ -10,12 +10,15 @@ const RECOVERY_CRON = '*/5 * * * *';
  * The cron tasks of every mode (SPEC §1): the invoice run, the daily balance check (both in the billing time zone),
  * the device sync with Jamf Pro, recovery every five minutes and the outbox every minute. A job that throws is logged and does not stop the others.
  */
-export function startJobs(deps: Deps, deviceSync: ConnectorDeps): { stop(): Promise<void> } {
+export function startJobs(deps: Deps): { stop(): Promise<void> } {
   const control: JobControl = { stopping: false };
   const running = new Set<Promise<unknown>>();
   const guarded = (name: string, job: () => Promise<unknown>) => async () => {
     if (control.stopping) return;
-    const run = job().catch((err: unknown) => deps.logger.error(`${name} failed`, err));
+    const run = job().then(
+      () => jobSucceeded(name, deps.clock.now()),
+      (err: unknown) => deps.logger.error(`${name} failed`, err),
+    );
     running.add(run);
     await run;
     running.delete(run);
@@ -34,7 +37,7 @@ export function startJobs(deps: Deps, deviceSync: ConnectorDeps): { stop(): Prom
     ),
     cron.schedule(
       deps.config.deviceSyncCron,
-      guarded('device sync', () => deviceSyncJob(deps, deviceSync)),
+      guarded('device sync', () => deviceSyncJob(deps, deps.connectors)),
       { ...options, name: 'devices' },
     ),
     cron.schedule(

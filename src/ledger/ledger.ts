@@ -1,6 +1,12 @@
 import { and, desc, eq, or, sql } from 'drizzle-orm';
-import { at, type Db, queryRows, toBigInt } from '../db/client.js';
-import { type AccountLedgerKind, ledgerAccounts, type SystemLedgerKind, transfers } from '../db/schema.js';
+import { type Db, preparedQuery, queryRows, toBigInt } from '../db/client.js';
+import {
+  type AccountLedgerKind,
+  type LedgerKind,
+  ledgerAccounts,
+  type SystemLedgerKind,
+  transfers,
+} from '../db/schema.js';
 
 /**
  * Where value moves from or to: a customer account's wallet or receivable (by account id), or one of the system
@@ -63,13 +69,20 @@ export class ReversalError extends LedgerError {
 
 const MAX_AMOUNT = 9_000_000_000_000_000n; // well inside int8, so sums of many transfers cannot overflow
 
-function ledgerIdOf(ref: LedgerRef) {
-  if ('system' in ref)
-    return sql`(select id from ${ledgerAccounts} where ${ledgerAccounts.kind} = ${ref.system})`;
-  const [kind, accountId]: [AccountLedgerKind, number] =
-    'wallet' in ref ? ['wallet', ref.wallet] : ['receivable', ref.receivable];
-  return sql`(select id from ${ledgerAccounts} where ${ledgerAccounts.accountId} = ${accountId}
-              and ${ledgerAccounts.kind} = ${sql.raw(`'${kind}'`)})`;
+function kindOf(ref: LedgerRef): LedgerKind {
+  return 'system' in ref ? ref.system : 'wallet' in ref ? 'wallet' : 'receivable';
+}
+
+function ownerOf(ref: LedgerRef): number | null {
+  return 'wallet' in ref ? ref.wallet : 'receivable' in ref ? ref.receivable : null;
+}
+
+/** The ledger account id of `ref`; `owner` is the customer account id (a value or a placeholder). */
+function ledgerIdOf(ref: LedgerRef, owner: unknown = ownerOf(ref)) {
+  const kind = sql.raw(`'${kindOf(ref)}'`);
+  if ('system' in ref) return sql`(select id from ${ledgerAccounts} where ${ledgerAccounts.kind} = ${kind})`;
+  return sql`(select id from ${ledgerAccounts} where ${ledgerAccounts.accountId} = ${owner}::bigint
+              and ${ledgerAccounts.kind} = ${kind})`;
 }
 
 function assertAmount(amount: bigint): void {
@@ -111,16 +124,64 @@ async function postStatement(
   reversesId: number | null,
 ): Promise<{ transfer?: Transfer; shortOf?: bigint }> {
   const debit = 'wallet' in input.from;
-  const rows = await queryRows<RawTransfer & { balance_before: unknown; from_id: unknown; to_id: unknown }>(
-    db,
-    sql`with src as (select ${ledgerIdOf(input.from)} as id),
-             dst as (select ${ledgerIdOf(input.to)} as id),
-             locked as (select w.id, w.balance from ledger_accounts w where ${debit} and w.id = (select id from src) for update),
+  const [row] = await postingStatement(input.from, input.to)(db, {
+    key: input.key,
+    fromAccount: ownerOf(input.from),
+    toAccount: ownerOf(input.to),
+    amount: input.amount.toString(),
+    reversesId,
+    actor: input.actor,
+    memo: input.memo,
+    at: (input.at ?? new Date()).toISOString(),
+  });
+  if (row!.from_id === null || row!.to_id === null) {
+    throw new UnknownWalletError(row!.from_id === null ? input.from : input.to);
+  }
+  if (row!.id !== null && row!.id !== undefined) return { transfer: toTransfer(row!) };
+  const balance = row!.balance_before === null ? undefined : toBigInt(row!.balance_before);
+  return { shortOf: debit && balance !== undefined && balance < input.amount ? balance : undefined };
+}
+
+type PostedRow = RawTransfer & { balance_before: unknown; from_id: unknown; to_id: unknown };
+type PostingValues = {
+  key: string;
+  fromAccount: number | null;
+  toAccount: number | null;
+  amount: string;
+  reversesId: number | null;
+  actor: string;
+  memo: string;
+  at: string;
+};
+
+/**
+ * The posting statement for one pair of ledger account kinds, its text built once per process: the kinds are part
+ * of the text (a system account is found through its own partial unique index), every value is a placeholder.
+ */
+function postingStatement(from: LedgerRef, to: LedgerRef) {
+  const shape = `${kindOf(from)}>${kindOf(to)}`;
+  let statement = postingStatements.get(shape);
+  if (!statement) {
+    statement = buildPostingStatement(from, to);
+    postingStatements.set(shape, statement);
+  }
+  return statement;
+}
+
+const postingStatements = new Map<string, ReturnType<typeof buildPostingStatement>>();
+
+function buildPostingStatement(from: LedgerRef, to: LedgerRef) {
+  const debit = 'wallet' in from;
+  const p = (name: keyof PostingValues) => sql.placeholder(name);
+  return preparedQuery<PostedRow, PostingValues>(
+    sql`with src as (select ${ledgerIdOf(from, p('fromAccount'))} as id),
+             dst as (select ${ledgerIdOf(to, p('toAccount'))} as id),
+             locked as (select w.id, w.balance from ledger_accounts w where ${sql.raw(String(debit))} and w.id = (select id from src) for update),
              ins as (
                insert into transfers (idempotency_key, from_ledger_id, to_ledger_id, amount, reverses_id, actor, memo, created_at)
-               select ${input.key}, (select id from src), (select id from dst), ${input.amount.toString()}::bigint,
-                      ${reversesId}::bigint, ${input.actor}, ${input.memo}, ${at(input.at ?? new Date())}
-               where not ${debit} or (select balance from locked) >= ${input.amount.toString()}::bigint
+               select ${p('key')}, (select id from src), (select id from dst), ${p('amount')}::bigint,
+                      ${p('reversesId')}::bigint, ${p('actor')}, ${p('memo')}, ${p('at')}::timestamptz
+               where not ${sql.raw(String(debit))} or (select balance from locked) >= ${p('amount')}::bigint
                on conflict (idempotency_key) do nothing
                returning *),
              debited as (update ledger_accounts w set balance = w.balance - ins.amount
@@ -131,13 +192,6 @@ async function postStatement(
                (select id from dst) as to_id
         from (select 1) one left join ins on true`,
   );
-  const row = rows[0]!;
-  if (row.from_id === null || row.to_id === null) {
-    throw new UnknownWalletError(row.from_id === null ? input.from : input.to);
-  }
-  if (row.id !== null && row.id !== undefined) return { transfer: toTransfer(row) };
-  const balance = row.balance_before === null ? undefined : toBigInt(row.balance_before);
-  return { shortOf: debit && balance !== undefined && balance < input.amount ? balance : undefined };
 }
 
 interface RawTransfer {
@@ -248,14 +302,24 @@ async function refOf(db: Db, ledgerId: number): Promise<LedgerRef> {
   return { system: row.kind };
 }
 
+/** Through a prepared select per kind: a balance read is the hottest query of the app. */
+const balanceStatements = {
+  wallet: balanceStatement('wallet'),
+  receivable: balanceStatement('receivable'),
+};
+
+function balanceStatement(kind: AccountLedgerKind) {
+  return preparedQuery<{ balance: unknown }, { accountId: number }>(
+    sql`select balance from ledger_accounts where account_id = ${sql.placeholder('accountId')}::bigint
+        and kind = ${sql.raw(`'${kind}'`)}`,
+  );
+}
+
 async function cachedBalance(db: Db, accountId: number, kind: AccountLedgerKind): Promise<bigint> {
-  const [row] = await db
-    .select({ balance: ledgerAccounts.balance })
-    .from(ledgerAccounts)
-    .where(and(eq(ledgerAccounts.accountId, accountId), eq(ledgerAccounts.kind, kind)));
+  const [row] = await balanceStatements[kind](db, { accountId });
   if (!row)
     throw new UnknownWalletError(kind === 'wallet' ? { wallet: accountId } : { receivable: accountId });
-  return row.balance ?? 0n;
+  return toBigInt(row.balance);
 }
 
 export function walletBalance(db: Db, accountId: number): Promise<bigint> {

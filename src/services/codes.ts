@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import { at, type Db, pgErrorCode, queryRows } from '../db/client.js';
-import { accounts, codeBatches, codes, licensePacks, redemptionFailures } from '../db/schema.js';
+import { type Db, pgErrorCode, preparedQuery } from '../db/client.js';
+import { accounts, codeBatches, codes, licensePacks } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';
 import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
 import { formatMoney } from '../domain/money.js';
@@ -158,6 +158,7 @@ export type RedeemResult =
  * The lockout is counted atomically: the attempt first takes a transaction-scoped advisory lock for its user and
  * one for its account, so the user's (and the account's) attempts run one at a time from the lockout check to the
  * failure they record. Of 50 simultaneous wrong codes from one user, 5 are looked up and the rest find the lock.
+ * After the locks, one statement (`attemptClaim`) checks the lockout, claims the code and records a loser's failure.
  */
 export async function redeemCode(
   db: Db,
@@ -177,10 +178,16 @@ export async function redeemCode(
   const hash = codeHash(input.secret, parsed.body);
   try {
     return await db.transaction(async (tx) => {
-      await lockRedemptions(tx, input.actor, input.accountId);
-      const until = await lockedUntil(tx, input.actor, input.accountId, input.now);
-      if (until) return { ok: false, reason: 'locked', until };
-      return (await claimAndApply(tx, { ...input, hash, kind: parsed.kind })) ?? failure(tx, hash, input);
+      // Sent together (pipelined on the transaction's one connection): the server runs the attempt only after the
+      // locks are granted, and its snapshot is taken then, so nothing is read before the locks are held.
+      const [, attempt] = await Promise.all([
+        lockRedemptions(tx, input.actor, input.accountId),
+        attemptClaim(tx, { ...input, hash, kind: parsed.kind }),
+      ]);
+      if (attempt.until !== null) return { ok: false, reason: 'locked', until: attempt.until };
+      if (attempt.claimedId !== null) return applyClaim(tx, attempt.claimedId, input);
+      if (attempt.outcome === 'recorded') return { ok: false, reason: 'invalid' };
+      return failure(tx, hash, input);
     });
   } catch (err) {
     if (err instanceof WrongPlan)
@@ -195,33 +202,55 @@ export async function redeemCode(
  * makes them wait for each other; it never lets an attempt through.
  */
 async function lockRedemptions(tx: Db, userId: string, accountId: number): Promise<void> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(${`redeem-user:${userId}`}, 0)),
-               pg_advisory_xact_lock(hashtextextended(${`redeem-account:${accountId}`}, 0))`,
-  );
+  await lockStatement(tx, { user: `redeem-user:${userId}`, account: `redeem-account:${accountId}` });
 }
 
-/** No code was claimed: "already redeemed here" says when and by whom; anything else counts toward a lockout. */
+const lockStatement = preparedQuery<unknown, { user: string; account: string }>(
+  sql`select pg_advisory_xact_lock(hashtextextended(${sql.placeholder('user')}::text, 0)),
+             pg_advisory_xact_lock(hashtextextended(${sql.placeholder('account')}::text, 0))`,
+);
+
+/**
+ * A loser that raced the winner, read afresh in one statement: "already redeemed here" says when and by whom;
+ * unknown, void, expired or redeemed elsewhere gets one reply for all, and the failure is recorded.
+ */
 async function failure(
   tx: Db,
   hash: string,
   input: { accountId: number; actor: string; now: Date },
 ): Promise<RedeemResult> {
-  const [existing] = await tx.select().from(codes).where(eq(codes.hash, hash));
-  if (existing?.status === 'redeemed' && existing.redeemedAccountId === input.accountId) {
+  const [here] = await failureStatement(tx, {
+    hash,
+    accountId: input.accountId,
+    userId: input.actor,
+    now: input.now.toISOString(),
+  });
+  if (here) {
     return {
       ok: false,
       reason: 'already_redeemed_here',
-      redeemedAt: existing.redeemedAt!,
-      redeemedBy: existing.redeemedBy!,
+      redeemedAt: new Date(here.redeemed_at as string | Date),
+      redeemedBy: here.redeemed_by,
     };
   }
-  // Unknown, void, expired or redeemed elsewhere: one reply for all, and the attempt counts toward a lockout.
-  await tx
-    .insert(redemptionFailures)
-    .values({ userId: input.actor, accountId: input.accountId, at: input.now });
   return { ok: false, reason: 'invalid' };
 }
+
+const failureStatement = (() => {
+  const p = (name: 'hash' | 'accountId' | 'userId' | 'now') => sql.placeholder(name);
+  return preparedQuery<{ redeemed_at: unknown; redeemed_by: string }, Record<string, unknown>>(
+    sql`with here as (
+          select c.redeemed_at, c.redeemed_by from codes c
+          where c.hash = ${p('hash')}::text and c.status = 'redeemed'
+            and c.redeemed_account_id = ${p('accountId')}::bigint),
+        recorded as (
+          insert into redemption_failures (user_id, account_id, at)
+          select ${p('userId')}::text, ${p('accountId')}::bigint, ${p('now')}::timestamptz
+          where not exists (select 1 from here)
+          returning id)
+        select * from here`,
+  );
+})();
 
 class WrongPlan extends Error {
   constructor(
@@ -232,38 +261,83 @@ class WrongPlan extends Error {
   }
 }
 
-/** The conditional UPDATE that claims the code, then its credit or pack; undefined when no code was claimed. */
-async function claimAndApply(
+type Attempt = {
+  /** Set when the user or the account is locked out: nothing was claimed or recorded. */
+  until: Date | null;
+  /** The code this attempt claimed (issued → redeemed). */
+  claimedId: number | null;
+  /** `recorded`: a failure counting toward the lockout was written. `recheck`: the code was claimed by a concurrent
+   * attempt after this statement's snapshot, so whether it went to this account is decided by a fresh read. */
+  outcome: 'claimed' | 'recorded' | 'recheck' | 'locked';
+};
+
+/**
+ * One statement, after the advisory locks (its snapshot is taken after them, so it sees every failure the attempts
+ * before it recorded): the lockout of both windows; if not locked, the conditional UPDATE that claims the code; if
+ * nothing was claimed and the code is not one this account already redeemed, the failure. Of any number of
+ * simultaneous attempts PostgreSQL lets exactly one UPDATE see the row still `issued`. A loser that raced the winner
+ * (the code still claimable in its snapshot) records nothing here and is settled by `failure`.
+ */
+async function attemptClaim(
   tx: Db,
-  input: {
-    hash: string;
-    kind: CodeKind | null;
-    accountId: number;
-    actor: string;
-    now: Date;
-    timeZone: string;
-    financeChannel?: string;
-  },
-): Promise<RedeemResult | undefined> {
-  const [code] = await tx
-    .update(codes)
-    .set({
-      status: 'redeemed',
-      redeemedBy: input.actor,
-      redeemedAccountId: input.accountId,
-      redeemedAt: input.now,
-    })
-    .where(
-      and(
-        eq(codes.hash, input.hash),
-        eq(codes.status, 'issued'),
-        or(isNull(codes.expiresAt), gt(codes.expiresAt, input.now)),
-        input.kind ? eq(codes.kind, input.kind) : undefined,
-      ),
-    )
-    .returning();
-  if (!code) return undefined;
-  return code.kind === 'balance' ? creditWallet(tx, code, input) : activatePack(tx, code, input);
+  input: { hash: string; kind: CodeKind | null; accountId: number; actor: string; now: Date },
+): Promise<Attempt> {
+  const [row] = await attemptStatement(tx, {
+    hash: input.hash,
+    kind: input.kind,
+    accountId: input.accountId,
+    userId: input.actor,
+    now: input.now.toISOString(),
+  });
+  const until = row?.until === null || row?.until === undefined ? null : new Date(Number(row.until));
+  const claimedId = row?.claimed_id === null || row?.claimed_id === undefined ? null : Number(row.claimed_id);
+  return { until, claimedId, outcome: row!.outcome as Attempt['outcome'] };
+}
+
+const attemptStatement = (() => {
+  const p = (name: 'hash' | 'kind' | 'accountId' | 'userId' | 'now') => sql.placeholder(name);
+  const now = sql`${p('now')}::timestamptz`;
+  /** When the window's lock ends, if its last N failures are all inside it (N and the window from LOCKOUT). */
+  const nth = (who: SQL, rule: { failures: number; windowMs: number }) =>
+    sql`(select extract(epoch from f.at) * 1000 + ${sql.raw(String(rule.windowMs))} from redemption_failures f
+         where ${who} and f.at > ${now} - interval '${sql.raw(String(rule.windowMs))} milliseconds' and f.at <= ${now}
+         order by f.at desc offset ${sql.raw(String(rule.failures - 1))} limit 1)`;
+  const claimable = sql`c.status = 'issued' and (c.expires_at is null or c.expires_at > ${now})
+                        and (${p('kind')}::text is null or c.kind = ${p('kind')}::text)`;
+  return preparedQuery<{ until: unknown; claimed_id: unknown; outcome: string }, Record<string, unknown>>(
+    sql`with lockout as (
+          select greatest(${nth(sql`f.user_id = ${p('userId')}::text`, LOCKOUT.user)},
+                          ${nth(sql`f.account_id = ${p('accountId')}::bigint`, LOCKOUT.account)})::float8 as until),
+        claimed as (
+          update codes c set status = 'redeemed', redeemed_by = ${p('userId')}::text,
+                 redeemed_account_id = ${p('accountId')}::bigint, redeemed_at = ${now}
+          where c.hash = ${p('hash')}::text and ${claimable} and (select until from lockout) is null
+          returning c.id),
+        seen as (select c.status = 'redeemed' and c.redeemed_account_id = ${p('accountId')}::bigint as here,
+                        ${claimable} as raced
+                 from codes c where c.hash = ${p('hash')}::text),
+        recorded as (
+          insert into redemption_failures (user_id, account_id, at)
+          select ${p('userId')}::text, ${p('accountId')}::bigint, ${now}
+          where (select until from lockout) is null and not exists (select 1 from claimed)
+            and not exists (select 1 from seen where here or raced)
+          returning id)
+        select (select until from lockout) as until, (select id from claimed) as claimed_id,
+               case when (select until from lockout) is not null then 'locked'
+                    when exists (select 1 from claimed) then 'claimed'
+                    when exists (select 1 from recorded) then 'recorded'
+                    else 'recheck' end as outcome`,
+  );
+})();
+
+/** The claimed code's credit or pack. */
+async function applyClaim(
+  tx: Db,
+  codeId: number,
+  input: { accountId: number; actor: string; now: Date; timeZone: string; financeChannel?: string },
+): Promise<RedeemResult> {
+  const [code] = await tx.select().from(codes).where(eq(codes.id, codeId));
+  return code!.kind === 'balance' ? creditWallet(tx, code!, input) : activatePack(tx, code!, input);
 }
 
 /** Credits the code's value and, in the same transaction, settles what the account owes (SPEC §14). */
@@ -314,23 +388,6 @@ async function activatePack(
     })
     .returning();
   return { ok: true, kind: 'license_pack', code, pack: pack! };
-}
-
-/**
- * When a user's or an account's redemption lock ends, if either is locked now: each is locked until the oldest of
- * its last N failures leaves the window (N and the window from LOCKOUT). Both windows in one statement.
- */
-async function lockedUntil(db: Db, userId: string, accountId: number, now: Date): Promise<Date | undefined> {
-  const nth = (who: SQL, rule: { failures: number; windowMs: number }) =>
-    sql`(select extract(epoch from f.at) * 1000 + ${rule.windowMs} from redemption_failures f
-         where ${who} and f.at > ${at(new Date(now.getTime() - rule.windowMs))} and f.at <= ${at(now)}
-         order by f.at desc offset ${rule.failures - 1} limit 1)`;
-  const [row] = await queryRows<{ until: unknown }>(
-    db,
-    sql`select greatest(${nth(sql`f.user_id = ${userId}`, LOCKOUT.user)},
-                        ${nth(sql`f.account_id = ${accountId}`, LOCKOUT.account)})::float8 as until`,
-  );
-  return row?.until === null || row?.until === undefined ? undefined : new Date(Number(row.until));
 }
 
 export type VoidResult =

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { at, type Db, queryRows } from '../db/client.js';
-import { jamfConnectors } from '../db/schema.js';
+import { jamfConnectors, type ReadingSource } from '../db/schema.js';
 import {
   type JamfCredentials,
   type JamfFieldErrors,
@@ -103,7 +103,8 @@ export async function connectJamf(
   try {
     counts = await deps.jamf.managedCounts(credentials);
   } catch (err) {
-    if (err instanceof JamfError) return { ok: false, errors: { [err.field]: err.message } };
+    if (err instanceof JamfError)
+      return { ok: false, errors: { [err.field]: err.advice('Try again in a moment.') } };
     throw err;
   }
   const excess = tooMany(counts);
@@ -162,6 +163,39 @@ export async function jamfConnection(db: Db, accountId: number): Promise<JamfCon
   if (!row) return undefined;
   const { clientSecretSealed: _sealed, ...shown } = row;
   return shown;
+}
+
+/** Where the count in effect comes from, and how the account's Jamf Pro sync is doing (`devices`, `status`, Home). */
+export interface DeviceSource {
+  /** The reading in effect: its count, how it was recorded (typed, posted to the API, counted in Jamf Pro), by whom, when. */
+  reading: { count: number; source: ReadingSource; by: string; at: Date } | null;
+  /** The account's connection, when it has one: its instance, the last sync that counted, a run of failures. */
+  jamf: {
+    url: string;
+    lastSyncAt: Date | null;
+    failing: { since: Date; failures: number; reason: string } | null;
+  } | null;
+}
+
+export async function deviceSource(db: Db, accountId: number, now: Date): Promise<DeviceSource> {
+  const [reading, connection] = await Promise.all([
+    readingAt(db, accountId, now),
+    jamfConnection(db, accountId),
+  ]);
+  return {
+    reading: reading
+      ? { count: reading.count, source: reading.source, by: reading.recordedBy, at: reading.effectiveAt }
+      : null,
+    jamf: connection
+      ? { url: connection.url, lastSyncAt: connection.lastSyncAt, failing: failingOf(connection) }
+      : null,
+  };
+}
+
+function failingOf(connection: JamfConnection): NonNullable<DeviceSource['jamf']>['failing'] {
+  const { consecutiveFailures, failingSince, lastError } = connection;
+  if (consecutiveFailures === 0 || !failingSince || !lastError) return null;
+  return { since: failingSince, failures: consecutiveFailures, reason: lastError };
 }
 
 // ─── the sync job ──────────────────────────────────────────────────────────────────────────────────────
@@ -286,7 +320,7 @@ async function countOf(jamf: JamfPro, box: SecretBox, connector: JamfConnector):
     const excess = tooMany(counts);
     return excess ? { ok: false, reason: excess } : { ok: true, counts };
   } catch (err) {
-    if (err instanceof JamfError) return { ok: false, reason: err.message };
+    if (err instanceof JamfError) return { ok: false, reason: err.advice('The next sync tries again.') };
     return {
       ok: false,
       reason: 'An unexpected error stopped the count (see the app logs).',

@@ -248,14 +248,17 @@ async function invoiceChunk(
         returning id, account_id, charge_cents`,
   );
   const channelOf = new Map(charges.map((c) => [c.accountId, c.billingChannelId]));
-  // $0.00 invoices (no billable devices) are recorded but not posted.
+  // $0.00 invoices (no billable devices) are recorded but not posted; the others are posted, then their PDF.
   const messages: OutboxItem[] = created
     .filter((inv) => toBigInt(inv.charge_cents) > 0n && channelOf.get(Number(inv.account_id)))
-    .map((inv) => ({
-      dedupeKey: `invoice:${inv.id}`,
-      channelId: channelOf.get(Number(inv.account_id))!,
-      event: { type: 'invoice', invoiceId: Number(inv.id) },
-    }));
+    .flatMap((inv) => {
+      const channelId = channelOf.get(Number(inv.account_id))!;
+      const invoiceId = Number(inv.id);
+      return [
+        { dedupeKey: `invoice:${inv.id}`, channelId, event: { type: 'invoice', invoiceId } },
+        { dedupeKey: `invoice-pdf:${inv.id}`, channelId, event: { type: 'invoice_pdf', invoiceId } },
+      ] satisfies OutboxItem[];
+    });
   await enqueue(tx, messages, o.now);
   const debited = charges.filter((c) => c.paidFromBalanceCents > 0n).map((c) => c.accountId);
   await checkAlerts(tx, { accountIds: debited, now: o.now, timeZone: o.timeZone });
@@ -306,13 +309,14 @@ export interface NamedInvoice {
 }
 
 /**
- * Invoices with their account and plan names, in one query: one invoice, a run's or every account's (by number),
+ * Invoices with their account and plan names, in one query: one invoice (by id or number), a run's or every account's (by number),
  * or one account's (newest month first); optionally of one month.
  */
 export async function namedInvoices(
   db: Db,
   filter:
     | { invoiceId: number }
+    | { number: string }
     | { runId: number }
     | { accountId: number; month?: string; limit?: number }
     | { everyAccount: true; month?: string },
@@ -321,11 +325,13 @@ export async function namedInvoices(
   const where =
     'invoiceId' in filter
       ? eq(invoices.id, filter.invoiceId)
-      : 'runId' in filter
-        ? eq(invoices.runId, filter.runId)
-        : 'accountId' in filter
-          ? and(eq(invoices.accountId, filter.accountId), month)
-          : month;
+      : 'number' in filter
+        ? eq(invoices.number, filter.number)
+        : 'runId' in filter
+          ? eq(invoices.runId, filter.runId)
+          : 'accountId' in filter
+            ? and(eq(invoices.accountId, filter.accountId), month)
+            : month;
   const query = db
     .select({
       invoice: invoices,

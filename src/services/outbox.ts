@@ -12,6 +12,8 @@ export type OutboxEvent =
   | { type: 'view'; view: Json }
   | { type: 'notice'; text: string }
   | { type: 'invoice'; invoiceId: number }
+  /** The invoice's PDF, as a file in the same channel (SPEC §17). */
+  | { type: 'invoice_pdf'; invoiceId: number }
   | { type: 'run_summary'; runId: number }
   | { type: 'run_csv'; runId: number }
   | {
@@ -37,7 +39,19 @@ export type OutboxEvent =
       today: string;
     }
   | { type: 'account_suspended'; accountId: number; since: string; overdueCents: string }
-  | { type: 'account_restored'; accountId: number; since: string; at: string };
+  | { type: 'account_restored'; accountId: number; since: string; at: string }
+  /** SPEC §15: an off-session charge declined; `turnedOff` after the third in a row, else no try before `retryAfter`. */
+  | {
+      type: 'auto_reload_declined';
+      audience: 'admins' | 'finance';
+      accountId: number;
+      chargeId: number;
+      amountCents: string;
+      reason: string;
+      declines: number;
+      turnedOff: boolean;
+      retryAfter: string | null;
+    };
 
 export interface OutboxItem {
   /** Writing the same key twice writes one message. */
@@ -49,12 +63,15 @@ export interface OutboxItem {
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
+/** Events sent as a file upload rather than a message. */
+const FILE_EVENTS: ReadonlySet<OutboxEvent['type']> = new Set(['run_csv', 'invoice_pdf']);
+
 /** Queues items in the caller's transaction (one statement however many). */
 export async function enqueue(db: Db, items: OutboxItem[], now: Date): Promise<number> {
   if (items.length === 0) return 0;
   const rows = items.map((i) => ({
     dedupe_key: i.dedupeKey,
-    kind: i.event.type === 'run_csv' ? 'file' : 'message',
+    kind: FILE_EVENTS.has(i.event.type) ? 'file' : 'message',
     channel_id: i.channelId,
     payload: i.event,
   }));

@@ -211,7 +211,7 @@ export async function payInvoiceOffline(
   const number = invoiceNumberOf(input.number);
   const reference = parsed(paymentReferenceSchema, input.reference);
   if (input.amountCents <= 0n) throw new UserError('An offline payment is a positive amount.');
-  const memo = `Offline payment for ${number}${reference ? `: ${reference}` : ''}`;
+  const memo = offlinePaymentMemo(number, reference);
   const key = `offline:${requestKey(input.requestId)}`;
   return onInvoice(db, {
     number,
@@ -260,6 +260,17 @@ export async function writeOffInvoice(
         writeOff: { by: input.actor, at: input.now, reason },
       }),
   });
+}
+
+/** The memo of an offline payment's transfer: it is where the payment's reference is kept. */
+function offlinePaymentMemo(number: string, reference: string): string {
+  return `Offline payment for ${number}${reference ? `: ${reference}` : ''}`;
+}
+
+/** The reference an offline payment's memo carries (null when finance gave none). */
+export function offlinePaymentReference(memo: string, number: string): string | null {
+  const prefix = offlinePaymentMemo(number, '');
+  return memo.startsWith(`${prefix}: `) ? memo.slice(prefix.length + 2) : null;
 }
 
 type PriorRequest = { amountCents: bigint; memo: string; result: FinanceResult };

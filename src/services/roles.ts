@@ -41,13 +41,13 @@ export async function requestContext(
                (select json_build_object('id', a.id, 'name', a.name, 'planCode', a.plan_code,
                          'billingChannelId', a.billing_channel_id, 'alertChannelId', a.alert_channel_id,
                          'alertThresholdTenths', a.alert_threshold_tenths, 'createdBy', a.created_by,
-                         'createdAt', a.created_at)
+                         'createdAt', a.created_at, 'suspendedSince', a.suspended_since)
                 from channel_links l join accounts a on a.id = l.account_id
                 where l.channel_id = ${input.channelId ?? null}) as channel_account`,
   );
   const granted = jsonValue(row?.roles) as GlobalRole[];
   const linked = jsonValue(row?.channel_account) as
-    | (Omit<Account, 'createdAt'> & { createdAt: string })
+    | (Omit<Account, 'createdAt' | 'suspendedSince'> & { createdAt: string; suspendedSince: string | null })
     | null;
   return {
     roles: {
@@ -61,7 +61,13 @@ export async function requestContext(
     channelAccount:
       input.channelId === undefined
         ? undefined
-        : linked && { ...linked, id: Number(linked.id), createdAt: new Date(linked.createdAt) },
+        : linked && {
+            ...linked,
+            id: Number(linked.id),
+            createdAt: new Date(linked.createdAt),
+            // Every column of the row: a field left out here reads as undefined, not as what is stored.
+            suspendedSince: linked.suspendedSince === null ? null : new Date(linked.suspendedSince),
+          },
   };
 }
 

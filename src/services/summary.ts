@@ -4,6 +4,7 @@ import { monthOf, monthStart } from '../domain/billing-month.js';
 import { monthlyCost } from '../domain/pricing.js';
 import { type LowBalanceState, lowBalanceState, type Runway, runway } from '../domain/runway.js';
 import type { Account, Plan } from './accounts.js';
+import { type AutoReloadState, autoReloadState } from './autoreload-state.js';
 import { billedDevices, deviceCountAt, packCovers } from './sql/billing-rules.js';
 
 /** What `status`, the Home tab and estimates show of one account (SPEC §4 status, §9). */
@@ -22,6 +23,8 @@ export interface AccountSummary {
   state: LowBalanceState;
   /** The bill of the month in progress, from the highest count in effect so far. */
   nextBill: { month: string; billedDevices: number; amountCents: bigint };
+  /** Auto-reload and the card on file (SPEC §15). */
+  autoReload: AutoReloadState;
 }
 
 /**
@@ -38,9 +41,10 @@ export async function accountSummary(
   const month = monthOf(now, timeZone);
   const start = monthStart(month, timeZone);
   const id = sql`${account.id}`;
-  const [row] = await queryRows<SummaryRow>(
-    db,
-    sql`select w.balance, p.code, p.name, p.price_cents, p.created_at,
+  const [[row], autoReload] = await Promise.all([
+    queryRows<SummaryRow>(
+      db,
+      sql`select w.balance, p.code, p.name, p.price_cents, p.created_at,
           ${deviceCountAt(id, now)} as current,
           ${billedDevices(id, { start, end: now, endIncluded: true })} as month_max,
           (select coalesce(json_agg(json_build_object('devices', lp.devices, 'endMonth', lp.end_month)
@@ -48,7 +52,9 @@ export async function accountSummary(
            from license_packs lp where lp.account_id = ${account.id} and ${packCovers('lp', month)}) as packs
         from ledger_accounts w join plans p on p.code = ${account.planCode}
         where w.account_id = ${account.id} and w.kind = 'wallet'`,
-  );
+    ),
+    autoReloadState(db, account.id, { now, timeZone }),
+  ]);
   if (!row) throw new Error(`account ${account.id} has no wallet or plan`);
   const plan: Plan = {
     code: row.code,
@@ -79,6 +85,7 @@ export async function accountSummary(
       billedDevices: billedSoFar,
       amountCents: monthlyCost(billedSoFar, coveredDevices, plan.priceCents),
     },
+    autoReload,
   };
 }
 

@@ -50,7 +50,7 @@ interface ModalState {
 type Answer = { value: InputValue } | { problem: string };
 
 const TEXT_TYPES = new Set(['plain_text_input', 'number_input', 'email_text_input', 'url_text_input']);
-const SELECT_TYPES = new Set(['static_select', 'radio_buttons']);
+const SELECT_TYPES = new Set(['static_select', 'radio_buttons', 'checkboxes']);
 const CANCEL = 'cancel';
 
 /** Unique across sessions, like Slack's: a payment is idempotent on its view id, kept in a lasting database. */
@@ -223,7 +223,10 @@ function pickOption(field: InputField, text: string, style?: TextStyle): Answer 
     options.find((candidate) => candidate.value?.toLowerCase() === wanted) ??
     options.find((candidate) => optionText(candidate, style).toLowerCase() === wanted);
   if (!option) return { problem: `Choose 1–${options.length}, or type an option's name.` };
-  return { value: { type: field.block.element.type, selected_option: selected(option) } };
+  const type = field.block.element.type;
+  // Checkboxes answer as Slack sends them: the options ticked (one, typed here).
+  if (type === 'checkboxes') return { value: { type, selected_options: [{ value: option.value ?? '' }] } };
+  return { value: { type, selected_option: selected(option) } };
 }
 
 /** What Slack's client checks before it lets a number input be submitted. */

@@ -32,6 +32,9 @@ export interface ShellOptions {
   /** ANSI bold for bold text and headers. Default off. */
   color?: boolean;
   onExit?: () => void;
+  /** `jobs <job> [--month YYYY-MM] [--now ISO]` at the prompt (SPEC §12): runs a job by hand on the open database
+   * and answers what it did. Only the local owner's shell has it. */
+  jobs?: (args: string[]) => Promise<string[]>;
 }
 
 const PROMPT = 'balance> ';
@@ -139,6 +142,11 @@ class ShellSession {
     if (line === '') return;
     if (line.toLowerCase() === 'home') return this.showHome();
     if (/^\d+$/.test(line) && this.choices.length > 0) return this.click(Number(line));
+    const jobs = /^jobs(?:\s+(.*))?$/i.exec(line);
+    if (jobs && this.options.jobs) {
+      for (const said of await this.options.jobs(jobs[1]?.split(/\s+/) ?? [])) this.print(said);
+      return;
+    }
     const text = commandText(line);
     if (text === null)
       return this.print(`unknown command: ${line.split(/\s+/)[0]} (try ${SLASH_COMMAND} help)`);

@@ -3,6 +3,7 @@ import { outboxMessage } from '../app/outbox-messages.js';
 import type { Format } from '../app/views.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { InvoiceDocuments } from '../documents/invoice-documents.js';
 import type { Logger } from '../logger.js';
 import { type OutboxSender, PermanentSendError, RateLimitedError } from '../services/outbox.js';
 import { renderMessage } from './render/message.js';
@@ -44,6 +45,7 @@ export function slackOutboxSender(
   db: Db,
   format: Format,
   logger: Logger,
+  documents: InvoiceDocuments,
   timeoutMs = 10_000,
 ): OutboxSender {
   const client = new WebClient(config.slack.botToken, {
@@ -74,7 +76,7 @@ export function slackOutboxSender(
   };
   return {
     async send(row) {
-      const output = await outboxMessage(db, format, row);
+      const output = await outboxMessage(db, format, row, documents);
       if (output.kind === 'message') {
         const message = renderMessage(output.message);
         try {
@@ -93,7 +95,8 @@ export function slackOutboxSender(
         await client.files.uploadV2({
           channel_id: row.channelId,
           filename: output.name,
-          content: output.content,
+          // Text (a CSV) as text, bytes (a PDF) as a file.
+          ...(typeof output.content === 'string' ? { content: output.content } : { file: output.content }),
           title: output.name,
           initial_comment: output.comment,
         });

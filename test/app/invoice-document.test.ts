@@ -175,10 +175,16 @@ describe('invoiceDocument', () => {
     expect(documentOf({ now: at('2026-02-08T23:59:59Z') }).status).toBe('due');
     const overdue = documentOf({ now: at('2026-02-09T00:00:00Z') });
     expect(overdue).toMatchObject({ status: 'overdue', statusDate: '2026-02-09' });
-    // Issued at 03:00 UTC on Feb 1 is still Jan 31 in Los Angeles: the dates follow the billing time zone.
+    // Issued at 03:00 UTC on Feb 1, which is still Jan 31 in Los Angeles: the run stored Jan 31, and "today" is
+    // read in the billing time zone too.
     const la = (now: string) =>
       documentOf({
-        invoice: { ...STORED, createdAt: at('2026-02-01T03:00:00Z') },
+        invoice: {
+          ...STORED,
+          createdAt: at('2026-02-01T03:00:00Z'),
+          issueDate: '2026-01-31',
+          dueDate: '2026-02-07',
+        },
         settings: { ...SETTINGS, timeZone: 'America/Los_Angeles' },
         now: at(now),
       });
@@ -196,17 +202,27 @@ describe('invoiceDocument', () => {
     expect(d).toMatchObject({ status: 'paid', statusDate: '2026-02-01', outstandingCents: 0n });
   });
 
-  it('follows PAYMENT_TERMS_DAYS, and ends a February on its last day', () => {
-    const d = documentOf({
-      invoice: { ...STORED, month: '2028-02', createdAt: at('2028-03-01T09:00:00Z') },
-      settings: { ...SETTINGS, paymentTermsDays: 30 },
-    });
+  it("shows the issue and due dates stored at issue, not ones recomputed from today's settings", () => {
+    // Issued with 30 days' terms (PAYMENT_TERMS_DAYS has changed since, and the issue instant is another day in
+    // other zones): the document keeps the invoice's own dates, and is due until its stored due date.
+    const invoice = {
+      ...STORED,
+      month: '2028-02',
+      createdAt: at('2028-03-01T09:00:00Z'),
+      issueDate: '2028-03-01',
+      dueDate: '2028-03-31',
+    };
+    const d = documentOf({ invoice, settings: { ...SETTINGS, timeZone: 'Pacific/Kiritimati' } });
     expect(d).toMatchObject({
       period: { from: '2028-02-01', to: '2028-02-29' },
       issueDate: '2028-03-01',
       dueDate: '2028-03-31',
     });
-    expect(documentOf({ settings: { ...SETTINGS, paymentTermsDays: 0 } }).dueDate).toBe('2026-02-01');
+    expect(documentOf({ invoice, now: at('2028-03-31T23:59:59Z') }).status).toBe('due');
+    expect(documentOf({ invoice, now: at('2028-04-01T00:00:00Z') })).toMatchObject({
+      status: 'overdue',
+      statusDate: '2028-04-01',
+    });
   });
 
   it('has no issuer block when INVOICE_ISSUER is unset', () => {

@@ -24,7 +24,7 @@ describeDatabases('use cases answer with view models', (t) => {
       logger: createLogger({ level: 'error', sink: () => {} }),
       clock: fixedClock('2026-11-26T10:00:00Z'),
       codeSecret: CODE_SECRET,
-      payments: paymentsFor(config, t.db).provider,
+      payments: (await paymentsFor(config, t.db)).provider,
       door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
       sender: undefined,
     });

@@ -30,7 +30,7 @@ async function connectAccount(database: Database, fake: FakeJamf, secretsKey: st
   });
 }
 
-describe('balance jobs devices', () => {
+describe('balance jobs devices', { timeout: 120_000 }, () => {
   let dir: string;
   let fake: FakeJamf;
   beforeEach(async () => {

@@ -6,8 +6,9 @@ import * as schema from '../../src/db/schema.js';
 import { renderMessage } from '../../src/slack/render/message.js';
 import { DATABASE_KINDS } from '../support/db.js';
 import { upgradedDatabase } from '../support/migrations.js';
+import { testDocuments } from '../support/slack.js';
 
-// Migration 0012 on an outbox that holds rows queued by the release before, as pre-built Block Kit: each becomes a
+// Migration 0013 on an outbox that holds rows queued by the release before, as pre-built Block Kit: each becomes a
 // plain notice of its fallback text, which the dispatcher renders at send time; other events are left alone.
 
 const OLD_MESSAGE = {
@@ -30,14 +31,14 @@ async function oldRows(db: Db): Promise<void> {
   await row('invoice', 'pending', { type: 'invoice', invoiceId: 1 });
 }
 
-describe.each(DATABASE_KINDS)('migration 0012 on a queued outbox [%s]', (kind) => {
+describe.each(DATABASE_KINDS)('migration 0013 on a queued outbox [%s]', (kind) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
   it('turns queued Block Kit into plain notices of their text, sent without blocks; other events stay', async () => {
-    const db = await upgradedDatabase(kind, '0012_', oldRows, cleanups);
+    const db = await upgradedDatabase(kind, '0013_outbox_view_models', oldRows, cleanups);
 
     const rows = await db.select().from(schema.outbox).orderBy(schema.outbox.id);
     expect(rows.map((r) => [r.dedupeKey, r.status, r.payload])).toEqual([
@@ -47,7 +48,7 @@ describe.each(DATABASE_KINDS)('migration 0012 on a queued outbox [%s]', (kind) =
     ]);
 
     // What the dispatcher sends for it: the same words, escaped once, and no blocks built by the old renderer.
-    const output = await outboxMessage(db, { currency: 'USD', timeZone: 'UTC' }, rows[0]!);
+    const output = await outboxMessage(db, { currency: 'USD', timeZone: 'UTC' }, rows[0]!, testDocuments(db));
     expect(output.kind === 'message' && renderMessage(output.message)).toEqual({
       text: 'Acme redeemed code …ABCD: $50.00 added &amp; more',
     });

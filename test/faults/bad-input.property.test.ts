@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, REDEEM_INPUT, RELOAD_INPUT } from '../../src/app/ids.js';
+import {
+  CALLBACK,
+  CUSTOM_MONTHS,
+  ESTIMATE_INPUT,
+  JAMF_INPUT,
+  REDEEM_INPUT,
+  RELOAD_INPUT,
+} from '../../src/app/ids.js';
 import { createInteractions } from '../../src/app/interactions.js';
 import type {
   Actor,
@@ -14,6 +21,7 @@ import { fixedClock } from '../../src/clock.js';
 import { createDeps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import type { Account } from '../../src/services/accounts.js';
+import { createJamfProClient } from '../../src/services/jamf/client.js';
 import { paymentsFor } from '../../src/services/payments/configured.js';
 import { describeDatabases } from '../support/db.js';
 import { ACME_CHANNEL, person as identityOf, type Person, seedPeople } from '../support/people.js';
@@ -190,7 +198,7 @@ describeDatabases(
     let interactions: Interactions;
     let deps: Deps;
     let acme: Account;
-    beforeAll(() => {
+    beforeAll(async () => {
       const config = testConfig();
       deps = createDeps({
         config,
@@ -198,9 +206,13 @@ describeDatabases(
         logger: createLogger({ level: 'error', sink: () => {} }),
         clock: fixedClock('2026-11-26T10:00:00Z'),
         codeSecret: CODE_SECRET,
-        payments: paymentsFor(config, t.db).provider,
+        payments: (await paymentsFor(config, t.db)).provider,
         door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
         sender: undefined,
+        connectors: {
+          jamf: createJamfProClient({ timeoutMs: 1_000 }),
+          secretsKey: 'property-secrets-key-0123456789',
+        },
       });
       interactions = createInteractions(deps);
     });
@@ -280,6 +292,16 @@ describeDatabases(
         values: fc.record({ code: fieldText }),
       }),
       fc.record({
+        callbackId: fc.constant(CALLBACK.jamfConnect),
+        metadata,
+        values: fc.record({
+          // Valid values too, so that one bad field is seen alone; the valid URL is a closed local port.
+          url: fc.oneof(fieldText, fc.constant('http://127.0.0.1:9')),
+          client_id: fc.oneof(fieldText, fc.constant('6cabf059-21c9-44d6-bbde-02898f7430dd')),
+          client_secret: fc.oneof(fieldText, fc.constant('a-client-secret-of-forty-characters-0123')),
+        }),
+      }),
+      fc.record({
         callbackId: fc.constant(CALLBACK.reload),
         metadata,
         values: fc.record({
@@ -299,26 +321,28 @@ describeDatabases(
       const values: ViewValues =
         s.callbackId === CALLBACK.redeem
           ? { [REDEEM_INPUT]: { [REDEEM_INPUT]: text(v.code!) } }
-          : {
-              [ESTIMATE_INPUT.devices]: { [ESTIMATE_INPUT.devices]: text(v.devices!) },
-              [ESTIMATE_INPUT.months]: { [ESTIMATE_INPUT.months]: option(v.months!) },
-              [ESTIMATE_INPUT.customMonths]: { [ESTIMATE_INPUT.customMonths]: text(v.custom!) },
-              ...(v.plan === undefined
-                ? {}
-                : { [ESTIMATE_INPUT.plan]: { [ESTIMATE_INPUT.plan]: option(v.plan) } }),
-              ...(v.mode === undefined
-                ? {}
-                : { [RELOAD_INPUT.mode]: { [RELOAD_INPUT.mode]: option(v.mode) } }),
-              ...(v.amount === undefined
-                ? {}
-                : { [RELOAD_INPUT.amount]: { [RELOAD_INPUT.amount]: text(v.amount) } }),
-            };
+          : s.callbackId === CALLBACK.jamfConnect
+            ? Object.fromEntries(Object.values(JAMF_INPUT).map((id) => [id, { [id]: text(v[id]!) }]))
+            : {
+                [ESTIMATE_INPUT.devices]: { [ESTIMATE_INPUT.devices]: text(v.devices!) },
+                [ESTIMATE_INPUT.months]: { [ESTIMATE_INPUT.months]: option(v.months!) },
+                [ESTIMATE_INPUT.customMonths]: { [ESTIMATE_INPUT.customMonths]: text(v.custom!) },
+                ...(v.plan === undefined
+                  ? {}
+                  : { [ESTIMATE_INPUT.plan]: { [ESTIMATE_INPUT.plan]: option(v.plan) } }),
+                ...(v.mode === undefined
+                  ? {}
+                  : { [RELOAD_INPUT.mode]: { [RELOAD_INPUT.mode]: option(v.mode) } }),
+                ...(v.amount === undefined
+                  ? {}
+                  : { [RELOAD_INPUT.amount]: { [RELOAD_INPUT.amount]: text(v.amount) } }),
+              };
       return { id: `VPROP${++views}`, callbackId: s.callbackId, privateMetadata, values };
     };
 
     // Proves: every modal's submit answers field errors (never throws) for any field values, writes nothing when it
     // does (a failed code attempt is counted toward the lockout, by design), and never echoes a ping.
-    it('estimate, redeem and reload submissions: never throw, never write on errors, never echo a ping', async () => {
+    it('estimate, redeem, reload and Jamf Pro submissions: never throw, never write on errors, never echo a ping', async () => {
       ({ acme } = await seedPeople(t.db));
       await fc.assert(
         fc.asyncProperty(submission, person, async (s, who) => {

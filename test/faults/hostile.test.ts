@@ -7,12 +7,13 @@ import { accounts, payments } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { type Account, createAccount } from '../../src/services/accounts.js';
 import { createApiToken } from '../../src/services/api-tokens.js';
+import { invoiceLinkKey, invoiceToken } from '../../src/services/invoice-links.js';
 import type { Payment } from '../../src/services/payments/payments.js';
 import type { PaymentProvider } from '../../src/services/payments/provider.js';
 import { sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { waitForOutput } from '../support/cli.js';
 import { describePostgres } from '../support/db.js';
-import { pendingPayment } from '../support/fixtures.js';
+import { owe, pendingPayment } from '../support/fixtures.js';
 import { CODE_SECRET, OWNER, SIGNING_SECRET, sign, slashCommand } from '../support/slack.js';
 import { fakeStripeProvider, STRIPE_KEY, WEBHOOK_SECRET } from './support/app.js';
 import { fastCounts } from './support/counts.js';
@@ -181,6 +182,21 @@ describePostgres('hostile requests against the real app', (t) => {
     'pay_0000000000000000/extra',
     "pay_'%20OR%201=1%20--",
   ];
+  /** Invoice numbers a byte away from a real one, with its PDF and Pay suffixes (SPEC §17). */
+  const INVOICE_PATH_ATTACKS = [
+    'INV-2026-00001%00',
+    'INV-2026-00001%00.pdf',
+    'INV-2026-00001.pdf%00',
+    'INV-2026-0000%C0%B1',
+    'INV-2026-00001%C0%AEpdf',
+    'INV-2026-00001.pdf/pay',
+    'INV-2026-00001%2Fpay',
+    'INV-2026-00001/pay%00',
+    'INV-2026-00001/%FF',
+    `INV-2026-${'1'.repeat(10_000)}`,
+    `INV-2026-00001${'.pdf'.repeat(2_000)}`,
+    "INV-2026-00001'%20OR%201=1%20--",
+  ];
   const WHOLE_PATHS = [
     '/healthz%00',
     '/%00',
@@ -188,6 +204,9 @@ describePostgres('hostile requests against the real app', (t) => {
     '//healthz',
     '/webhooks/stripe/%FF',
     '/api/device-counts/%C0%80',
+    '/invoices',
+    '/invoices/',
+    '/invoices%00/INV-2026-00001',
     '*',
     `/${'x'.repeat(100_000)}`,
   ];
@@ -201,6 +220,11 @@ describePostgres('hostile requests against the real app', (t) => {
         for (const suffix of PATH_ATTACKS)
           for (const method of ['GET', 'POST'])
             attacks.push([`${method} ${prefix}${suffix}`, { method, path: `${prefix}${suffix}` }]);
+      // Invoice paths with a token of the right form too, so that the number's own check is what refuses them.
+      for (const suffix of [...PATH_ATTACKS, ...INVOICE_PATH_ATTACKS])
+        for (const query of ['', `?t=${'A'.repeat(22)}`])
+          for (const path of [`/invoices/${suffix}${query}`, `/invoices/${suffix}/pay${query}`])
+            for (const method of ['GET', 'POST']) attacks.push([`${method} ${path}`, { method, path }]);
       for (const path of WHOLE_PATHS)
         for (const method of ['GET', 'POST', 'DELETE'])
           attacks.push([`${method} ${path}`, { method, path, mayReset: path.length > 16_000 }]);
@@ -513,6 +537,94 @@ describePostgres('hostile requests against the real app', (t) => {
     expect(await walletBalance(t.db, acme.id)).toBe(5_000n);
   });
 
+  // Proves: an invoice link's token is read in its exact format before anything is looked up, and every wrong one
+  // (NUL, overlong UTF-8, bad escapes, 10 KB, twice, another invoice's, a byte off) is answered exactly as an unknown
+  // number — one 404 page — by both processes, writing nothing; the right link opens the page and the PDF.
+  it("invoice links: hostile tokens get the unknown number's 404, byte for byte; the right one opens the page", async () => {
+    const invoice = await owe(t.db, acme.id, 5_000n, {
+      month: '2026-01',
+      issueDate: '2026-02-01',
+      dueDate: '2026-02-08',
+    });
+    const key = invoiceLinkKey(CODE_SECRET);
+    const right = invoiceToken(key, invoice.id);
+    const base = `/invoices/${invoice.number}`;
+    const unknownNumber = `/invoices/INV-2026-99999?t=${right}`;
+    const tokens = [
+      '',
+      '%00',
+      `${right}%00`,
+      `%00${right.slice(1)}`,
+      `${right.slice(0, -2)}%C0%80`,
+      `${right.slice(0, -1)}%FF`,
+      `${right.slice(0, -1)}%`,
+      `${right.slice(0, -1)}%zz`,
+      `${right.slice(0, -1)}${right.endsWith('A') ? 'B' : 'A'}`,
+      `${right}&t=${right}`,
+      `${right}%26t%3D${right}`,
+      'A'.repeat(10_000),
+      invoiceToken(key, invoice.id + 1),
+      `${right.slice(0, 21)}%3D`,
+      "'%20OR%201=1%20--",
+    ];
+    for (const app of [sandboxApp, stripeApp]) {
+      const unknown = await survive(app, { path: unknownNumber });
+      expect(unknown.status).toBe(404);
+      expect(unknown.text).toContain('Invoice not found');
+      const attacks: Array<[string, Attack]> = [['no query', { path: base }]];
+      for (const token of tokens)
+        for (const [method, path] of [
+          ['GET', `${base}?t=${token}`],
+          ['GET', `${base}.pdf?t=${token}`],
+          ['POST', `${base}/pay?t=${token}`],
+        ] as const)
+          attacks.push([`${method} ${path.slice(0, 80)}`, { method, path }]);
+      for (const [what, attack] of attacks) {
+        const before = await fastCounts(t.db);
+        expect(await survive(app, attack), what).toEqual(unknown);
+        expect(await fastCounts(t.db), what).toEqual(before);
+      }
+      const page = await survive(app, { path: `${base}?t=${right}` });
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('Pay $50.00');
+      expect((await survive(app, { path: `${base}.pdf?t=${right}` })).text.slice(0, 5)).toBe('%PDF-');
+      await refusedAll(app, [
+        [
+          'a Pay form over its 1 KB limit',
+          {
+            method: 'POST',
+            path: `${base}/pay?t=${right}`,
+            body: 'x'.repeat(1025),
+            headers: { 'content-type': FORM },
+          },
+        ],
+        [
+          'a Pay form with a field',
+          {
+            method: 'POST',
+            path: `${base}/pay?t=${right}`,
+            body: 'amount=1',
+            headers: { 'content-type': FORM },
+          },
+        ],
+        [
+          'a Pay form that is JSON null',
+          {
+            method: 'POST',
+            path: `${base}/pay?t=${right}`,
+            body: 'null',
+            headers: { 'content-type': JSON_TYPE },
+          },
+        ],
+      ]);
+    }
+    // Pay with the right link on the Stripe process, which has no Stripe to reach: logged, 503, nothing charged.
+    const down = await survive(stripeApp, { method: 'POST', path: `${base}/pay?t=${right}` });
+    expect(down.status).toBe(503);
+    expect(down.text).toContain('Nothing was charged');
+    expect(await walletBalance(t.db, acme.id)).toBe(0n);
+  });
+
   // Proves: whatever the method, path, content type, body and signature, no route answers 500, /healthz keeps
   // answering and the processes keep running; the one payment a random request may pay is credited at most once,
   // and at the end `balance verify` passes.
@@ -521,6 +633,12 @@ describePostgres('hostile requests against the real app', (t) => {
       sandboxProvider(() => 'http://localhost', t.db),
       5_000n,
     );
+    const invoice = await owe(t.db, acme.id, 7_000n, {
+      month: '2026-01',
+      issueDate: '2026-02-01',
+      dueDate: '2026-02-08',
+    });
+    const right = invoiceToken(invoiceLinkKey(CODE_SECRET), invoice.id);
     const routeSegments = [
       'pay',
       'sandbox',
@@ -532,6 +650,9 @@ describePostgres('hostile requests against the real app', (t) => {
       'stripe',
       'slack',
       'events',
+      'invoices',
+      invoice.number,
+      `${invoice.number}.pdf`,
       live.id,
     ];
     const segment = fc.oneof(
@@ -545,6 +666,21 @@ describePostgres('hostile requests against the real app', (t) => {
         .tuple(fc.constantFrom('/pay/sandbox/', '/pay/return/'), segment)
         .map(([prefix, s]) => `${prefix}${s}`),
       fc.constantFrom('/slack/events', '/webhooks/stripe', '/api/device-counts', `/pay/sandbox/${live.id}`),
+      fc
+        .tuple(
+          fc.constantFrom(
+            `/invoices/${invoice.number}`,
+            `/invoices/${invoice.number}.pdf`,
+            `/invoices/${invoice.number}/pay`,
+          ),
+          fc.oneof(
+            fc.constant(right),
+            segment,
+            fc.string({ unit: 'binary', maxLength: 40 }).map(encodeURIComponent),
+            fc.stringMatching(/^[A-Za-z0-9_%-]{0,30}$/),
+          ),
+        )
+        .map(([route, token]) => `${route}?t=${token}`),
     );
     const body = fc.oneof(
       fc.constant(undefined),
@@ -586,7 +722,14 @@ describePostgres('hostile requests against the real app', (t) => {
           body: a.body,
           headers,
         });
-        expect(answer.status, answer.text).toBeLessThan(500);
+        // The one request that calls a provider: the Stripe process has no Stripe to reach, and says so (503).
+        const startsStripeCheckout =
+          a.app === 'stripe' &&
+          a.method === 'POST' &&
+          a.path === `/invoices/${invoice.number}/pay?t=${right}`;
+        if (startsStripeCheckout && answer.status === 503)
+          expect(answer.text).toContain('The payment provider did not answer');
+        else expect(answer.status, answer.text).toBeLessThan(500);
       }),
       { numRuns: 300 },
     );

@@ -88,12 +88,15 @@ describePostgres('two replicas firing the invoice job at the same moment', (t) =
     const byTs = new Map(slack.deliveries.map((d) => [d.ts, d]));
     for (const row of rows)
       if (row.kind === 'message') expect(byTs.get(row.slackTs!)?.channel).toBe(row.channelId);
-    // One invoice message per account's channel, one backlog message per old channel, one summary and one CSV.
-    const invoices = slack.deliveries.filter(
-      (d) => d.channel.startsWith('C0REP') && d.text.includes('INV-2026-'),
-    );
-    expect(invoices).toHaveLength(ACCOUNTS);
-    expect(new Set(invoices.map((d) => d.channel)).size).toBe(ACCOUNTS);
+    // One invoice message and one invoice PDF per account's channel, one backlog message per old channel, one
+    // summary and one CSV.
+    for (const method of ['chat.postMessage', 'files.completeUploadExternal']) {
+      const invoices = slack.deliveries.filter(
+        (d) => d.method === method && d.channel.startsWith('C0REP') && d.text.includes('INV-2026-'),
+      );
+      expect(invoices, method).toHaveLength(ACCOUNTS);
+      expect(new Set(invoices.map((d) => d.channel)).size, method).toBe(ACCOUNTS);
+    }
     expect(slack.deliveries.filter((d) => d.channel.startsWith('C0OLD'))).toHaveLength(BACKLOG);
     expect(
       slack.deliveries
@@ -101,5 +104,5 @@ describePostgres('two replicas firing the invoice job at the same moment', (t) =
         .map((d) => d.method)
         .sort(),
     ).toEqual(['chat.postMessage', 'files.completeUploadExternal']);
-  }, 60_000);
+  }, 180_000); // 300 invoices are 300 PDFs to render (pdfkit) besides the messages: minutes on a loaded machine
 });

@@ -13,7 +13,7 @@ import { enqueue, type OutboxItem, pendingCount } from '../../src/services/outbo
 import { slackOutboxSender } from '../../src/slack/outbox-sender.js';
 import { describeDatabases } from '../support/db.js';
 import { fund } from '../support/fixtures.js';
-import { testConfig } from '../support/slack.js';
+import { testConfig, testDocuments } from '../support/slack.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 
 const format = { currency: 'USD', timeZone: 'UTC' };
@@ -38,6 +38,7 @@ describeDatabases('a Slack outage while messages are produced', (t) => {
         t.db,
         format,
         logger,
+        testDocuments(t.db),
         TIMEOUT_MS,
       ),
       clock,
@@ -131,7 +132,7 @@ describeDatabases('a Slack outage while messages are produced', (t) => {
     expect(new Set(rows.map((r) => r.dedupeKey)).size).toBe(rows.length);
     const types = new Set(rows.map((r) => (r.payload as { type: string }).type));
     expect([...types].sort()).toEqual(
-      ['alert_resolved', 'invoice', 'low_balance', 'notice', 'run_csv', 'run_summary'].sort(),
+      ['alert_resolved', 'invoice', 'invoice_pdf', 'low_balance', 'notice', 'run_csv', 'run_summary'].sort(),
     );
     // One delivery per row: each message row's ts is one delivery to its channel; the CSV arrived once.
     expect(slack.deliveries).toHaveLength(rows.length);

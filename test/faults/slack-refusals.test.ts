@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { outbox } from '../../src/db/schema.js';
@@ -10,7 +11,7 @@ import { enqueue } from '../../src/services/outbox.js';
 import { slackOutboxSender } from '../../src/slack/outbox-sender.js';
 import { describeDatabases } from '../support/db.js';
 import { fund } from '../support/fixtures.js';
-import { testConfig } from '../support/slack.js';
+import { testConfig, testDocuments } from '../support/slack.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 
 const format = { currency: 'USD', timeZone: 'UTC' };
@@ -33,7 +34,14 @@ describeDatabases('Slack refusing a message', (t) => {
     });
     return dispatchOutbox({
       db: t.db,
-      sender: slackOutboxSender(testConfig({ SLACK_API_URL: slack.apiUrl }), t.db, format, logger, 1_000),
+      sender: slackOutboxSender(
+        testConfig({ SLACK_API_URL: slack.apiUrl }),
+        t.db,
+        format,
+        logger,
+        testDocuments(t.db),
+        1_000,
+      ),
       clock,
       logger,
     });
@@ -55,6 +63,8 @@ describeDatabases('Slack refusing a message', (t) => {
     });
     await fund(t.db, account.id, 50_000n);
     await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC' });
+    // The invoice's PDF is a file upload of its own, whose delivery test/jobs/invoice-pdf-outbox.test.ts follows.
+    await t.db.delete(outbox).where(sql`${outbox.payload}->>'type' = 'invoice_pdf'`);
     const [row] = await t.db.select().from(outbox);
     expect(row).toMatchObject({ channelId: 'C0BILL', status: 'pending', payload: { type: 'invoice' } });
     return row!;

@@ -13,6 +13,7 @@ const pending: SandboxPageModel = {
   amountCents: 576_000n,
   status: 'pending',
   action: '/pay/sandbox/pay_123',
+  saveCard: false,
 };
 
 describe('escapeHtml', () => {

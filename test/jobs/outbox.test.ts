@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
@@ -11,7 +11,7 @@ import { runInvoices } from '../../src/services/invoicing.js';
 import { enqueue } from '../../src/services/outbox.js';
 import { slackOutboxSender } from '../../src/slack/outbox-sender.js';
 import { describeDatabases } from '../support/db.js';
-import { SLACK_API, testConfig } from '../support/slack.js';
+import { SLACK_API, testConfig, testDocuments } from '../support/slack.js';
 
 const format = { currency: 'USD', timeZone: 'UTC' };
 
@@ -22,7 +22,7 @@ describeDatabases('the outbox dispatcher', (t) => {
   const dispatch = () =>
     dispatchOutbox({
       db: t.db,
-      sender: slackOutboxSender(testConfig(), t.db, format, logger, 500),
+      sender: slackOutboxSender(testConfig(), t.db, format, logger, testDocuments(t.db), 500),
       clock,
       logger,
       sleep: async (ms) => {
@@ -122,6 +122,8 @@ describeDatabases('the outbox dispatcher', (t) => {
       });
     }
     await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC' });
+    // The messages only: the PDFs' uploads are followed by test/jobs/invoice-pdf-outbox.test.ts.
+    await t.db.delete(outbox).where(sql`${outbox.payload}->>'type' = 'invoice_pdf'`);
     nock(SLACK_API).post('/api/chat.postMessage').times(20).reply(503, 'down');
     expect(await dispatch()).toMatchObject({ sent: 0, retried: 4 });
     nock.cleanAll();

@@ -11,6 +11,7 @@ import { setSetting } from '../../src/services/settings.js';
 import { renderMessage } from '../../src/slack/render/message.js';
 import { describeDatabases } from '../support/db.js';
 import { billedAccount, fund, makeAccount, owe, reloadNow } from '../support/fixtures.js';
+import { testDocuments } from '../support/slack.js';
 
 const TZ = 'UTC';
 const _NOV_1 = new Date('2026-11-01T00:00:00Z');
@@ -36,7 +37,7 @@ describeDatabases('reminders, suspension and restoration', (t) => {
       (o) => (o.payload as OutboxEvent).type === type,
     );
   const text = async (row: typeof outbox.$inferSelect) => {
-    const output = await outboxMessage(t.db, FORMAT, row);
+    const output = await outboxMessage(t.db, FORMAT, row, testDocuments(t.db));
     return output.kind === 'message' ? renderMessage(output.message).text : '';
   };
   const reload = (accountId: number, amountCents: bigint, now: Date) =>

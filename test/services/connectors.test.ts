@@ -13,6 +13,7 @@ import {
   type ConnectorDeps,
   connectJamf,
   DEVICE_SYNC_LEASE,
+  deviceSource,
   disconnectJamf,
   jamfConnection,
   MissingSecretsKeyError,
@@ -25,7 +26,7 @@ import { renderMessage } from '../../src/slack/render/message.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { type FakeJamf, startFakeJamf } from '../support/fake-jamf.js';
 import { makeAccount } from '../support/fixtures.js';
-import { CODE_SECRET, testConfig } from '../support/slack.js';
+import { CODE_SECRET, testConfig, testDocuments } from '../support/slack.js';
 
 const KEY = 'test-secrets-key-0123456789abcdef0123456789';
 const TZ = 'UTC';
@@ -140,7 +141,12 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
       errors: { client_id: expect.stringMatching(/Read Mobile/) },
     });
     const gone = await connect({ url: 'http://127.0.0.1:9' });
-    expect(gone).toMatchObject({ ok: false, errors: { url: expect.stringMatching(/Could not reach/) } });
+    expect(gone).toMatchObject({
+      ok: false,
+      errors: { url: expect.stringMatching(/^Could not reach .*\. Try again in a moment\.$/) },
+    });
+    // What is to fix is not worth trying again as it is.
+    expect(wrong.ok || wrong.errors.client_secret).not.toMatch(/Try again/);
     expect(await tableCounts(t.db)).toEqual(before);
   });
 
@@ -221,11 +227,42 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
     const texts = [];
     for (const row of await t.db.select().from(outbox).orderBy(outbox.id)) {
       if (!String((row.payload as { type: string }).type).startsWith('device_sync')) continue;
-      const out = await outboxMessage(t.db, format, row);
+      const out = await outboxMessage(t.db, format, row, testDocuments(t.db));
       texts.push(out.kind === 'message' ? renderMessage(out.message).text : '');
     }
     expect(texts[0]).toContain('Device sync with Jamf Pro failing since 2026-11-02 10:00: Jamf Pro at');
     expect(texts[1]).toMatch(/works again \(failing since 2026-11-02 10:00\): 158 devices managed/);
+  });
+
+  it('the device source says who recorded the count in effect and how the sync is doing', async () => {
+    const source = (now: Date) => deviceSource(t.db, account.id, now);
+    expect(await source(hour(8))).toEqual({ reading: null, jamf: null });
+    await recordReading(t.db, { accountId: account.id, count: 120, at: hour(8), by: 'U1' });
+    expect(await source(hour(8, 30))).toEqual({
+      reading: { count: 120, source: 'manual', by: 'U1', at: hour(8) },
+      jamf: null,
+    });
+    await connect();
+    const host = new URL(fake.url).host;
+    expect(await source(hour(9))).toEqual({
+      reading: { count: 158, source: 'jamf', by: `jamf:${host}`, at: hour(9) },
+      jamf: { url: fake.url, lastSyncAt: hour(9), failing: null },
+    });
+    fake.fail('mobile', { status: 403 }, 2);
+    await sync(hour(10));
+    await sync(hour(11));
+    expect((await source(hour(11))).jamf).toEqual({
+      url: fake.url,
+      lastSyncAt: hour(9),
+      failing: { since: hour(10), failures: 2, reason: expect.stringMatching(/Read Mobile Devices/) },
+    });
+    await sync(hour(12));
+    expect((await source(hour(12))).jamf).toEqual({ url: fake.url, lastSyncAt: hour(12), failing: null });
+    await disconnectJamf(t.db, account.id);
+    expect(await source(hour(13))).toEqual({
+      reading: { count: 158, source: 'jamf', by: `jamf:${host}`, at: hour(9) }, // the readings stay
+      jamf: null,
+    });
   });
 
   it('two runs in the same minute count each account once, and a failure once', async () => {
@@ -234,7 +271,14 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
     fake.fail('computers', { status: 500 }, 100);
     const first = await sync(hour(10, 0));
     const twin = await sync(new Date(hour(10, 0).getTime() + 20_000));
-    expect(first).toMatchObject({ failures: [{ accountId: account.id }] });
+    expect(first).toMatchObject({
+      failures: [
+        {
+          accountId: account.id,
+          reason: expect.stringMatching(/500, 3 times in a row\. The next sync tries again\.$/),
+        },
+      ],
+    });
     expect(twin).toMatchObject({ kind: 'done', synced: 0, failures: [], skipped: 1 });
     expect(fake.calls('computers')).toHaveLength(3); // three tries, one run
     expect(await connector()).toMatchObject({ consecutiveFailures: 1 });

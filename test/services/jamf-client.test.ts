@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import type { JamfCredentials } from '../../src/domain/jamf.js';
 import { createJamfProClient, retryAfterMs } from '../../src/services/jamf/client.js';
+import { withDeadline } from '../../src/services/jamf/deadline.js';
 import { JamfError, type JamfPro } from '../../src/services/jamf/port.js';
 import { type FakeJamf, startFakeJamf } from '../support/fake-jamf.js';
 
@@ -229,6 +230,29 @@ describe('Jamf Pro client against a local fake Jamf Pro', () => {
     );
     expect(unreachable).toMatchObject({ kind: 'unreachable', field: 'url' });
     expect(unreachable.message).toMatch(/refused/);
+  });
+});
+
+describe('Jamf Pro within a deadline (the connect form)', () => {
+  it('answers in time, or fails on the url field when the whole count takes longer, however each request does', async () => {
+    const fake = await startFakeJamf({ fleet: { managedComputers: 3, managedMobileDevices: 2 } });
+    try {
+      const credentials = { url: fake.url, clientId: fake.clientId, clientSecret: fake.clientSecret };
+      const jamf = withDeadline(createJamfProClient({ timeoutMs: 5_000 }), 400);
+      expect(await jamf.managedCounts(credentials)).toEqual({ computers: 3, mobileDevices: 2 });
+      fake.delayMs = 250; // each request in time, the two counts (the token is kept) together not
+      const started = Date.now();
+      const err = await jamf.managedCounts(credentials).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(JamfError);
+      expect(err).toMatchObject({
+        kind: 'timeout',
+        field: 'url',
+        message: expect.stringMatching(/0.4 seconds/),
+      });
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      await fake.close();
+    }
   });
 });
 

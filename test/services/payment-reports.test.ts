@@ -24,6 +24,7 @@ const payment = (more: Partial<Payment> = {}): Payment => ({
   expiresAt: new Date('2026-11-27T10:00:00Z'),
   completedAt: null,
   transferId: null,
+  saveCard: false,
   ...more,
 });
 const stripe = { provider: 'stripe' as const, sessionId: 'cs_test_1', amountCents: 12_345n, currency: 'usd' };

@@ -2,7 +2,7 @@ import { CUSTOM_MONTHS } from '../../src/app/ids.js';
 import type { HomeModel, MessageModel, ModalModel } from '../../src/app/views.js';
 import { estimate } from '../../src/domain/pricing.js';
 import { runway } from '../../src/domain/runway.js';
-import { NOW, PLUS, STANDARD, summaryOf, USD } from '../slack/render/fixtures.js';
+import { NO_SOURCE, NOW, PLUS, STANDARD, summaryOf, USD } from '../slack/render/fixtures.js';
 
 /** What the use cases return, as the shell gets it: view models, which it renders through the app's real renderers. */
 
@@ -83,7 +83,12 @@ export function payStepModel(): ModalModel {
 export const HOME_MODEL: HomeModel = {
   format: USD,
   accounts: [
-    { summary: summaryOf({ balanceCents: 125_000n, devices: 25, plan: STANDARD }), recent: [], invoices: [] },
+    {
+      summary: summaryOf({ balanceCents: 125_000n, devices: 25, plan: STANDARD }),
+      source: NO_SOURCE,
+      recent: [],
+      invoices: [],
+    },
   ],
   picker: null,
 };

@@ -2,13 +2,14 @@ import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ACTION } from '../../src/app/ids.js';
 import { accounts, quotes } from '../../src/db/schema.js';
-import { adminsOf, findAccountByName } from '../../src/services/accounts.js';
+import { adminsOf, createAccount, findAccountByName } from '../../src/services/accounts.js';
 import { readingAt, recordReading } from '../../src/services/devices.js';
-import { runInvoices } from '../../src/services/invoicing.js';
+import { invoiceLinkKey, invoiceLinks } from '../../src/services/invoice-links.js';
+import { namedInvoices, runInvoices } from '../../src/services/invoicing.js';
 import { describeDatabases } from '../support/db.js';
 import { fund } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople, slackUser, TEAM } from '../support/people.js';
-import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
+import { CODE_SECRET, type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
 type Ack = { text: string; blocks: unknown[] };
 const json = async (res: Response) => (await res.json()) as Ack;
@@ -185,6 +186,56 @@ describeDatabases('/balance flows', (t) => {
       await slack.command('invoices 2026-10', { userId: PEOPLE.admin, channelId: ACME_CHANNEL }),
     );
     expect(none.text).toContain('There is no invoice for 2026-10 yet.');
+  });
+
+  it("invoices INV-… shows one invoice with the link to its hosted page; another account's number is not shown", async () => {
+    const globex = await createAccount(t.db, {
+      name: 'Globex',
+      planCode: 'standard',
+      actor: PEOPLE.owner,
+      at: new Date('2026-11-01T00:00:00Z'),
+    });
+    for (const accountId of [acme.id, globex.id])
+      await recordReading(t.db, {
+        accountId,
+        count: 30,
+        at: new Date('2026-11-02T00:00:00Z'),
+        by: PEOPLE.admin,
+      });
+    await t.db.update(accounts).set({ createdAt: new Date('2026-11-01T00:00:00Z') });
+    await runInvoices(t.db, { now: new Date('2026-12-01T09:00:00Z'), timeZone: 'UTC' });
+    const [mine] = await namedInvoices(t.db, { accountId: acme.id });
+    const [theirs] = await namedInvoices(t.db, { accountId: globex.id });
+    const one = await json(
+      await slack.command(`invoices ${mine!.invoice.number.toLowerCase()}`, {
+        userId: PEOPLE.admin,
+        channelId: ACME_CHANNEL,
+      }),
+    );
+    const link = invoiceLinks(slack.deps.config.publicUrl, invoiceLinkKey(CODE_SECRET), mine!.invoice).page;
+    expect(one.text).toContain(mine!.invoice.number);
+    expect(one.text).toContain(`Invoice page and PDF: ${link}`);
+    // The link opens the page, with no Slack login.
+    const page = await fetch(`${slack.url}${new URL(link).pathname}${new URL(link).search}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(mine!.invoice.number);
+
+    const other = await json(
+      await slack.command(`invoices ${theirs!.invoice.number}`, {
+        userId: PEOPLE.admin,
+        channelId: ACME_CHANNEL,
+      }),
+    );
+    expect(other.text).toContain(`There is no invoice ${theirs!.invoice.number} for this account.`);
+    expect(other.text).not.toContain('/invoices/');
+    const unknown = await json(
+      await slack.command('invoices INV-2026-09999', { userId: PEOPLE.admin, channelId: ACME_CHANNEL }),
+    );
+    expect(unknown.text).toContain('There is no invoice INV-2026-09999 for this account.');
+    const bad = await json(
+      await slack.command('invoices INV-26-1', { userId: PEOPLE.admin, channelId: ACME_CHANNEL }),
+    );
+    expect(bad.text).toContain('is not a month like 2026-11 or an invoice number like INV-2026-00002');
   });
 
   it('publishes the Home tab on app_home_opened', async () => {

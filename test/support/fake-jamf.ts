@@ -102,7 +102,14 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startFakeJamf(
-  options: { fleet?: Partial<Fleet>; clientId?: string; clientSecret?: string; now?: () => number } = {},
+  options: {
+    fleet?: Partial<Fleet>;
+    clientId?: string;
+    clientSecret?: string;
+    now?: () => number;
+    /** Default: any free port. */
+    port?: number;
+  } = {},
 ): Promise<FakeJamf> {
   const now = options.now ?? Date.now;
   const tokens = new Map<string, number>(); // token → expiry (ms)
@@ -289,7 +296,7 @@ export async function startFakeJamf(
       if (!res.headersSent) send(res, 500, apiError(500, 'INTERNAL_SERVER_ERROR', 'fake failed'));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   fake.url = `http://127.0.0.1:${port}`;
 

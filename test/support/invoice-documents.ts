@@ -21,6 +21,8 @@ export const STORED: StoredInvoice = {
   chargeCents: 40_000n,
   paidFromBalanceCents: 21_000n,
   amountDueCents: 19_000n,
+  issueDate: '2026-02-01',
+  dueDate: '2026-02-08',
   createdAt: ISSUED_AT,
 };
 
@@ -28,7 +30,6 @@ export const SETTINGS: InvoiceDocumentInput['settings'] = {
   issuer: { name: 'Balance Devices Inc.', addressLines: ['1 Market Street', 'San Francisco, CA 94105'] },
   currency: 'USD',
   timeZone: 'UTC',
-  paymentTermsDays: 7,
 };
 
 export const RELOAD: InvoiceSettlement = {

@@ -2,14 +2,16 @@ import { createHmac, randomUUID } from 'node:crypto';
 import nock from 'nock';
 import { createInteractions } from '../../src/app/interactions.js';
 import type { Deps } from '../../src/app/types.js';
-import { type Clock, fixedClock } from '../../src/clock.js';
+import { type Clock, fixedClock, systemClock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { createDeps, outboxSender } from '../../src/deps.js';
+import { type InvoiceDocuments, invoiceDocuments } from '../../src/documents/invoice-documents.js';
 import { appRoutes } from '../../src/http/routes.js';
 import { createRouteServer } from '../../src/http/server.js';
 import { slackEventsRoute } from '../../src/http/slack-events.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { ConnectorDeps } from '../../src/services/connectors.js';
 import { type Payments, paymentsFor } from '../../src/services/payments/configured.js';
 import { createApp, slackNotifier } from '../../src/slack/app.js';
 
@@ -59,6 +61,15 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
+/** The invoice documents the outbox sends in tests: links under the config's PUBLIC_URL, signed with CODE_SECRET. */
+export function testDocuments(
+  db: Db,
+  config: Config = testConfig(),
+  clock: Clock = systemClock,
+): InvoiceDocuments {
+  return invoiceDocuments({ db, config, codeSecret: CODE_SECRET, clock, publicUrl: () => config.publicUrl });
+}
+
 export interface SlackHarness {
   url: string;
   deps: Deps;
@@ -94,13 +105,15 @@ export async function startSlack(
     payments?: Payments;
     /** How the outbox waits out Slack's Retry-After (tests pass a fake). */
     sleep?: (ms: number) => Promise<void>;
+    /** Jamf Pro (a fake) and SECRETS_KEY, for `/balance devices connect`. */
+    connectors?: ConnectorDeps;
   } = {},
 ): Promise<SlackHarness> {
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const config = options.config ?? testConfig();
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
-  const payments = options.payments ?? paymentsFor(config, db);
+  const payments = options.payments ?? (await paymentsFor(config, db));
   const clock = (options.clock as ReturnType<typeof fixedClock>) ?? fixedClock('2026-11-26T10:00:00Z');
   let app: ReturnType<typeof createApp>['app'] | undefined;
   const deps = createDeps({
@@ -111,8 +124,9 @@ export async function startSlack(
     codeSecret: CODE_SECRET,
     payments: payments.provider,
     door: slackNotifier(() => app!.client),
-    sender: outboxSender({ kind: 'slack' }, config, db, logger),
+    sender: outboxSender({ kind: 'slack' }, config, db, logger, testDocuments(db, config, clock)),
     sleep: options.sleep,
+    connectors: options.connectors,
   });
   const slack = createApp({ config, interactions: createInteractions(deps), logger, retries: 0 });
   app = slack.app;

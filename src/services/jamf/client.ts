@@ -130,12 +130,9 @@ export function createJamfProClient(options: JamfClientOptions = {}): JamfPro {
         : `Jamf Pro at ${host} answered ${answer.status}`;
       const kind = busy ? 'rate_limited' : 'server_error';
       if (asked !== undefined && asked > maxRetryAfterMs)
-        throw new JamfError(
-          kind,
-          `${what} and to wait ${Math.ceil(asked / 1000)} seconds; the next sync tries again.`,
-        );
+        throw new JamfError(kind, `${what} and to wait ${Math.ceil(asked / 1000)} seconds.`);
       if (attempt >= maxAttempts)
-        throw new JamfError(kind, `${what}, ${attempt} times in a row; the next sync tries again.`);
+        throw new JamfError(kind, attempt > 1 ? `${what}, ${attempt} times in a row.` : `${what}.`);
       await sleep(asked ?? 1000 * 2 ** (attempt - 1));
     }
   }

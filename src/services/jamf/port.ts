@@ -33,6 +33,14 @@ const FIELD: Record<JamfErrorKind, JamfField> = {
   server_error: 'url',
 };
 
+/** Failures that may pass by themselves: worth trying again later, with nothing to fix. */
+const PASSING: ReadonlySet<JamfErrorKind> = new Set([
+  'unreachable',
+  'timeout',
+  'rate_limited',
+  'server_error',
+]);
+
 /** A failure a user can act on. The message is safe to show: it never holds a secret, a token or a remote body. */
 export class JamfError extends Error {
   constructor(
@@ -46,5 +54,10 @@ export class JamfError extends Error {
   /** The `jamf_connect` field the problem belongs to. */
   get field(): JamfField {
     return FIELD[this.kind];
+  }
+
+  /** The message with what to do next: `retry` when the failure may pass by itself, as the caller words it. */
+  advice(retry: string): string {
+    return PASSING.has(this.kind) ? `${this.message} ${retry}` : this.message;
   }
 }

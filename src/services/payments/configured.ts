@@ -3,7 +3,6 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { PaymentProvider } from './provider.js';
 import { sandboxProvider } from './sandbox.js';
-import { createStripeClient, stripeProvider } from './stripe.js';
 
 export interface Payments {
   provider: PaymentProvider;
@@ -11,13 +10,15 @@ export interface Payments {
   stripe?: { client: Stripe; webhookSecret: string };
 }
 
-/** The provider the configuration names (SPEC §1 PAYMENTS_PROVIDER): Stripe with its keys, else the sandbox. */
-export function paymentsFor(
+/** The provider the configuration names (SPEC §1 PAYMENTS_PROVIDER): Stripe with its keys, else the sandbox. Stripe's
+ * SDK is loaded only then (~16 MiB held for good once imported). */
+export async function paymentsFor(
   config: Config,
   db: Db,
   publicUrl: () => string = () => config.publicUrl,
-): Payments {
+): Promise<Payments> {
   if (config.payments.provider !== 'stripe') return { provider: sandboxProvider(publicUrl, db) };
+  const { createStripeClient, stripeProvider } = await import('./stripe.js');
   const client = createStripeClient(config.payments.secretKey, config.payments.apiUrl);
   return {
     provider: stripeProvider(client, publicUrl),

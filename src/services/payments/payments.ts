@@ -8,6 +8,7 @@ import type { CollectionsContext } from '../collections.js';
 import { RequestConflictError, UserError } from '../errors.js';
 import { requireWithinLimits } from '../limits.js';
 import { type Settlement, settleOpenInvoices } from '../receivables.js';
+import { customerFor } from './cards.js';
 import type { PaymentProvider, RefundOutcome, RefundRequest } from './provider.js';
 
 export type Payment = typeof payments.$inferSelect;
@@ -76,6 +77,8 @@ export async function startPayment(
     viewId: string;
     requestedBy: string;
     now: Date;
+    /** The payer asked to keep the card for automatic reloads (SPEC §15). */
+    saveCard?: boolean;
   },
 ): Promise<Payment> {
   requireWithinLimits(
@@ -99,6 +102,7 @@ export async function startPayment(
       requestedBy: input.requestedBy,
       createdAt: input.now,
       expiresAt: input.now, // set from the provider's answer below
+      saveCard: input.saveCard ?? false,
     })
     .onConflictDoNothing({ target: payments.viewId })
     .returning();
@@ -114,6 +118,7 @@ export async function startPayment(
     );
   }
   if (payment.checkoutUrl) return payment;
+  const account = { id: payment.accountId, name: input.accountName };
   const checkout = await provider.createCheckout({
     paymentId: payment.id,
     amountCents: payment.amountCents,
@@ -121,6 +126,8 @@ export async function startPayment(
     accountName: input.accountName,
     description: payment.description,
     now: input.now,
+    saveCard: payment.saveCard,
+    customerId: payment.saveCard ? await customerFor(db, provider, account, input.now) : null,
   });
   // Only while pending: recovery may have closed a payment whose checkout was never recorded (a crash right here).
   const [updated] = await db

@@ -77,7 +77,7 @@ export async function resolveRefund(
     throw new Error(`payment ${payment.id} was made with ${payment.provider}, not ${provider.name}`);
   }
   const request = refundRequest(refund, payment);
-  const keyKept = now.getTime() - refund.createdAt.getTime() < provider.refundKeyLifetimeMs;
+  const keyKept = now.getTime() - refund.createdAt.getTime() < provider.keyLifetimeMs;
   const outcome: RefundOutcome =
     (await provider.findRefund(request)) ??
     (keyKept

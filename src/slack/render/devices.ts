@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { DeviceReadingModel, DevicesModel, Format } from '../../app/views.js';
+import { deviceSourceText, recordedByText } from './jamf.js';
 import type { Message } from './mrkdwn-text.js';
 import {
   devicesText,
@@ -12,7 +13,6 @@ import {
   section,
   slackDate,
   toPlain,
-  userMention,
   userText,
 } from './mrkdwn-text.js';
 
@@ -24,7 +24,10 @@ export function devicesMessage(m: DevicesModel): Message {
   const { format } = m;
   const lines: string[] = [];
   if (m.recorded !== null) lines.push(`✅ Recorded ${devicesText(m.recorded)}.`);
+  if (m.recorded !== null && m.source.jamf)
+    lines.push('⚠️ The count follows Jamf Pro: the next sync replaces it when Jamf Pro counts otherwise.');
   lines.push(`Current count: ${m.current === null ? 'no reading yet' : `*${devicesText(m.current)}*`}`);
+  lines.push(`From: ${deviceSourceText(m.source, format)}`);
 
   const month = [`*This month (${monthName(m.month)})*`];
   if (m.carriedIn) {
@@ -47,7 +50,7 @@ export function devicesMessage(m: DevicesModel): Message {
   return { text: fallbackText(text), blocks };
 }
 
-/** `120 devices — <date time> by <@U…>`. */
+/** `120 devices — <date time>, typed by <@U…>` (or posted to the API, or counted in Jamf Pro). */
 function readingLine(r: DeviceReadingModel, format: Format): string {
-  return `${devicesText(r.count)} — ${slackDate(r.at, format, 'date_time')} by ${userMention(r.by)}`;
+  return `${devicesText(r.count)} — ${slackDate(r.at, format, 'date_time')}, ${recordedByText(r.source, r.by)}`;
 }

@@ -20,6 +20,7 @@ import {
   section,
   userText,
 } from './mrkdwn-text.js';
+import { collectionsBlocks } from './receivables.js';
 import { lowBalanceText, runwayText, summaryFields } from './status.js';
 
 /** The block holding the account picker (finance, sales, admins of several accounts). */
@@ -112,8 +113,13 @@ function welcomeBlocks(): KnownBlock[] {
   return [section(about), section(steps), actions([button('Estimate', ACTION.homeEstimate)])];
 }
 
-function accountBlocks({ summary: s, recent, invoices }: HomeAccountModel, format: Format): KnownBlock[] {
-  const blocks: KnownBlock[] = [divider(), header(s.account.name), fieldsSection(summaryFields(s, format))];
+function accountBlocks(
+  { summary: s, source, recent, invoices, collections }: HomeAccountModel,
+  format: Format,
+): KnownBlock[] {
+  const fields = summaryFields(s, source, format);
+  const blocks: KnownBlock[] = [divider(), header(s.account.name), fieldsSection(fields)];
+  blocks.push(...collectionsBlocks(collections, format).blocks);
   if (s.state !== 'ok') blocks.push(section(lowBalanceText(s.state, s.account.alertThresholdTenths)));
   const transfers = recent.slice(0, HOME_LISTS.recentTransfers).map((t) => `• ${transferLine(t, format)}`);
   blocks.push(

@@ -18,6 +18,7 @@ import {
   toPlain,
   userText,
 } from './mrkdwn-text.js';
+import { payButtons } from './receivables.js';
 
 /** `invoices` lists at most this many (SPEC §4). */
 export const MAX_INVOICE_LIST = 12;
@@ -76,6 +77,16 @@ export function invoiceStatusText(m: InvoiceModel): string {
   return `✅ *PAID* from balance (${money(m.paidFromBalanceCents, format)}).`;
 }
 
+/** The hosted page's link: it can be forwarded to whoever pays, without a Slack login (SPEC §17). */
+function pageLink(url: string): { mrkdwn: string; plain: string } {
+  // Our own address (PUBLIC_URL, the number, a base64url token): nothing in it can end Slack's `<url|text>`.
+  if (/[<>|\s]/.test(url)) throw new RangeError('an invoice page address with <, >, | or a space');
+  return {
+    mrkdwn: `📄 <${url}|Invoice page and PDF> (can be forwarded)`,
+    plain: `Invoice page and PDF: ${url}`,
+  };
+}
+
 /** The invoice's body, shared by the billing channel's message and `invoices <YYYY-MM>`. */
 function invoiceBody(m: InvoiceModel): { blocks: KnownBlock[]; text: string[] } {
   const { format } = m;
@@ -86,11 +97,13 @@ function invoiceBody(m: InvoiceModel): { blocks: KnownBlock[]; text: string[] } 
   const table = invoiceTable(m);
   const status = invoiceStatusText(m);
   const issued = `Issued ${slackDate(m.createdAt, format)} · ${numberText(m.number)}`;
+  const link = m.pageUrl === undefined ? [] : [pageLink(m.pageUrl)];
   const blocks: KnownBlock[] = [
     header(title),
     section(about),
     ...linesToSections(table),
     section(status),
+    ...link.map((l) => section(l.mrkdwn)),
     context(issued),
   ];
   const text = [
@@ -98,31 +111,38 @@ function invoiceBody(m: InvoiceModel): { blocks: KnownBlock[]; text: string[] } 
     toPlain(about),
     ...table.map(toPlain),
     toPlain(status),
+    ...link.map((l) => l.plain),
     toPlain(issued),
   ];
   return { blocks, text };
 }
 
-/** An account's invoice, posted in its billing channel by the invoice run. */
+/** An account's invoice, posted in its billing channel by the invoice run, with its Pay button while it is owed. */
 export function invoiceMessage(m: InvoiceModel): Message {
   const { blocks, text } = invoiceBody(m);
+  blocks.push(...payButtons([m], m.format));
   return { text: fallbackText(text), blocks: blocks.slice(0, LIMITS.messageBlocks) };
 }
 
-/** The answer to `invoices <YYYY-MM>`: one invoice in full. */
-export function invoiceDetailMessage(m: InvoiceModel): Message {
+/** The answer to `invoices <YYYY-MM>`: one invoice in full; the Pay button for those who may pay. */
+export function invoiceDetailMessage(m: InvoiceModel, canPay: boolean): Message {
   const { blocks, text } = invoiceBody(m);
+  if (canPay) blocks.push(...payButtons([m], m.format));
   const more = `All invoices: \`${SLASH_COMMAND} invoices\``;
   blocks.push(context(more));
   text.push(toPlain(more));
   return { text: fallbackText(text), blocks: blocks.slice(0, LIMITS.messageBlocks) };
 }
 
-/** `*INV-2026-00001* · November 2026 · $400.00 · paid` (or `· *due $120.00*`). */
+/** `*INV-2026-00001* · November 2026 · $400.00 · paid` (or `· *$120.00 outstanding*`, `· written off`). */
 export function invoiceListLine(m: InvoiceModel): string {
   const { format } = m;
   const state =
-    m.status === 'due' || m.amountDueCents > 0n ? `*due ${money(m.amountDueCents, format)}*` : 'paid';
+    m.status === 'written_off'
+      ? 'written off'
+      : m.outstandingCents > 0n
+        ? `*${money(m.outstandingCents, format)} outstanding*`
+        : 'paid';
   return `*${numberText(m.number)}* · ${monthName(m.month)} · ${money(m.chargeCents, format)} · ${state}`;
 }
 
@@ -138,7 +158,8 @@ export function invoiceListMessage(m: InvoiceListModel): Message {
   const intro = `*Last ${shown.length === 1 ? 'invoice' : `${shown.length} invoices`}* (newest first)`;
   const lines = shown.map(invoiceListLine);
   const hint = `One in full: \`${SLASH_COMMAND} invoices YYYY-MM\``;
-  const blocks: KnownBlock[] = [header(title), ...linesToSections([intro, ...lines]), context(hint)];
+  const pay = m.canPay ? payButtons([...shown].reverse(), m.format) : [];
+  const blocks: KnownBlock[] = [header(title), ...linesToSections([intro, ...lines]), ...pay, context(hint)];
   const text = [textTitle, intro, ...lines, hint].map(toPlain);
   return { text: fallbackText(text), blocks };
 }

@@ -1,6 +1,7 @@
 import type { HomeView, ModalView } from '@slack/types';
 import type { FieldError, HomeModel, MessageModel, ModalModel, NoticeModel } from '../../app/views.js';
 import { alertResolvedMessage, lowBalanceAlertMessage } from './alerts.js';
+import { autoReloadDeclinedMessage, autoReloadModal, cardMessage } from './autoreload.js';
 import { codeListMessage, issuedCodesMessage, quoteCodeThreadMessage, voidedMessage } from './codes.js';
 import { noticeMessage, refusalMessage, usageErrorMessage } from './common.js';
 import { devicesMessage } from './devices.js';
@@ -10,6 +11,7 @@ import { helpMessage } from './help.js';
 import { historyMessage } from './history.js';
 import { homeView } from './home-tab.js';
 import { invoiceDetailMessage, invoiceListMessage, invoiceMessage, runSummaryMessage } from './invoices.js';
+import { jamfConnectedMessage, jamfConnectModal, jamfDisconnectedMessage } from './jamf.js';
 import {
   escapeMrkdwn,
   fallbackText,
@@ -17,10 +19,12 @@ import {
   monthName,
   plainDate,
   slackDate,
+  toPlain,
   userMention,
   userText,
 } from './mrkdwn-text.js';
 import { quoteMessage } from './quote.js';
+import { financeActionMessage, payButtons, receivablesMessage, settlementSuffix } from './receivables.js';
 import { redeemedMessage, redeemModal, redemptionNotice } from './redeem.js';
 import {
   payStepView,
@@ -78,7 +82,7 @@ export function renderMessage(m: MessageModel): Message {
     case 'invoice':
       return invoiceMessage(m.model);
     case 'invoice_detail':
-      return invoiceDetailMessage(m.model);
+      return invoiceDetailMessage(m.model, m.canPay);
     case 'invoice_list':
       return invoiceListMessage(m.model);
     case 'run_summary':
@@ -87,6 +91,23 @@ export function renderMessage(m: MessageModel): Message {
       return lowBalanceAlertMessage(m.model);
     case 'alert_resolved':
       return alertResolvedMessage(m.model);
+    case 'auto_reload_declined':
+      return autoReloadDeclinedMessage(m.model);
+    case 'card':
+      return cardMessage(m.model);
+    case 'jamf_connected':
+      return jamfConnectedMessage(m.model);
+    case 'jamf_disconnected':
+      return jamfDisconnectedMessage(m.model);
+    case 'receivables':
+      return receivablesMessage(m.model);
+    case 'finance_action':
+      return financeActionMessage(m.model);
+    case 'notice_with_pay': {
+      const message = noticeMessage(noticeMrkdwn(m.model));
+      message.blocks?.push(...payButtons(m.payable, m.model.format));
+      return message;
+    }
   }
 }
 
@@ -100,6 +121,10 @@ export function renderModal(m: ModalModel): ModalView {
       return reloadModal(m.model);
     case 'pay_step':
       return payStepView(m.model);
+    case 'autoreload_modal':
+      return autoReloadModal(m.model);
+    case 'jamf_connect_modal':
+      return jamfConnectModal(m.model);
   }
 }
 
@@ -120,6 +145,7 @@ export function noticeMrkdwn(notice: NoticeModel): string {
       if ('user' in part) return userMention(part.user);
       if ('channel' in part) return `<#${part.channel}>`;
       if ('month' in part) return monthName(part.month);
+      if ('settlement' in part) return settlementSuffix(part.settlement);
       return slackDate(part.date, notice.format, part.style);
     })
     .join('');
@@ -135,6 +161,7 @@ export function noticePlain(notice: NoticeModel): string {
       if ('user' in part) return part.user;
       if ('channel' in part) return part.channel;
       if ('month' in part) return monthName(part.month);
+      if ('settlement' in part) return toPlain(settlementSuffix(part.settlement));
       return plainDate(part.date, notice.format, part.style);
     })
     .join('');

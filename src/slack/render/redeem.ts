@@ -16,6 +16,7 @@ import {
   userMention,
   userText,
 } from './mrkdwn-text.js';
+import { settlementSuffix } from './receivables.js';
 
 /** How much of an account name these messages show, once escaped. */
 export const REDEEM_ACCOUNT_CHARS = 200;
@@ -63,7 +64,7 @@ export function redeemedMessage(m: RedeemedModel): Message {
   const line =
     m.kind === 'balance'
       ? `Redeemed code ${codeTail(m.last4)}: *${money(m.amountCents, m.format)}* added to ` +
-        `*${account(m.accountName)}*. New balance: *${money(m.balanceCents, m.format)}*.`
+        `*${account(m.accountName)}*${settlementSuffix(m.settlement)}. New balance: *${money(m.balanceCents, m.format)}*.`
       : `Redeemed license pack ${codeTail(m.last4)}: *${devicesText(m.devices)}* covered on ` +
         `*${account(m.accountName)}* ${packSpan(m)}. Those devices are not charged to the balance.`;
   return { text: fallbackText([toPlain(line)]), blocks: [section(line)] };
@@ -73,8 +74,8 @@ export function redeemedMessage(m: RedeemedModel): Message {
 export function redemptionNotice(m: RedeemedModel): Message {
   const line =
     m.kind === 'balance'
-      ? `${userMention(m.by)} redeemed code ${codeTail(m.last4)}: *${money(m.amountCents, m.format)}* added. ` +
-        `Balance: *${money(m.balanceCents, m.format)}*.`
+      ? `${userMention(m.by)} redeemed code ${codeTail(m.last4)}: *${money(m.amountCents, m.format)}* added` +
+        `${settlementSuffix(m.settlement)}. Balance: *${money(m.balanceCents, m.format)}*.`
       : `${userMention(m.by)} redeemed license pack ${codeTail(m.last4)}: *${devicesText(m.devices)}* covered ` +
         `${packSpan(m)}. Those devices are not charged to the balance.`;
   return { text: fallbackText([toPlain(line)]), blocks: [section(line)] };

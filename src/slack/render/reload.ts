@@ -1,7 +1,14 @@
 // The Reload modal, its "Pay $X" step, and the messages once a payment lands or is refunded (SPEC §5, §7).
 
 import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { CALLBACK, CUSTOM_MONTHS, PAY_BUTTON, RELOAD_INPUT, RELOAD_TOTAL_BLOCK } from '../../app/ids.js';
+import {
+  CALLBACK,
+  CUSTOM_MONTHS,
+  PAY_BUTTON,
+  RELOAD_INPUT,
+  RELOAD_TOTAL_BLOCK,
+  SAVE_CARD_OPTION,
+} from '../../app/ids.js';
 import type {
   Format,
   PayStepModel,
@@ -26,6 +33,7 @@ import {
   userMention,
   userText,
 } from './mrkdwn-text.js';
+import { settlementSuffix } from './receivables.js';
 
 /** How much of an account name these views and messages show, once escaped. */
 export const RELOAD_ACCOUNT_CHARS = 200;
@@ -70,7 +78,7 @@ export function reloadModal(m: ReloadModalModel): ModalView {
   } else {
     blocks.push(amountInput(m.amountText, m.format));
   }
-  blocks.push(section(totalText(m), RELOAD_TOTAL_BLOCK));
+  blocks.push(saveCardInput(m.saveCard), section(totalText(m), RELOAD_TOTAL_BLOCK));
   return {
     type: 'modal',
     callback_id: CALLBACK.reload,
@@ -79,6 +87,25 @@ export function reloadModal(m: ReloadModalModel): ModalView {
     close: plain('Cancel'),
     private_metadata: m.privateMetadata,
     blocks,
+  };
+}
+
+const SAVE_CARD_LABEL = 'Save this card for automatic reloads';
+
+/** The optional `save_card` checkbox (SPEC §15). */
+function saveCardInput(checked: boolean): InputBlock {
+  const option: PlainTextOption = { text: plain(SAVE_CARD_LABEL), value: SAVE_CARD_OPTION };
+  return {
+    type: 'input',
+    block_id: RELOAD_INPUT.saveCard,
+    optional: true,
+    label: plain('Card on file'),
+    element: {
+      type: 'checkboxes',
+      action_id: RELOAD_INPUT.saveCard,
+      options: [option],
+      ...(checked ? { initial_options: [option] } : {}),
+    },
   };
 }
 
@@ -170,8 +197,8 @@ function providerNote(provider: PayStepModel['provider']): string {
 /** A DM to whoever paid, once the provider confirmed the payment and the wallet was credited. */
 export function reloadReceivedMessage(m: ReloadNoticeModel): Message {
   const line =
-    `Your reload of *${money(m.amountCents, m.format)}* for *${account(m.accountName)}* has landed. ` +
-    `New balance: *${money(m.balanceCents, m.format)}*.`;
+    `Your reload of *${money(m.amountCents, m.format)}* for *${account(m.accountName)}* has landed` +
+    `${settlementSuffix(m.settlement)}. New balance: *${money(m.balanceCents, m.format)}*.`;
   const note = `Payment id ${paymentId(m.paymentId)}`;
   return { text: fallbackText([toPlain(line), note]), blocks: [section(line), context(note)] };
 }
@@ -179,8 +206,8 @@ export function reloadReceivedMessage(m: ReloadNoticeModel): Message {
 /** Posted in the account's billing channel once a reload is credited. */
 export function reloadNotice(m: ReloadNoticeModel): Message {
   const line =
-    `${userMention(m.by)} reloaded *${money(m.amountCents, m.format)}* by card. ` +
-    `Balance: *${money(m.balanceCents, m.format)}*.`;
+    `${userMention(m.by)} reloaded *${money(m.amountCents, m.format)}* by card` +
+    `${settlementSuffix(m.settlement)}. Balance: *${money(m.balanceCents, m.format)}*.`;
   const note = `Payment id ${paymentId(m.paymentId)}`;
   return { text: fallbackText([toPlain(line), note]), blocks: [section(line), context(note)] };
 }

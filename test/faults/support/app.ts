@@ -9,7 +9,7 @@ import { appRoutes } from '../../../src/http/routes.js';
 import { createRouteServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/logger.js';
 import type { Payments } from '../../../src/services/payments/configured.js';
-import { type PaymentProvider, REFUND_KEY_LIFETIME_MS } from '../../../src/services/payments/provider.js';
+import { KEY_LIFETIME_MS, type PaymentProvider } from '../../../src/services/payments/provider.js';
 import { CODE_SECRET } from '../../support/slack.js';
 
 export const WEBHOOK_SECRET = 'whsec_faults0123456789abcdef';
@@ -20,7 +20,7 @@ export function fakeStripeProvider(): PaymentProvider {
   return {
     name: 'stripe',
     maxAmountCents: 99_999_999n,
-    refundKeyLifetimeMs: REFUND_KEY_LIFETIME_MS,
+    keyLifetimeMs: KEY_LIFETIME_MS,
     async createCheckout({ paymentId, now }) {
       return {
         url: `https://checkout.stripe.test/c/pay/cs_test_${paymentId}`,
@@ -30,6 +30,15 @@ export function fakeStripeProvider(): PaymentProvider {
     },
     refund: async () => ({ kind: 'refused', reason: 'no refunds in this test' }),
     findRefund: async () => undefined,
+    createCustomer: async ({ idempotencyKey }) => `cus_${idempotencyKey.replace(/\W/g, '')}`,
+    savedCardOf: async () => undefined,
+    chargeOffSession: async () => ({
+      kind: 'declined',
+      providerRef: null,
+      code: 'card_declined',
+      reason: 'no charges in this test',
+    }),
+    findCharge: async () => undefined,
   };
 }
 

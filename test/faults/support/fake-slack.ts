@@ -4,12 +4,12 @@ import type { Socket } from 'node:net';
 /**
  * A stand-in for Slack's Web API on 127.0.0.1 (a real HTTP server, so it can also be reached from child processes).
  * It answers the methods Balance calls, by a script when one is set (500, 429 with Retry-After, a request that hangs,
- * a dropped connection), and records what it received and what it took: a message or file counts as delivered only
+ * a dropped connection; `pass` answers as usual, to place a fault on a later call), and records what it received and what it took: a message or file counts as delivered only
  * when it was answered `ok`. `refuse` makes chat.postMessage answer Slack's `{ ok: false, error }` (HTTP 200), one
  * error for messages with blocks and another (or none: taken) for text alone — as Slack refuses `invalid_blocks` while
  * the same text without them goes through.
  */
-export type Fault = 500 | { status: 429; retryAfter: number } | 'hang' | 'drop';
+export type Fault = 500 | { status: 429; retryAfter: number } | 'hang' | 'drop' | 'pass';
 export type Outcome = 'ok' | '500' | '429' | 'hang' | 'drop' | 'refused';
 
 export interface Delivery {

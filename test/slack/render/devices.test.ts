@@ -9,13 +9,17 @@ const base: DevicesModel = {
   accountName: 'Acme',
   current: 120,
   month: '2026-12',
-  carriedIn: { count: 100, at: new Date('2026-11-20T10:00:00Z'), by: 'U0ADMIN1' },
+  carriedIn: { count: 100, at: new Date('2026-11-20T10:00:00Z'), by: 'U0ADMIN1', source: 'manual' },
   readings: [
-    { count: 110, at: new Date('2026-12-03T09:15:00Z'), by: 'U0ADMIN1' },
-    { count: 120, at: new Date('2026-12-08T16:40:00Z'), by: 'U0ADMIN2' },
+    { count: 110, at: new Date('2026-12-03T09:15:00Z'), by: 'U0ADMIN1', source: 'manual' },
+    { count: 120, at: new Date('2026-12-08T16:40:00Z'), by: 'U0ADMIN2', source: 'manual' },
   ],
   billedCount: 120,
   recorded: null,
+  source: {
+    reading: { count: 120, source: 'manual', by: 'U0ADMIN2', at: new Date('2026-12-08T16:40:00Z') },
+    jamf: null,
+  },
 };
 
 describe('devicesMessage', () => {
@@ -25,12 +29,12 @@ describe('devicesMessage', () => {
     expect(shown).toContain('Current count: *120 devices*');
     expect(shown).toContain('*This month (December 2026)*');
     expect(shown).toMatch(
-      /Carried in: 100 devices — <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-11-20 10:00> by <@U0ADMIN1>/,
+      /Carried in: 100 devices — <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-11-20 10:00>, typed by <@U0ADMIN1>/,
     );
-    expect(shown).toMatch(/• 120 devices — <!date[^>]*\|2026-12-08 16:40> by <@U0ADMIN2>/);
+    expect(shown).toMatch(/• 120 devices — <!date[^>]*\|2026-12-08 16:40>, typed by <@U0ADMIN2>/);
     expect(shown).toContain('Billed so far this month: *120 devices*');
     expect(shown).not.toContain('Recorded');
-    expect(message.text).toContain('• 110 devices — 2026-12-03 09:15 by <@U0ADMIN1>');
+    expect(message.text).toContain('• 110 devices — 2026-12-03 09:15, typed by <@U0ADMIN1>');
     expect(message.text).toContain('Billed so far this month: 120 devices');
     expect(blockKitProblems(message)).toEqual([]);
   });
@@ -51,6 +55,7 @@ describe('devicesMessage', () => {
       count: i + 1,
       at: new Date(Date.UTC(2026, 11, 1) + i * 60_000),
       by: 'U0ADMIN1',
+      source: 'manual' as const,
     }));
     const message = devicesMessage({ ...base, readings, billedCount: 10_000 });
     expect(message.text).toContain(`… and 9,980 earlier readings`);
@@ -64,8 +69,12 @@ describe('devicesMessage', () => {
     const message = devicesMessage({
       ...base,
       accountName: '<!channel> *x*',
-      readings: [{ count: 5, at: new Date('2026-12-02T00:00:00Z'), by: '<!here>' }],
+      readings: [{ count: 5, at: new Date('2026-12-02T00:00:00Z'), by: '<!here>', source: 'manual' }],
       carriedIn: null,
+      source: {
+        reading: { count: 5, source: 'api', by: 'api:<!here>', at: new Date('2026-12-02T00:00:00Z') },
+        jamf: null,
+      },
     });
     expect(message.text).not.toMatch(DANGEROUS);
     expect(blockTexts(message.blocks ?? [])).not.toMatch(DANGEROUS);

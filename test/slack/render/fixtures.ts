@@ -3,11 +3,15 @@ import type { Format, PlanChoice } from '../../../src/app/views.js';
 import { estimate, monthlyCost } from '../../../src/domain/pricing.js';
 import { lowBalanceState, runway } from '../../../src/domain/runway.js';
 import type { Account, Plan } from '../../../src/services/accounts.js';
+import type { AutoReloadState } from '../../../src/services/autoreload-state.js';
+import type { DeviceSource } from '../../../src/services/connectors.js';
 import type { AccountSummary } from '../../../src/services/summary.js';
 import type { Message } from '../../../src/slack/render/mrkdwn-text.js';
 
 export const NOW = new Date('2026-12-10T15:00:00Z');
 export const USD: Format = { currency: 'USD', timeZone: 'UTC' };
+/** An account without readings nor a Jamf Pro connection. */
+export const NO_SOURCE: DeviceSource = { reading: null, jamf: null };
 export const PLUS: PlanChoice = { code: 'plus', name: 'Plus', priceCents: 400n };
 export const STANDARD: PlanChoice = { code: 'standard', name: 'Standard', priceCents: 200n };
 
@@ -38,6 +42,7 @@ export function summaryOf(
     balanceCents?: bigint;
     devices?: number | null;
     coveredDevices?: number;
+    autoReload?: AutoReloadState;
   } = {},
 ): AccountSummary {
   const plan = options.plan ?? PLUS;
@@ -58,6 +63,12 @@ export function summaryOf(
     runway: runway(balanceCents, monthlyCents, NOW, 'UTC'),
     state,
     nextBill: { month: '2026-12', billedDevices: devices ?? 0, amountCents: monthlyCents },
+    autoReload: options.autoReload ?? {
+      settings: undefined,
+      card: undefined,
+      thisMonth: 0,
+      lastDecline: undefined,
+    },
   };
 }
 

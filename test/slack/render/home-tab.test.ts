@@ -5,7 +5,7 @@ import type { HomeAccountModel, InvoiceModel, TransferLine } from '../../../src/
 import { HOME_LISTS } from '../../../src/app/views.js';
 import { viewProblems } from '../../../src/slack/limits.js';
 import { HOME_PICKER_BLOCK, homeView } from '../../../src/slack/render/home-tab.js';
-import { buttons, DANGEROUS, summaryOf, USD, viewTexts } from './fixtures.js';
+import { buttons, DANGEROUS, NO_SOURCE, summaryOf, USD, viewTexts } from './fixtures.js';
 
 const transfer = (i: number): TransferLine => ({
   id: i,
@@ -28,12 +28,14 @@ const invoice = (month: string, name = 'Acme'): InvoiceModel => ({
   chargeCents: 24_000n,
   paidFromBalanceCents: 24_000n,
   amountDueCents: 0n,
+  outstandingCents: 0n,
   status: 'paid',
   createdAt: new Date(`${month}-28T09:00:00Z`),
 });
 
 const account = (id: number, name = `Account ${id}`): HomeAccountModel => ({
   summary: summaryOf({ account: { id, name } }),
+  source: NO_SOURCE,
   recent: Array.from({ length: 7 }, (_, i) => transfer(i)),
   invoices: ['2026-11', '2026-10', '2026-09', '2026-08'].map((m) => invoice(m, name)),
 });
@@ -72,7 +74,12 @@ describe('homeView', () => {
   });
 
   it('shows covered devices only when license packs cover some', () => {
-    const covered = { summary: summaryOf({ coveredDevices: 20 }), recent: [], invoices: [] };
+    const covered = {
+      summary: summaryOf({ coveredDevices: 20 }),
+      source: NO_SOURCE,
+      recent: [],
+      invoices: [],
+    };
     expect(viewTexts(homeView({ format: USD, accounts: [covered], picker: null }))).toContain(
       'cover 20 devices',
     );
@@ -137,6 +144,7 @@ describe('homeView', () => {
   it('escapes account names and memos', () => {
     const evil = {
       summary: summaryOf({ account: { name: '<!channel> *x*' } }),
+      source: NO_SOURCE,
       recent: [{ ...transfer(1), memo: '<@U123> @here' }],
       invoices: [invoice('2026-11', '<!channel> *x*')],
     };

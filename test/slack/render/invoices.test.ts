@@ -20,6 +20,7 @@ function invoice(
   } & Partial<InvoiceModel> = {},
 ): InvoiceModel {
   const { billed = 120, covered = 0, balance = 300_000n, unit = 400n, ...rest } = options;
+  const charge = chargeFor(billed, covered, unit, balance);
   return {
     format: USD,
     number: 'INV-2026-00001',
@@ -29,7 +30,8 @@ function invoice(
     unitPriceCents: unit,
     billedDevices: billed,
     coveredDevices: covered,
-    ...chargeFor(billed, covered, unit, balance),
+    ...charge,
+    outstandingCents: charge.amountDueCents,
     createdAt: new Date('2026-12-01T09:00:00Z'),
     ...rest,
   };
@@ -130,7 +132,7 @@ describe('invoiceMessage', () => {
 
 describe('invoiceDetailMessage', () => {
   it('shows one invoice in full and points to the list', () => {
-    const message = invoiceDetailMessage(invoice({ covered: 20, balance: 10_000n }));
+    const message = invoiceDetailMessage(invoice({ covered: 20, balance: 10_000n }), false);
     expect(message.text).toContain('Invoice INV-2026-00001');
     expect(message.text).toContain('Amount due: $300.00');
     expect(message.text).toContain('All invoices: `/balance invoices`');
@@ -140,7 +142,7 @@ describe('invoiceDetailMessage', () => {
 
 describe('invoiceListMessage', () => {
   it('says when there are no invoices', () => {
-    const message = invoiceListMessage({ format: USD, accountName: 'Acme', invoices: [] });
+    const message = invoiceListMessage({ format: USD, accountName: 'Acme', invoices: [], canPay: false });
     expect(message.text).toContain('No invoices yet.');
     expect(blockTexts(message.blocks ?? [])).toContain('No invoices yet.');
     expect(blockKitProblems(message)).toEqual([]);
@@ -154,14 +156,14 @@ describe('invoiceListMessage', () => {
         balance: i === 1 ? 10_000n : 300_000n,
       }),
     );
-    const message = invoiceListMessage({ format: USD, accountName: 'Acme', invoices });
+    const message = invoiceListMessage({ format: USD, accountName: 'Acme', invoices, canPay: false });
     const shown = blockTexts(message.blocks ?? []);
     expect(shown).toContain('*Last 12 invoices* (newest first)');
     expect(shown).toContain('*INV-2026-00015* · December 2026 · $480.00 · paid');
-    expect(shown).toContain('*INV-2026-00014* · November 2026 · $480.00 · *due $380.00*');
+    expect(shown).toContain('*INV-2026-00014* · November 2026 · $480.00 · *$380.00 outstanding*');
     expect(shown).not.toContain('INV-2026-00003');
     expect(message.text).toContain('Invoices — Acme');
-    expect(message.text).toContain('INV-2026-00014 · November 2026 · $480.00 · due $380.00');
+    expect(message.text).toContain('INV-2026-00014 · November 2026 · $480.00 · $380.00 outstanding');
     expect(message.text).toContain('/balance invoices YYYY-MM');
     expect(blockKitProblems(message)).toEqual([]);
   });
@@ -170,7 +172,12 @@ describe('invoiceListMessage', () => {
     const invoices = Array.from({ length: 12 }, () =>
       invoice({ accountName: NASTY, number: NASTY, unit: 10n ** 20n, billed: 1_000_000, balance: 0n }),
     );
-    const message = invoiceListMessage({ format: USD, accountName: `${NASTY}${'x'.repeat(80)}`, invoices });
+    const message = invoiceListMessage({
+      format: USD,
+      accountName: `${NASTY}${'x'.repeat(80)}`,
+      invoices,
+      canPay: false,
+    });
     expect(everything(message)).not.toMatch(DANGEROUS);
     expect(blockKitProblems(message)).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { CUSTOM_MONTHS } from '../../../src/app/ids.js';
 import type { HomeAccountModel, PlanChoice } from '../../../src/app/views.js';
 import { estimate } from '../../../src/domain/pricing.js';
 import { runway } from '../../../src/domain/runway.js';
+import type { DeviceSource } from '../../../src/services/connectors.js';
 import { blockKitProblems, viewProblems } from '../../../src/slack/limits.js';
 import {
   noticeMessage,
@@ -32,6 +33,16 @@ const hugePlan: PlanChoice = {
 const biggest = estimate(1_000_000, 36, hugePlan.priceCents);
 const memo = '<!channel>&'.repeat(19).slice(0, 200);
 
+/** A Jamf Pro connection at its longest: a 255-character instance and a long failure reason. */
+const LONG_SOURCE: DeviceSource = {
+  reading: { count: 1_000_000, source: 'jamf', by: `jamf:${'a'.repeat(240)}.com`, at: NOW },
+  jamf: {
+    url: `https://${'a'.repeat(240)}.com`,
+    lastSyncAt: NOW,
+    failing: { since: NOW, failures: 1_000, reason: '<!channel> failed '.repeat(200) },
+  },
+};
+
 function homeAccount(i: number): HomeAccountModel {
   const summary = summaryOf({
     account: { id: i, name: `${longName.slice(0, 76)}${i}`, alertThresholdTenths: 30 },
@@ -42,6 +53,7 @@ function homeAccount(i: number): HomeAccountModel {
   });
   return {
     summary,
+    source: LONG_SOURCE,
     invoices: Array.from({ length: 3 }, (_, n) => ({
       format: { currency: 'USD', timeZone: 'UTC' },
       number: `INV-2026-${String(99_990 + n)}`,
@@ -55,6 +67,7 @@ function homeAccount(i: number): HomeAccountModel {
       chargeCents: 999_999_999_999_999n,
       paidFromBalanceCents: 1n,
       amountDueCents: 999_999_999_999_998n,
+      outstandingCents: 999_999_999_999_998n,
       status: 'due' as const,
       createdAt: new Date('2026-11-01T00:00:00Z'),
     })),
@@ -108,7 +121,7 @@ describe('builders with the largest inputs', () => {
       balanceCents: 1n,
       coveredDevices: 5,
     });
-    expect(blockKitProblems(statusMessage({ format, summary }))).toEqual([]);
+    expect(blockKitProblems(statusMessage({ format, summary, source: LONG_SOURCE }))).toEqual([]);
   });
 
   it('devices with 10,000 readings', () => {
@@ -116,16 +129,18 @@ describe('builders with the largest inputs', () => {
       count: 1_000_000 - i,
       at: new Date(NOW.getTime() - i * 1000),
       by: i % 2 === 0 ? 'U0ADMIN1' : '<!channel>'.repeat(10),
+      source: (['manual', 'api', 'jamf'] as const)[i % 3]!,
     }));
     const message = devicesMessage({
       format,
       accountName: longName,
       current: 1_000_000,
       month: '2026-12',
-      carriedIn: { count: 999_999, at: NOW, by: 'W0ENTERPRISE' },
+      carriedIn: { count: 999_999, at: NOW, by: 'W0ENTERPRISE', source: 'manual' },
       readings,
       billedCount: 1_000_000,
       recorded: 1_000_000,
+      source: LONG_SOURCE,
     });
     expect(blockKitProblems(message)).toEqual([]);
   });

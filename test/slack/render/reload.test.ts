@@ -43,6 +43,7 @@ const devicesMode: ReloadModalModel = {
   mode: 'devices',
   devices: 120,
   monthsChoice: '24',
+  saveCard: false,
   customMonths: null,
   amountText: null,
   totalCents: 1_152_000n,
@@ -140,6 +141,7 @@ describe('reloadModal', () => {
       RELOAD_INPUT.mode,
       RELOAD_INPUT.devices,
       RELOAD_INPUT.months,
+      RELOAD_INPUT.saveCard,
       RELOAD_TOTAL_BLOCK,
     ]);
     const devices = input(view, RELOAD_INPUT.devices);
@@ -194,9 +196,27 @@ describe('reloadModal', () => {
     expect(viewProblems(view)).toEqual([]);
   });
 
+  it('offers to save the card, unticked unless asked, as an optional checkbox (SPEC §15)', () => {
+    const box = input(reloadModal(devicesMode), RELOAD_INPUT.saveCard);
+    expect(box.optional).toBe(true);
+    expect(box.element).toMatchObject({
+      type: 'checkboxes',
+      action_id: RELOAD_INPUT.saveCard,
+      options: [{ value: 'save', text: { text: 'Save this card for automatic reloads' } }],
+    });
+    expect(box.element).not.toHaveProperty('initial_options');
+    const ticked = input(reloadModal({ ...devicesMode, saveCard: true }), RELOAD_INPUT.saveCard);
+    expect(ticked.element).toMatchObject({ initial_options: [{ value: 'save' }] });
+  });
+
   it('asks for an amount in amount mode, and nothing about devices', () => {
     const view = reloadModal(amountMode);
-    expect(blockIds(view)).toEqual([RELOAD_INPUT.mode, RELOAD_INPUT.amount, RELOAD_TOTAL_BLOCK]);
+    expect(blockIds(view)).toEqual([
+      RELOAD_INPUT.mode,
+      RELOAD_INPUT.amount,
+      RELOAD_INPUT.saveCard,
+      RELOAD_TOTAL_BLOCK,
+    ]);
     const amount = input(view, RELOAD_INPUT.amount);
     expect(amount.dispatch_action).toBe(true);
     expect(amount.hint?.text).toBe('From $1.00 to $10,000,000.00');

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { blockKitProblems } from '../../../src/slack/limits.js';
 import { statusMessage } from '../../../src/slack/render/status.js';
-import { blockTexts, DANGEROUS, summaryOf, USD } from './fixtures.js';
+import { blockTexts, DANGEROUS, NO_SOURCE, summaryOf, USD } from './fixtures.js';
 
 describe('statusMessage', () => {
   it("shows an account's balance, devices, plan, runway and next bill", () => {
     // 120 plus devices = $480.00 a month; $3,000.00 lasts 6.25 months.
-    const message = statusMessage({ format: USD, summary: summaryOf() });
+    const message = statusMessage({ format: USD, source: NO_SOURCE, summary: summaryOf() });
     expect(message.blocks?.[0]).toMatchObject({ type: 'header', text: { text: 'Acme' } });
     const shown = blockTexts(message.blocks ?? []);
     expect(shown).toContain('*Balance*\n*$3,000.00*');
@@ -26,13 +26,17 @@ describe('statusMessage', () => {
   });
 
   it('says when there is no reading yet and the runway is unlimited', () => {
-    const message = statusMessage({ format: USD, summary: summaryOf({ devices: null }) });
+    const message = statusMessage({ format: USD, source: NO_SOURCE, summary: summaryOf({ devices: null }) });
     expect(message.text).toContain('Devices now: no reading yet');
     expect(message.text).toContain('Runway: unlimited — no billable devices');
   });
 
   it('shows devices covered by license packs', () => {
-    const message = statusMessage({ format: USD, summary: summaryOf({ devices: 120, coveredDevices: 20 }) });
+    const message = statusMessage({
+      format: USD,
+      source: NO_SOURCE,
+      summary: summaryOf({ devices: 120, coveredDevices: 20 }),
+    });
     expect(message.text).toContain(
       'License packs: cover 20 devices (not charged to the balance): 20 devices through November 2027',
     );
@@ -40,10 +44,14 @@ describe('statusMessage', () => {
   });
 
   it('warns when the balance is low or empty', () => {
-    const low = statusMessage({ format: USD, summary: summaryOf({ balanceCents: 10_000n }) });
+    const low = statusMessage({
+      format: USD,
+      source: NO_SOURCE,
+      summary: summaryOf({ balanceCents: 10_000n }),
+    });
     expect(low.text).toContain('⚠️ Low balance');
     expect(low.text).toContain('less than 1.0 month');
-    const empty = statusMessage({ format: USD, summary: summaryOf({ balanceCents: 0n }) });
+    const empty = statusMessage({ format: USD, source: NO_SOURCE, summary: summaryOf({ balanceCents: 0n }) });
     expect(empty.text).toContain('🚨 Balance empty');
     expect(empty.text).toContain('/balance reload');
   });
@@ -51,6 +59,7 @@ describe('statusMessage', () => {
   it('escapes the account name', () => {
     const message = statusMessage({
       format: USD,
+      source: NO_SOURCE,
       summary: summaryOf({ account: { name: '<!channel> *x*' } }),
     });
     expect(message.text).not.toMatch(DANGEROUS);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isMonth } from '../domain/billing-month.js';
 
-/** `--month YYYY-MM`, `--now <ISO time>`, `--out <file>`: the options of `balance jobs` and `balance export`. */
+/** `--month YYYY-MM`, `--now <ISO time>`, `--out <file>`: the options of `balance jobs` (and `jobs` at the shell's prompt) and `balance export`. */
 const Options = z
   .object({
     month: z.string().refine(isMonth, 'must be a month like 2026-11').optional(),

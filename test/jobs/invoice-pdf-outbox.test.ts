@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { outbox } from '../../src/db/schema.js';
+import { dispatchOutbox } from '../../src/jobs/dispatch.js';
+import { createLogger } from '../../src/logger.js';
+import { linkChannel } from '../../src/services/accounts.js';
+import { invoiceLinkKey, invoiceLinks } from '../../src/services/invoice-links.js';
+import { runInvoices } from '../../src/services/invoicing.js';
+import { slackOutboxSender } from '../../src/slack/outbox-sender.js';
+import { type FakeSlack, startFakeSlack } from '../faults/support/fake-slack.js';
+import { describeDatabases } from '../support/db.js';
+import { billedAccount } from '../support/fixtures.js';
+import { CODE_SECRET, testConfig, testDocuments } from '../support/slack.js';
+
+// SPEC §17: the invoice run's message in the billing channel carries the hosted page's link, and the invoice's PDF
+// follows as a file (files.uploadV2) through the outbox — once, however often Slack fails part-way.
+
+const PUBLIC_URL = 'https://balance.example.com';
+
+describeDatabases('the invoice PDF in the billing channel', (t) => {
+  let slack: FakeSlack;
+  const clock = fixedClock('2026-12-01T09:00:00Z');
+  const logger = createLogger({ level: 'error', sink: () => {} });
+  beforeEach(async () => {
+    slack = await startFakeSlack();
+    clock.set('2026-12-01T09:00:00Z');
+  });
+  afterEach(() => slack.close());
+
+  const dispatch = () => {
+    const config = testConfig({ SLACK_API_URL: slack.apiUrl, PUBLIC_URL });
+    return dispatchOutbox({
+      db: t.db,
+      sender: slackOutboxSender(
+        config,
+        t.db,
+        { currency: 'USD', timeZone: 'UTC' },
+        logger,
+        testDocuments(t.db, config, clock),
+        1_000,
+      ),
+      clock,
+      logger,
+      sleep: async (ms) => clock.advance(ms),
+    });
+  };
+  const files = () => slack.deliveries.filter((d) => d.method === 'files.completeUploadExternal');
+  /** What Slack took for the invoice: its message and its file (the run's low-balance alert aside). */
+  const invoiceDeliveries = (number: string) =>
+    slack.deliveries.filter((d) => d.method === 'files.completeUploadExternal' || d.text.includes(number));
+  const uploads = () => slack.calls.filter((c) => c.method.startsWith('/upload/'));
+
+  it('posts the invoice with its page link, then its PDF once, though completing the upload failed once', async () => {
+    // Standard at $2.00: 120 devices are $240.00; $210.00 from the balance, $30.00 due.
+    const account = await billedAccount(t.db, 'Northwind Traders', 120, 21_000n);
+    await linkChannel(t.db, 'C0NORTH', account.id, 'U1');
+    await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC', month: '2026-11' });
+    const [invoiceRow, pdfRow] = await t.db.select().from(outbox).orderBy(outbox.id);
+    expect([invoiceRow!.payload, pdfRow!.payload]).toMatchObject([
+      { type: 'invoice' },
+      { type: 'invoice_pdf' },
+    ]);
+    expect([invoiceRow!.kind, pdfRow!.kind]).toEqual(['message', 'file']);
+    const invoiceId = (invoiceRow!.payload as { invoiceId: number }).invoiceId;
+    const number = (await t.db.query.invoices.findFirst())!.number;
+    const link = invoiceLinks(PUBLIC_URL, invoiceLinkKey(CODE_SECRET), { id: invoiceId, number }).page;
+
+    // The message goes; the upload gets its URL and its bytes, then Slack fails to complete it.
+    slack.fail(['pass', 'pass', 500]);
+    await dispatch();
+    expect(invoiceDeliveries(number).map((d) => d.method)).toEqual(['chat.postMessage']);
+    const [message] = invoiceDeliveries(number);
+    expect(message!.channel).toBe('C0NORTH');
+    expect(message!.text).toContain(`Invoice page and PDF: ${link}`);
+    expect(JSON.stringify(message!.body.blocks)).toContain(`<${link}|Invoice page and PDF>`);
+    expect(files()).toEqual([]);
+
+    // The retry uploads the file again and completes it: one file in the channel.
+    clock.advance(10 * 60_000);
+    await dispatch();
+    clock.advance(60 * 60_000);
+    await dispatch();
+    expect(files()).toHaveLength(1);
+    expect(files()[0]!).toMatchObject({ channel: 'C0NORTH', text: `${number} as a PDF` });
+    expect(uploads()).toHaveLength(2);
+    // The upload is a multipart form holding the PDF's bytes, from its header to its end marker.
+    const upload = String(uploads().at(-1)!.body.raw);
+    expect(upload).toMatch(/%PDF-1\.\d[\s\S]*%%EOF/);
+    expect(invoiceDeliveries(number)).toHaveLength(2);
+    const rows = await t.db.select().from(outbox).orderBy(outbox.id);
+    expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('a run carried on after a crash queues the message and the PDF once each', async () => {
+    const account = await billedAccount(t.db, 'Northwind Traders', 120, 21_000n);
+    await linkChannel(t.db, 'C0NORTH', account.id, 'U1');
+    await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC', month: '2026-11' });
+    await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC', month: '2026-11' });
+    await dispatch();
+    await dispatch();
+    const number = (await t.db.query.invoices.findFirst())!.number;
+    expect(
+      invoiceDeliveries(number)
+        .map((d) => d.method)
+        .sort(),
+    ).toEqual(['chat.postMessage', 'files.completeUploadExternal']);
+  });
+});

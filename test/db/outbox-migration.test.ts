@@ -21,14 +21,38 @@ const OLD_MESSAGE = {
   },
 };
 
+/** Events of the release before that were never Block Kit (an auto-reload decline, a reminder, a PDF): they stay. */
+const DECLINED = {
+  type: 'auto_reload_declined',
+  audience: 'admins',
+  accountId: 1,
+  chargeId: 1,
+  amountCents: '50000',
+  reason: 'card_declined',
+  declines: 1,
+  turnedOff: false,
+  retryAfter: '2026-12-02T09:00:00.000Z',
+};
+const REMINDER = {
+  type: 'invoice_reminder',
+  invoiceId: 1,
+  day: 3,
+  outstandingCents: '19000',
+  dueDate: '2026-12-15',
+  today: '2026-12-01',
+};
+
 async function oldRows(db: Db): Promise<void> {
-  const row = (key: string, status: string, payload: unknown) =>
+  const row = (key: string, status: string, payload: unknown, kind = 'message') =>
     db.execute(sql`insert into outbox (dedupe_key, kind, channel_id, payload, status, next_attempt_at, created_at)
-                   values (${key}, 'message', 'C0BILL', ${JSON.stringify(payload)}::jsonb, ${status},
+                   values (${key}, ${kind}, 'C0BILL', ${JSON.stringify(payload)}::jsonb, ${status},
                            '2026-12-01T09:00:00Z', '2026-12-01T09:00:00Z')`);
   await row('queued', 'pending', OLD_MESSAGE);
   await row('no-text', 'pending', { type: 'message', message: { blocks: [] } });
   await row('invoice', 'pending', { type: 'invoice', invoiceId: 1 });
+  await row('declined', 'pending', DECLINED);
+  await row('reminder', 'pending', REMINDER);
+  await row('pdf', 'pending', { type: 'invoice_pdf', invoiceId: 1 }, 'file');
 }
 
 describe.each(DATABASE_KINDS)('migration 0013 on a queued outbox [%s]', (kind) => {
@@ -45,6 +69,9 @@ describe.each(DATABASE_KINDS)('migration 0013 on a queued outbox [%s]', (kind) =
       ['queued', 'pending', { type: 'notice', text: OLD_MESSAGE.message.text }],
       ['no-text', 'pending', { type: 'notice', text: '' }],
       ['invoice', 'pending', { type: 'invoice', invoiceId: 1 }],
+      ['declined', 'pending', DECLINED],
+      ['reminder', 'pending', REMINDER],
+      ['pdf', 'pending', { type: 'invoice_pdf', invoiceId: 1 }],
     ]);
 
     // What the dispatcher sends for it: the same words, escaped once, and no blocks built by the old renderer.

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
+import { autoReloadAfterCheck } from './app/auto-reload.js';
 import { type DoorNotifier, withOutbox } from './app/notifier.js';
-import { renderOutbox } from './app/outbox-messages.js';
+import { outboxMessage } from './app/outbox-messages.js';
 import type { Deps } from './app/types.js';
 import { formatOf } from './app/view-mappers.js';
 import { createBackground } from './background.js';
@@ -8,10 +9,11 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { InvoiceDocuments } from './documents/invoice-documents.js';
-import { createDispatcher, dispatchOutbox, type OutboxSender } from './jobs/dispatch.js';
+import { createDispatcher, dispatchOutbox } from './jobs/dispatch.js';
 import type { Logger } from './logger.js';
 import type { ConnectorDeps } from './services/connectors.js';
 import { createJamfProClient } from './services/jamf/client.js';
+import type { OutboxSender } from './services/outbox.js';
 import type { PaymentProvider } from './services/payments/provider.js';
 import { shellOutboxSender } from './shell/shell.js';
 import { slackOutboxSender } from './slack/outbox-sender.js';
@@ -30,7 +32,7 @@ export function outboxSender(
   const format = formatOf({ config });
   if (target.kind === 'slack') return slackOutboxSender(config, db, format, logger, documents);
   if (target.kind === 'shell')
-    return shellOutboxSender(target.output, (row) => renderOutbox(db, format, row, documents));
+    return shellOutboxSender(target.output, (row) => outboxMessage(db, format, row, documents));
   return undefined;
 }
 
@@ -59,7 +61,7 @@ export function createDeps(input: {
     logger,
   );
   const outbox = { kick: () => dispatcher.kick(), idle: () => dispatcher.idle() };
-  return {
+  const deps: Deps = {
     db,
     config,
     clock,
@@ -70,5 +72,7 @@ export function createDeps(input: {
     payments: input.payments,
     connectors: input.connectors ?? { jamf: createJamfProClient(), secretsKey: undefined },
     outbox,
+    autoReloadBelowThreshold: (accountIds) => autoReloadAfterCheck(deps, accountIds),
   };
+  return deps;
 }

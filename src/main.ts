@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
+import { jobsAtPrompt } from './app/by-hand.js';
 import { createInteractions } from './app/interactions.js';
+import { recoveryJob } from './app/jobs.js';
 import type { Deps, Interactions } from './app/types.js';
 import { systemClock } from './clock.js';
 import { type Config, ConfigError, requireCodeSecret } from './config.js';
@@ -10,13 +12,14 @@ import { ensureSeed } from './db/seed.js';
 import { createDeps, outboxSender } from './deps.js';
 import { invoiceDocuments } from './documents/invoice-documents.js';
 import { metricsRoute } from './http/metrics.js';
-import { appRoutes, paymentsFor } from './http/routes.js';
+import { appRoutes } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
-import { jobsAtPrompt } from './jobs/by-hand.js';
-import { recoveryJob, startJobs } from './jobs/jobs.js';
+import { slackEventsRoute } from './http/slack-events.js';
+import { startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { type ConnectorDeps, connectorCount } from './services/connectors.js';
 import { createJamfProClient } from './services/jamf/client.js';
+import { paymentsFor } from './services/payments/configured.js';
 import { claimInstalledTeam } from './services/roles.js';
 import { resolveCodeSecret, resolveSecretsKey } from './services/secrets.js';
 import { runShell, shellNotifier } from './shell/shell.js';
@@ -148,7 +151,12 @@ export async function startApp(
   const slack = slackDoor?.createApp({ config, interactions, logger });
   slackApp = slack?.app;
   // One route table, one server, in every mode; in HTTP mode it also holds Slack's /slack/events.
-  const server = createRouteServer(slack?.eventsRoute ? [...routes, slack.eventsRoute] : routes, logger);
+  const server = createRouteServer(
+    slack?.receiver
+      ? [...routes, slackEventsRoute(slack.receiver, config.slack.signingSecret!, logger)]
+      : routes,
+    logger,
+  );
   const metricsServer =
     config.metricsPort === undefined
       ? undefined

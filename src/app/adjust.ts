@@ -1,10 +1,8 @@
-import { parseAmount } from '../domain/money.js';
+import { formatMoney, parseAmount } from '../domain/money.js';
 import { InsufficientFundsError } from '../ledger/ledger.js';
 import type { Account } from '../services/accounts.js';
 import { postAdjustment } from '../services/adjustments.js';
-import { noticeMessage } from '../slack/render/common.js';
-import { money, userText } from '../slack/render/mrkdwn-text.js';
-import { settlementSuffix } from '../slack/render/receivables.js';
+import { notice, privately } from './answers.js';
 import { balanceChanged } from './balance-changed.js';
 import { capitalize, plainText, UsageError } from './command-args.js';
 import { requestIdOf } from './request-id.js';
@@ -35,6 +33,7 @@ export async function adjustCommand(
     throw new UsageError('Give the reason after the amount; it is kept with the adjustment.');
   const reason = plainText(words.join(' '), { what: 'The reason', max: MAX_REASON });
   const format = formatOf(ctx.deps);
+  const money = (cents: bigint) => formatMoney(cents, format.currency);
   try {
     const { balanceCents: balance, settlement } = await postAdjustment(ctx.deps.db, {
       accountId: account!.id,
@@ -50,23 +49,27 @@ export async function adjustCommand(
     });
     balanceChanged(ctx.deps, account!.id);
     const verb = sign === '+' ? 'Added' : 'Took';
-    return [
-      {
-        kind: 'private',
-        message: noticeMessage(
-          `${verb} ${money(parsed.cents, format)} ${sign === '+' ? 'to' : 'from'} *${userText(account!.name, 80)}* (${userText(reason, MAX_REASON)})${settlementSuffix(settlement ? { format, ...settlement } : undefined)}. Balance: *${money(balance, format)}*.`,
-        ),
-      },
-    ];
+    return privately(
+      notice(
+        format,
+        `${verb} ${money(parsed.cents)} ${sign === '+' ? 'to' : 'from'} `,
+        { strong: account!.name },
+        ` (${reason})`,
+        ...(settlement ? [{ settlement: { format, ...settlement } }] : []),
+        '. Balance: ',
+        { strong: money(balance) },
+        '.',
+      ),
+    );
   } catch (err) {
     if (!(err instanceof InsufficientFundsError)) throw err;
-    return [
-      {
-        kind: 'private',
-        message: noticeMessage(
-          `Refused: *${userText(account!.name, 80)}* holds ${money(err.balance, format)}, less than ${money(parsed.cents, format)}. Nothing was posted.`,
-        ),
-      },
-    ];
+    return privately(
+      notice(
+        format,
+        'Refused: ',
+        { strong: account!.name },
+        ` holds ${money(err.balance)}, less than ${money(parsed.cents)}. Nothing was posted.`,
+      ),
+    );
   }
 }

@@ -2,17 +2,17 @@ import { z } from 'zod';
 import { formatMoney, parseAmount } from '../domain/money.js';
 import { formatRunway } from '../domain/runway.js';
 import type { Account } from '../services/accounts.js';
-import { autoReloadOf, configureAutoReload } from '../services/autoreload.js';
+import { configureAutoReload } from '../services/autoreload.js';
+import { autoReloadOf } from '../services/autoreload-state.js';
 import { UserError } from '../services/errors.js';
 import { cardOf } from '../services/payments/cards.js';
-import { autoReloadModal } from '../slack/render/autoreload.js';
-import { cardText } from '../slack/render/status.js';
 import { allows, refusal } from './access.js';
 import { balanceChanged } from './balance-changed.js';
 import { noMoreArguments } from './command-args.js';
 import { AUTORELOAD_INPUT, AUTORELOAD_ON } from './ids.js';
 import { inputText, isChecked, modalMetadata, readModalMetadata } from './modal-values.js';
 import type { CommandContext, Reply, SubmitResult, ViewValues } from './types.js';
+import type { AutoReloadModalModel } from './views.js';
 
 /** 0.1 to 24 months with at most one decimal, as tenths (the threshold is stored in tenths). */
 const Threshold = z
@@ -43,16 +43,16 @@ export async function autoReloadCommand(
     autoReloadOf(ctx.deps.db, account!.id),
     cardOf(ctx.deps.db, account!.id),
   ]);
-  const view = autoReloadModal({
+  const model: AutoReloadModalModel = {
     accountName: account!.name,
     enabled: settings?.enabled ?? false,
     thresholdText: formatRunway(settings?.thresholdTenths ?? 10).split(' ')[0]!,
     amountText: settings ? formatMoney(settings.amountCents, ctx.deps.config.currency) : '',
     maxPerMonth: settings?.maxPerMonth ?? 2,
-    card: card ? cardText(card) : null,
+    card: card ? { brand: card.brand, last4: card.last4 } : null,
     privateMetadata: modalMetadata(ctx.actor.channelId, account),
-  });
-  return [{ kind: 'open_modal', view }];
+  };
+  return [{ kind: 'open_modal', view: { kind: 'autoreload_modal', model } }];
 }
 
 function fieldError(result: { success: boolean; error?: z.ZodError }): string | undefined {
@@ -100,7 +100,7 @@ export async function submitAutoReloadModal(
     const line = saved.enabled
       ? `Auto-reload is on for ${account.name}: ${formatMoney(saved.amountCents, ctx.deps.config.currency)} when the runway is below ${formatRunway(saved.thresholdTenths)}, at most ${saved.maxPerMonth} a month.`
       : `Auto-reload is off for ${account.name}.`;
-    return { kind: 'close', replies: [{ kind: 'private', message: { text: line } }] };
+    return { kind: 'close', replies: [{ kind: 'private', message: { kind: 'text', text: line } }] };
   } catch (err) {
     if (err instanceof UserError)
       return { kind: 'errors', errors: { [AUTORELOAD_INPUT.enabled]: err.message } };

@@ -1,5 +1,4 @@
 import { checkAlerts } from '../services/alerts.js';
-import { autoReloadAfterCheck } from './auto-reload.js';
 import { refreshHomes } from './home-tab.js';
 import type { Deps } from './types.js';
 
@@ -17,6 +16,6 @@ export function balanceChanged(deps: Deps, accountId: number): void {
       timeZone: deps.config.billingTimeZone,
     });
     if (changes.some((c) => c.announced)) await deps.outbox.kick();
-    await autoReloadAfterCheck(deps, [accountId]);
+    await deps.autoReloadBelowThreshold([accountId]);
   });
 }

@@ -1,6 +1,5 @@
 import type { Account } from '../services/accounts.js';
 import { cardOf, removeCard } from '../services/payments/cards.js';
-import { cardMessage } from '../slack/render/autoreload.js';
 import { balanceChanged } from './balance-changed.js';
 import { noMoreArguments, UsageError } from './command-args.js';
 import type { CommandContext, Reply } from './types.js';
@@ -20,7 +19,7 @@ export async function cardCommand(ctx: CommandContext, args: string[], account?:
     return [
       {
         kind: 'private',
-        message: cardMessage({ accountName: account!.name, card: card ?? null, removed: false }),
+        message: { kind: 'card', model: { accountName: account!.name, card: card ?? null, removed: false } },
       },
     ];
   }
@@ -29,7 +28,7 @@ export async function cardCommand(ctx: CommandContext, args: string[], account?:
   return [
     {
       kind: 'private',
-      message: cardMessage({ accountName: account!.name, card: removed ?? null, removed: true }),
+      message: { kind: 'card', model: { accountName: account!.name, card: removed ?? null, removed: true } },
     },
   ];
 }

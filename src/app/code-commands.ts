@@ -1,5 +1,6 @@
 import { addDaysToDate, dayStart, isDate, localDate } from '../domain/billing-month.js';
-import { decimalAmount, describeInput } from '../domain/money.js';
+import { codesCsv } from '../domain/csv.js';
+import { describeInput } from '../domain/money.js';
 import {
   type CodeFilter,
   codeForQuote,
@@ -10,25 +11,21 @@ import {
   voidCode,
 } from '../services/codes.js';
 import { getQuote } from '../services/quotes.js';
-import {
-  codeListMessage,
-  issuedCodesMessage,
-  quoteCodeThreadMessage,
-  voidedMessage,
-} from '../slack/render/codes.js';
-import { noticeMessage, refusalMessage } from '../slack/render/common.js';
 import { allows, refusal } from './access.js';
+import { notice, privately, refusalOf } from './answers.js';
 import { amountArg, noMoreArguments, plainText, read, UsageError } from './command-args.js';
 import { requestIdOf } from './request-id.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf } from './view-mappers.js';
+import type { MessageModel, NoticePart } from './views.js';
 
 /** More codes than this go to the issuer as a CSV file instead of in the message (SPEC §4). */
 export const CODES_IN_MESSAGE = 10;
 const MAX_NOTE = 200;
 const LIST_LIMIT = 100;
 
-const say = (mrkdwn: string): Reply[] => [{ kind: 'private', message: noticeMessage(mrkdwn) }];
+const say = (ctx: CommandContext, ...parts: NoticePart[]): Reply[] =>
+  privately(notice(formatOf(ctx.deps), ...parts));
 
 /** `codes issue <amount> [x<count>] [expires <YYYY-MM-DD>] [<note…>]`. */
 export async function codesIssue(ctx: CommandContext, args: string[]): Promise<Reply[]> {
@@ -94,29 +91,19 @@ async function issuedReply(
     });
     file = { name, where };
   }
-  const message = issuedCodesMessage({
-    format,
-    amountCents: input.amountCents,
-    codes: issued.map(({ code, last4 }) => ({ code, last4 })),
-    expiresAt: input.expiresAt ?? null,
-    note: input.note ?? null,
-    file,
-    quoteNumber: input.quoteNumber,
-  });
+  const message: MessageModel = {
+    kind: 'issued_codes',
+    model: {
+      format,
+      amountCents: input.amountCents,
+      codes: issued.map(({ code, last4 }) => ({ code, last4 })),
+      expiresAt: input.expiresAt ?? null,
+      note: input.note ?? null,
+      file,
+      quoteNumber: input.quoteNumber,
+    },
+  };
   return { kind: 'private', message, channelId: input.channelId, threadTs: input.threadTs };
-}
-
-function codesCsv(
-  issued: IssuedCode[],
-  input: { amountCents: bigint; expiresAt?: Date; note?: string },
-  currency: string,
-): string {
-  const cell = (text: string) => (/[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
-  const amount = decimalAmount(input.amountCents, currency);
-  const rows = issued.map((c) =>
-    [c.code, amount, input.expiresAt?.toISOString() ?? '', input.note ?? ''].map(cell).join(','),
-  );
-  return `code,amount,expires_at,note\n${rows.join('\n')}\n`;
 }
 
 /** `codes list [open|redeemed|void]`. */
@@ -131,12 +118,15 @@ export async function codesList(ctx: CommandContext, args: string[]): Promise<Re
     now: ctx.now,
     limit: LIST_LIMIT,
   });
-  const message = codeListMessage({
-    format: formatOf(ctx.deps),
-    filter: (filter as CodeFilter | undefined) ?? null,
-    now: ctx.now,
-    codes: rows.map(({ code, accountName }) => ({ ...code, accountName })),
-  });
+  const message: MessageModel = {
+    kind: 'code_list',
+    model: {
+      format: formatOf(ctx.deps),
+      filter: (filter as CodeFilter | undefined) ?? null,
+      now: ctx.now,
+      codes: rows.map(({ code, accountName }) => ({ ...code, accountName })),
+    },
+  };
   return [{ kind: 'private', message }];
 }
 
@@ -153,17 +143,20 @@ export async function codesVoid(ctx: CommandContext, args: string[]): Promise<Re
     return [
       {
         kind: 'private',
-        message: voidedMessage({
-          last4: result.code.last4,
-          amountCents: result.code.amountCents,
-          format: formatOf(ctx.deps),
-        }),
+        message: {
+          kind: 'voided',
+          model: {
+            last4: result.code.last4,
+            amountCents: result.code.amountCents,
+            format: formatOf(ctx.deps),
+          },
+        },
       },
     ];
   }
-  if (result.reason === 'ambiguous') return say('Several open codes end that way: give the full code.');
-  if (result.reason === 'not_open') return say(`That code is ${result.status} and cannot be voided.`);
-  return say('No open code matches that.');
+  if (result.reason === 'ambiguous') return say(ctx, 'Several open codes end that way: give the full code.');
+  if (result.reason === 'not_open') return say(ctx, `That code is ${result.status} and cannot be voided.`);
+  return say(ctx, 'No open code matches that.');
 }
 
 /** The **Issue code for this quote** button: one code of the quote's amount, answered in the quote's thread. */
@@ -173,11 +166,11 @@ export async function issueCodeForQuote(
   where: { channelId: string; ts: string } | undefined,
 ): Promise<Reply[]> {
   if (!allows(['sales'], ctx.roles))
-    return [{ kind: 'private', message: refusalMessage(refusal('codes issue', ['sales'], ctx.roles)) }];
+    return [{ kind: 'private', message: refusalOf(refusal('codes issue', ['sales'], ctx.roles)) }];
   const quote = await getQuote(ctx.deps.db, quoteId);
-  if (!quote) return say('That quote no longer exists.');
+  if (!quote) return say(ctx, 'That quote no longer exists.');
   const existing = await codeForQuote(ctx.deps.db, quote.id);
-  if (existing) return say(`A code was already issued for ${quote.number} (…${existing.last4}).`);
+  if (existing) return say(ctx, `A code was already issued for ${quote.number} (…${existing.last4}).`);
   const issued = await issueBalanceCodes(ctx.deps.db, {
     amountCents: quote.totalCents,
     currency: ctx.deps.config.currency,
@@ -200,13 +193,16 @@ export async function issueCodeForQuote(
     threadTs: thread?.ts,
   });
   if (!thread) return [privateReply];
-  const announcement = quoteCodeThreadMessage({
-    format,
-    quoteNumber: quote.number,
-    last4: issued[0]!.last4,
-    amountCents: quote.totalCents,
-    by: ctx.actor.userId,
-  });
+  const announcement: MessageModel = {
+    kind: 'quote_code_thread',
+    model: {
+      format,
+      quoteNumber: quote.number,
+      last4: issued[0]!.last4,
+      amountCents: quote.totalCents,
+      by: ctx.actor.userId,
+    },
+  };
   return [
     privateReply,
     { kind: 'thread', channelId: thread.channelId, threadTs: thread.ts, message: announcement },

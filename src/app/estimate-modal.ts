@@ -1,10 +1,8 @@
 import { estimate } from '../domain/pricing.js';
 import { type Account, getPlan, listPlans } from '../services/accounts.js';
 import { readingAt } from '../services/devices.js';
-import { estimateMessage } from '../slack/render/estimate.js';
-import { estimateModal } from '../slack/render/estimate-modal.js';
 import { canRead } from './access.js';
-import { estimateModel } from './estimate.js';
+import { estimateModel } from './estimate-model.js';
 import { ESTIMATE_INPUT } from './ids.js';
 import {
   type DurationDraft,
@@ -17,6 +15,7 @@ import {
 } from './modal-values.js';
 import type { CommandContext, Reply, SubmitResult, ViewValues } from './types.js';
 import { formatOf } from './view-mappers.js';
+import type { ModalModel } from './views.js';
 
 /** Opens the Estimate modal, pre-filled with the account's current devices and plan when there is one. */
 export async function openEstimateModal(ctx: CommandContext, account?: Account): Promise<Reply> {
@@ -42,19 +41,22 @@ function readDraft(values: ViewValues): Draft {
   return { ...readDuration(values), planCode: selectedValue(values, ESTIMATE_INPUT.plan) ?? 'standard' };
 }
 
-async function renderModal(ctx: CommandContext, draft: Draft, privateMetadata: string) {
+async function renderModal(ctx: CommandContext, draft: Draft, privateMetadata: string): Promise<ModalModel> {
   const plans = await listPlans(ctx.deps.db);
   const plan = plans.find((p) => p.code === draft.planCode) ?? plans[0]!;
   const months = monthsOf(draft);
-  return estimateModal({
-    format: formatOf(ctx.deps),
-    plans,
-    ...draft,
-    planCode: plan.code,
-    estimate:
-      draft.devices !== null && months !== null ? estimate(draft.devices, months, plan.priceCents) : null,
-    privateMetadata,
-  });
+  return {
+    kind: 'estimate_modal',
+    model: {
+      format: formatOf(ctx.deps),
+      plans,
+      ...draft,
+      planCode: plan.code,
+      estimate:
+        draft.devices !== null && months !== null ? estimate(draft.devices, months, plan.priceCents) : null,
+      privateMetadata,
+    },
+  };
 }
 
 /** A keystroke or selection in the modal: re-render it with the running total. */
@@ -86,6 +88,6 @@ export async function submitEstimateModal(
   );
   return {
     kind: 'close',
-    replies: [{ kind: 'private', channelId, message: estimateMessage(model) }],
+    replies: [{ kind: 'private', channelId, message: { kind: 'estimate', model: model } }],
   };
 }

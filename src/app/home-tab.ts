@@ -1,4 +1,3 @@
-import type { HomeView } from '@slack/types';
 import { ownerIdentities } from '../config.js';
 import { type Identity, uniqueIdentities } from '../domain/identity.js';
 import { walletHistory } from '../ledger/ledger.js';
@@ -14,27 +13,23 @@ import { homeSelection, selectHomeAccount, usersViewingAccount } from '../servic
 import { namedInvoices } from '../services/invoicing.js';
 import { type Roles, rolesOf } from '../services/roles.js';
 import { accountSummary } from '../services/summary.js';
-import { HOME_INVOICES, homeView } from '../slack/render/home-tab.js';
 import { collectionsModel } from './collections-view.js';
 import type { Deps } from './types.js';
 import { formatOf, invoiceModel, transferLine } from './view-mappers.js';
-import type { HomeAccountModel } from './views.js';
+import { HOME_LISTS, type HomeAccountModel, type HomeModel } from './views.js';
 
-/** Admins see up to this many of their accounts in full; more, and they pick one like finance does. */
-const FULL_ACCOUNTS = 3;
 /** A static select holds at most 100 options. */
 const PICKER_OPTIONS = 100;
-const RECENT_TRANSFERS = 5;
 
 /** The Home tab of one person (SPEC §5): their accounts, or a picker of all accounts for finance, sales and owners. */
-export async function buildHome(deps: Deps, person: Identity): Promise<HomeView> {
+export async function buildHome(deps: Deps, person: Identity): Promise<HomeModel> {
   const { db, config, clock } = deps;
   const roles = await rolesOf(db, person, ownerIdentities(config));
   const own = await accountsAdministeredBy(db, person);
   const seesAll = roles.owner || roles.finance || roles.sales;
   // Finance and sales pick among every account: the picker loads only what it can show, plus their pick.
   const choices = seesAll ? await listAccounts(db, PICKER_OPTIONS) : own;
-  const usePicker = seesAll || own.length > FULL_ACCOUNTS;
+  const usePicker = seesAll || own.length > HOME_LISTS.fullAccounts;
   const selectedId = usePicker ? await homeSelection(db, person) : undefined;
   const picked =
     choices.find((a) => a.id === selectedId) ??
@@ -43,7 +38,7 @@ export async function buildHome(deps: Deps, person: Identity): Promise<HomeView>
   const shown = usePicker ? (selected ? [selected] : []) : own;
   const now = clock.now();
   const accounts = await Promise.all(shown.map((account) => homeAccount(deps, account, now, roles)));
-  return homeView({
+  return {
     format: formatOf(deps),
     accounts,
     picker: usePicker
@@ -52,7 +47,7 @@ export async function buildHome(deps: Deps, person: Identity): Promise<HomeView>
           selectedId: selected?.id ?? null,
         }
       : null,
-  });
+  };
 }
 
 /** The picker's options, the selected account among them even when it is not in the first page. */
@@ -66,8 +61,8 @@ async function homeAccount(deps: Deps, account: Account, now: Date, roles: Roles
   const [summary, source, recent, invoices, collections] = await Promise.all([
     accountSummary(deps.db, account, now, deps.config.billingTimeZone),
     deviceSource(deps.db, account.id, now),
-    walletHistory(deps.db, account.id, RECENT_TRANSFERS),
-    namedInvoices(deps.db, { accountId: account.id, limit: HOME_INVOICES }),
+    walletHistory(deps.db, account.id, HOME_LISTS.recentTransfers),
+    namedInvoices(deps.db, { accountId: account.id, limit: HOME_LISTS.invoices }),
     collectionsModel({ deps, roles, now }, account),
   ]);
   const format = formatOf(deps);

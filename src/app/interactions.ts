@@ -4,8 +4,8 @@ import { DEVICES, MONTHS } from '../domain/money.js';
 import { type Account, getAccount } from '../services/accounts.js';
 import { UserError } from '../services/errors.js';
 import { requestContext } from '../services/roles.js';
-import { refusalMessage } from '../slack/render/common.js';
 import { allows, canRead, refusal, resolveAccount } from './access.js';
+import { refusalOf } from './answers.js';
 import { submitAutoReloadModal } from './autoreload-modal.js';
 import { issueCodeForQuote } from './code-commands.js';
 import { parseJson } from './command-args.js';
@@ -37,7 +37,7 @@ export function createInteractions(deps: Deps): Interactions {
     command: async (actor, text) => runCommand(await context(actor), text),
     action: async (actor, input) => {
       const ctx = await context(actor);
-      return answeringRefusals(() => runAction(ctx, input));
+      return answeringRefusals(ctx, () => runAction(ctx, input));
     },
     submit: async (actor, view) => {
       const ctx = await context(actor);
@@ -77,15 +77,15 @@ async function buttonAccount(ctx: CommandContext, value: string | undefined): Pr
 
 /** The same answer whether the account is missing or only not the user's: ids are not confirmed to outsiders. */
 function adminRefusal(ctx: CommandContext, command: string, account: Account | undefined): Reply {
-  return { kind: 'private', message: refusalMessage(refusal(command, ['admin'], ctx.roles, account)) };
+  return { kind: 'private', message: refusalOf(refusal(command, ['admin'], ctx.roles, account)) };
 }
 
 /** A click refused by a service (a limit, a replay, a conflict) is answered privately, like a command's refusal. */
-async function answeringRefusals(run: () => Promise<Reply[]>): Promise<Reply[]> {
+async function answeringRefusals(ctx: CommandContext, run: () => Promise<Reply[]>): Promise<Reply[]> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof UserError) return refused(err);
+    if (err instanceof UserError) return refused(ctx, err);
     throw err;
   }
 }
@@ -102,7 +102,7 @@ async function runAction(ctx: CommandContext, input: ActionInput): Promise<Reply
   switch (input.actionId) {
     case ACTION.shareAsQuote: {
       if (!allows(['sales'], ctx.roles)) {
-        return [{ kind: 'private', message: refusalMessage(refusal('quote', ['sales'], ctx.roles)) }];
+        return [{ kind: 'private', message: refusalOf(refusal('quote', ['sales'], ctx.roles)) }];
       }
       const request = EstimateButton.safeParse(parseJson(input.value));
       if (!request.success) return [];

@@ -1,12 +1,12 @@
 import { invoiceNumberSchema } from '../domain/invoice.js';
 import { type Account, getAccount } from '../services/accounts.js';
 import { payableInvoice, startInvoicePayment } from '../services/payments/invoice-payment.js';
-import { refusalMessage } from '../slack/render/common.js';
-import { payStepView } from '../slack/render/reload.js';
 import { allows, refusal } from './access.js';
+import { refusalOf } from './answers.js';
 import { requestIdOf } from './request-id.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf } from './view-mappers.js';
+import type { PayStepModel } from './views.js';
 
 /**
  * A Pay button (SPEC §14, admins): a checkout for exactly what the invoice has outstanding, shown as the Reload
@@ -17,7 +17,7 @@ export async function payInvoiceClick(ctx: CommandContext, value: string | undef
   const number = invoiceNumberSchema.safeParse(value ?? '');
   if (!number.success) return [];
   const refuse = (account?: Account): Reply[] => [
-    { kind: 'private', message: refusalMessage(refusal('reload', ['admin'], ctx.roles, account)) },
+    { kind: 'private', message: refusalOf(refusal('reload', ['admin'], ctx.roles, account)) },
   ];
   if (!allows(['admin'], ctx.roles)) return refuse();
   const invoice = await payableInvoice(ctx.deps.db, number.data);
@@ -31,7 +31,7 @@ export async function payInvoiceClick(ctx: CommandContext, value: string | undef
     requestedBy: ctx.actor.userId,
     now: ctx.now,
   });
-  const view = payStepView({
+  const model: PayStepModel = {
     format: formatOf(ctx.deps),
     accountName: account.name,
     amountCents: payment.amountCents,
@@ -40,6 +40,6 @@ export async function payInvoiceClick(ctx: CommandContext, value: string | undef
     checkoutUrl: payment.checkoutUrl!,
     expiresAt: payment.expiresAt,
     paymentId: payment.id,
-  });
-  return [{ kind: 'open_modal', view }];
+  };
+  return [{ kind: 'open_modal', view: { kind: 'pay_step', model } }];
 }

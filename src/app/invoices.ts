@@ -3,9 +3,8 @@ import { parseInvoiceNumber } from '../domain/invoice.js';
 import { describeInput } from '../domain/money.js';
 import type { Account } from '../services/accounts.js';
 import { namedInvoices } from '../services/invoicing.js';
-import { noticeMessage } from '../slack/render/common.js';
-import { invoiceDetailMessage, invoiceListMessage } from '../slack/render/invoices.js';
 import { allows } from './access.js';
+import { notice } from './answers.js';
 import { noMoreArguments, UsageError } from './command-args.js';
 import { invoicePageUrl } from './hosted-invoice.js';
 import type { CommandContext, Reply } from './types.js';
@@ -39,7 +38,7 @@ export async function invoicesCommand(
       const missing = number?.ok
         ? `There is no invoice ${number.number} for this account.`
         : `There is no invoice for ${which} yet.`;
-      return [{ kind: 'private', message: noticeMessage(missing) }];
+      return [{ kind: 'private', message: notice(format, missing) }];
     }
     const pageUrl = invoicePageUrl(
       { publicUrl: ctx.deps.config.publicUrl, codeSecret: ctx.deps.codeSecret },
@@ -48,7 +47,7 @@ export async function invoicesCommand(
     return [
       {
         kind: 'private',
-        message: invoiceDetailMessage({ ...invoiceModel(invoice, format), pageUrl }, canPay),
+        message: { kind: 'invoice_detail', model: { ...invoiceModel(invoice, format), pageUrl }, canPay },
       },
     ];
   }
@@ -58,7 +57,7 @@ export async function invoicesCommand(
   return [
     {
       kind: 'private',
-      message: invoiceListMessage({ format, accountName: account!.name, invoices, canPay }),
+      message: { kind: 'invoice_list', model: { format, accountName: account!.name, invoices, canPay } },
     },
   ];
 }

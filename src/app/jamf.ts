@@ -7,13 +7,13 @@ import {
   MissingSecretsKeyError,
 } from '../services/connectors.js';
 import { withDeadline } from '../services/jamf/deadline.js';
-import { jamfConnectedMessage, jamfConnectModal, jamfDisconnectedMessage } from '../slack/render/jamf.js';
 import { allows, refusal } from './access.js';
 import { noMoreArguments } from './command-args.js';
 import { refreshHomes } from './home-tab.js';
 import { JAMF_INPUT } from './ids.js';
 import { inputText, modalMetadata, readModalMetadata } from './modal-values.js';
 import type { CommandContext, Reply, SubmitResult, ViewValues } from './types.js';
+import type { JamfConnectModalModel, MessageModel } from './views.js';
 
 /**
  * `/balance devices connect` and `disconnect` (SPEC §16): the Jamf Pro form, checked at once against the instance
@@ -37,12 +37,12 @@ export async function devicesConnectCommand(
 ): Promise<Reply[]> {
   noMoreArguments(args, 0);
   const current = await jamfConnection(ctx.deps.db, account!.id);
-  const view = jamfConnectModal({
+  const model: JamfConnectModalModel = {
     accountName: account!.name,
     privateMetadata: modalMetadata(ctx.actor.channelId, account),
     current: current ? { url: current.url, clientId: current.clientId } : null,
-  });
-  return [{ kind: 'open_modal', view }];
+  };
+  return [{ kind: 'open_modal', view: { kind: 'jamf_connect_modal', model } }];
 }
 
 export async function devicesDisconnectCommand(
@@ -54,7 +54,10 @@ export async function devicesDisconnectCommand(
   const current = await jamfConnection(ctx.deps.db, account!.id);
   const removed = current !== undefined && (await disconnectJamf(ctx.deps.db, account!.id));
   if (removed) refreshHomes(ctx.deps, account!.id);
-  const message = jamfDisconnectedMessage({ accountName: account!.name, url: removed ? current.url : null });
+  const message: MessageModel = {
+    kind: 'jamf_disconnected',
+    model: { accountName: account!.name, url: removed ? current.url : null },
+  };
   return [{ kind: 'private', message }];
 }
 
@@ -98,12 +101,15 @@ export async function submitJamfConnectModal(
   }
   refreshHomes(deps, account.id);
   if (result.reading) deps.background.run('outbox after a Jamf Pro count', () => deps.outbox.kick());
-  const message = jamfConnectedMessage({
-    accountName: account.name,
-    url: result.url,
-    computers: result.counts.computers,
-    mobileDevices: result.counts.mobileDevices,
-    recorded: result.reading !== undefined,
-  });
+  const message: MessageModel = {
+    kind: 'jamf_connected',
+    model: {
+      accountName: account.name,
+      url: result.url,
+      computers: result.counts.computers,
+      mobileDevices: result.counts.mobileDevices,
+      recorded: result.reading !== undefined,
+    },
+  };
   return { kind: 'close', replies: [{ kind: 'private', channelId, message }] };
 }

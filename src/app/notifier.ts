@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
+import { encodeJson } from '../domain/json-codec.js';
 import { enqueue } from '../services/outbox.js';
 import type { Notifier } from './types.js';
 
@@ -16,7 +17,7 @@ export function withOutbox(
     async postMessage(channelId, message, dedupeKey) {
       await enqueue(
         input.db,
-        [{ dedupeKey, channelId, event: { type: 'message', message } }],
+        [{ dedupeKey, channelId, event: { type: 'view', view: encodeJson(message) } }],
         input.clock.now(),
       );
       void input.kick();

@@ -1,53 +1,45 @@
 import type { Db } from '../db/client.js';
 import type { InvoiceDocuments } from '../documents/invoice-documents.js';
 import { invoicesCsv } from '../domain/csv.js';
+import { decodeJson } from '../domain/json-codec.js';
+import { formatMoney, groupDigits } from '../domain/money.js';
 import { invoiceState } from '../domain/receivables.js';
 import { runway } from '../domain/runway.js';
 import { getAccount } from '../services/accounts.js';
 import { type Invoice, namedInvoices } from '../services/invoicing.js';
 import type { OutboxEvent, OutboxRow } from '../services/outbox.js';
-import { ALERT_NAME_CHARS, alertResolvedMessage, lowBalanceAlertMessage } from '../slack/render/alerts.js';
-import { autoReloadDeclinedMessage } from '../slack/render/autoreload.js';
-import { noticeMessage } from '../slack/render/common.js';
-import { invoiceMessage, runSummaryMessage } from '../slack/render/invoices.js';
-import {
-  devicesText,
-  fallbackText,
-  money,
-  monthName,
-  section,
-  slackDate,
-  toPlain,
-  userText,
-} from '../slack/render/mrkdwn-text.js';
-import { payButtons } from '../slack/render/receivables.js';
-import type { Message } from './types.js';
+import { notice } from './answers.js';
 import { invoiceModel } from './view-mappers.js';
-import type { Format } from './views.js';
+import type { Format, MessageModel, NoticeModel, NoticePart } from './views.js';
 
-export type Rendered =
-  | { kind: 'message'; message: Message }
+export type OutboxOutput =
+  | { kind: 'message'; message: MessageModel }
   | { kind: 'file'; name: string; content: string | Buffer; comment: string };
 
 /**
- * Turns an outbox event into what is sent, when it is sent (the domain that wrote it knows nothing of Slack);
+ * What an outbox event says, as a view model, when it is sent (the service that wrote it knows nothing of Slack);
  * `documents` gives an invoice its page link and its PDF.
  */
-export async function renderOutbox(
+export async function outboxMessage(
   db: Db,
   format: Format,
   row: OutboxRow,
   documents: InvoiceDocuments,
-): Promise<Rendered> {
+): Promise<OutboxOutput> {
   const event = row.payload as OutboxEvent;
   switch (event.type) {
-    case 'message':
-      return { kind: 'message', message: event.message as Message };
+    case 'view':
+      return { kind: 'message', message: decodeJson<MessageModel>(event.view) };
+    case 'notice':
+      return { kind: 'message', message: { kind: 'text', text: event.text } };
     case 'invoice': {
       const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
       if (!found) throw new Error(`invoice ${event.invoiceId} does not exist`);
       const pageUrl = documents.pageUrl(found.invoice);
-      return { kind: 'message', message: invoiceMessage({ ...invoiceModel(found, format), pageUrl }) };
+      return {
+        kind: 'message',
+        message: { kind: 'invoice', model: { ...invoiceModel(found, format), pageUrl } },
+      };
     }
     case 'invoice_pdf': {
       const pdf = await documents.pdf(event.invoiceId);
@@ -55,7 +47,10 @@ export async function renderOutbox(
       return { kind: 'file', ...pdf, comment: `${pdf.name.replace(/\.pdf$/, '')} as a PDF` };
     }
     case 'run_summary':
-      return { kind: 'message', message: runSummaryMessage(await runSummaryModel(db, event.runId, format)) };
+      return {
+        kind: 'message',
+        message: { kind: 'run_summary', model: await runSummaryModel(db, event.runId, format) },
+      };
     case 'run_csv': {
       const rows = await namedInvoices(db, { runId: event.runId });
       const content = invoicesCsv(
@@ -69,16 +64,19 @@ export async function renderOutbox(
       const monthlyCents = BigInt(event.monthlyCents);
       return {
         kind: 'message',
-        message: lowBalanceAlertMessage({
-          format,
-          accountId: event.accountId,
-          accountName: await accountName(db, event.accountId),
-          state: event.state,
-          balanceCents,
-          monthlyCents,
-          runway: runway(balanceCents, monthlyCents, new Date(event.at), format.timeZone),
-          thresholdTenths: event.thresholdTenths,
-        }),
+        message: {
+          kind: 'low_balance_alert',
+          model: {
+            format,
+            accountId: event.accountId,
+            accountName: await accountName(db, event.accountId),
+            state: event.state,
+            balanceCents,
+            monthlyCents,
+            runway: runway(balanceCents, monthlyCents, new Date(event.at), format.timeZone),
+            thresholdTenths: event.thresholdTenths,
+          },
+        },
       };
     }
     case 'device_sync_failing':
@@ -91,35 +89,41 @@ export async function renderOutbox(
       const balanceCents = BigInt(event.balanceCents);
       return {
         kind: 'message',
-        message: alertResolvedMessage({
-          format,
-          accountName: await accountName(db, event.accountId),
-          balanceCents,
-          runway: runway(balanceCents, BigInt(event.monthlyCents), new Date(event.at), format.timeZone),
-        }),
+        message: {
+          kind: 'alert_resolved',
+          model: {
+            format,
+            accountName: await accountName(db, event.accountId),
+            balanceCents,
+            runway: runway(balanceCents, BigInt(event.monthlyCents), new Date(event.at), format.timeZone),
+          },
+        },
       };
     }
     case 'auto_reload_declined':
       return {
         kind: 'message',
-        message: autoReloadDeclinedMessage({
-          ...event,
-          format,
-          accountName: await accountName(db, event.accountId),
-          amountCents: BigInt(event.amountCents),
-          retryAfter: event.retryAfter ? new Date(event.retryAfter) : null,
-        }),
+        message: {
+          kind: 'auto_reload_declined',
+          model: {
+            ...event,
+            format,
+            accountName: await accountName(db, event.accountId),
+            amountCents: BigInt(event.amountCents),
+            retryAfter: event.retryAfter ? new Date(event.retryAfter) : null,
+          },
+        },
       };
     case 'invoice_reminder': {
-      const message = noticeMessage(await collectionsText(db, format, event));
+      const reminder: NoticeModel = { format, parts: await collectionsNotice(db, format, event) };
       const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
       // The Pay button while the invoice is still owed when the reminder goes out.
-      message.blocks?.push(...payButtons(found ? [found.invoice] : [], format));
-      return { kind: 'message', message };
+      const payable = found ? [found.invoice] : [];
+      return { kind: 'message', message: { kind: 'notice_with_pay', model: reminder, payable } };
     }
     case 'account_suspended':
     case 'account_restored':
-      return { kind: 'message', message: noticeMessage(await collectionsText(db, format, event)) };
+      return { kind: 'message', message: notice(format, ...(await collectionsNotice(db, format, event))) };
   }
 }
 
@@ -132,53 +136,86 @@ function deviceSyncMessage(
   event: Extract<OutboxEvent, { type: 'device_sync_failing' | 'device_sync_recovered' }>,
   accountName: string,
   format: Format,
-): Message {
-  const name = userText(accountName, ALERT_NAME_CHARS);
-  const since = slackDate(new Date(event.since), format, 'date_time');
-  const line =
+): MessageModel {
+  const since: NoticePart = { date: new Date(event.since), style: 'date_time' };
+  const parts: NoticePart[] =
     event.type === 'device_sync_failing'
-      ? `⚠️ *${name}*: Device sync with Jamf Pro failing since ${since}: ${userText(event.reason, 500)} ` +
-        'Device counts stay as last recorded until it works again.'
-      : `✅ *${name}*: Device sync with Jamf Pro works again (failing since ${since}): ` +
-        `${devicesText(event.devices)} managed.`;
-  return { text: fallbackText([toPlain(line)]), blocks: [section(line)] };
+      ? [
+          '⚠️ ',
+          { strong: accountName },
+          ': Device sync with Jamf Pro failing since ',
+          since,
+          ': ',
+          `${event.reason.slice(0, REASON_CHARS)} Device counts stay as last recorded until it works again.`,
+        ]
+      : [
+          '✅ ',
+          { strong: accountName },
+          ': Device sync with Jamf Pro works again (failing since ',
+          since,
+          '): ',
+          `${groupDigits(event.devices)} ${event.devices === 1 ? 'device' : 'devices'} managed.`,
+        ];
+  return notice(format, ...parts);
 }
 
-const NAME_CHARS = 200;
+/** How much of a sync failure's reason the notice shows. */
+const REASON_CHARS = 500;
 
-/** Reminders, suspensions and restorations (SPEC §14), as plain notices until they get their own builders. */
-async function collectionsText(
+/** Reminders, suspensions and restorations (SPEC §14), as notices until they get view models of their own. */
+async function collectionsNotice(
   db: Db,
   format: Format,
   event: Extract<OutboxEvent, { type: 'invoice_reminder' | 'account_suspended' | 'account_restored' }>,
-): Promise<string> {
+): Promise<NoticePart[]> {
+  const money = (cents: string): NoticePart => ({ strong: formatMoney(BigInt(cents), format.currency) });
   if (event.type === 'invoice_reminder') {
     const [found] = await namedInvoices(db, { invoiceId: event.invoiceId });
     if (!found) throw new Error(`invoice ${event.invoiceId} does not exist`);
     const { invoice } = found;
-    const due =
+    const dueDate: NoticePart = { date: event.dueDate };
+    const due: NoticePart[] =
       invoiceState('due', event.dueDate, event.today) === 'overdue'
-        ? `was due ${slackDate(event.dueDate, format)} and is overdue`
+        ? ['was due ', dueDate, ' and is overdue']
         : event.today === event.dueDate
-          ? 'is due today'
-          : `is due ${slackDate(event.dueDate, format)}`;
-    return (
-      `⏰ Payment reminder: *${userText(invoice.number, 40)}* for *${userText(found.accountName, NAME_CHARS)}* ` +
-      `(${monthName(invoice.month)}) has *${money(BigInt(event.outstandingCents), format)}* outstanding and ${due}.`
-    );
+          ? ['is due today']
+          : ['is due ', dueDate];
+    return [
+      '⏰ Payment reminder: ',
+      { strong: invoice.number },
+      ' for ',
+      { strong: found.accountName },
+      ' (',
+      { month: invoice.month },
+      ') has ',
+      money(event.outstandingCents),
+      ' outstanding and ',
+      ...due,
+      '.',
+    ];
   }
   const account = await getAccount(db, event.accountId);
-  const name = userText(account?.name ?? `account ${event.accountId}`, NAME_CHARS);
+  const name: NoticePart = { strong: account?.name ?? `account ${event.accountId}` };
   if (event.type === 'account_suspended') {
-    return (
-      `⛔ *${name}* is suspended since ${slackDate(new Date(event.since), format)}: an invoice is overdue. ` +
-      `Pay *${money(BigInt(event.overdueCents), format)}* to restore it.`
-    );
+    return [
+      '⛔ ',
+      name,
+      ' is suspended since ',
+      { date: new Date(event.since) },
+      ': an invoice is overdue. Pay ',
+      money(event.overdueCents),
+      ' to restore it.',
+    ];
   }
-  return (
-    `✅ *${name}* is restored: nothing is overdue any more ` +
-    `(suspended from ${slackDate(new Date(event.since), format)} to ${slackDate(new Date(event.at), format)}).`
-  );
+  return [
+    '✅ ',
+    name,
+    ' is restored: nothing is overdue any more (suspended from ',
+    { date: new Date(event.since) },
+    ' to ',
+    { date: new Date(event.at) },
+    ').',
+  ];
 }
 
 function csvName(runId: number): string {

@@ -2,12 +2,12 @@ import { describeInput } from '../domain/money.js';
 import { estimate } from '../domain/pricing.js';
 import { requirePlan } from '../services/accounts.js';
 import { createQuote, setQuoteMessage } from '../services/quotes.js';
-import { quoteMessage } from '../slack/render/quote.js';
 import { allows } from './access.js';
 import { devicesArg, monthsArg, plainText, planArg, read, UsageError } from './command-args.js';
 import { requestIdOf } from './request-id.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf } from './view-mappers.js';
+import type { MessageModel } from './views.js';
 
 const MAX_CUSTOMER = 200;
 
@@ -49,17 +49,20 @@ export async function postQuote(
     currency: config.currency,
   });
   const plan = await requirePlan(db, quote.planCode);
-  const message = quoteMessage({
-    format: formatOf(ctx.deps),
-    quoteId: quote.id,
-    number: quote.number,
-    customer: quote.customer,
-    plan,
-    estimate: estimate(quote.devices, quote.months, quote.unitPriceCents),
-    validUntil: quote.validUntil,
-    createdBy: quote.createdBy,
-    canIssueCode: allows(['sales'], ctx.roles),
-  });
+  const message: MessageModel = {
+    kind: 'quote',
+    model: {
+      format: formatOf(ctx.deps),
+      quoteId: quote.id,
+      number: quote.number,
+      customer: quote.customer,
+      plan,
+      estimate: estimate(quote.devices, quote.months, quote.unitPriceCents),
+      validUntil: quote.validUntil,
+      createdBy: quote.createdBy,
+      canIssueCode: allows(['sales'], ctx.roles),
+    },
+  };
   return [
     {
       kind: 'channel',

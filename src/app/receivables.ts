@@ -6,13 +6,12 @@ import {
   receivablesReport,
   writeOffInvoice,
 } from '../services/receivables.js';
-import { financeActionMessage, receivablesMessage } from '../slack/render/receivables.js';
 import { balanceChanged } from './balance-changed.js';
 import { amountArg, noMoreArguments, read, UsageError } from './command-args.js';
 import { requestIdOf } from './request-id.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf } from './view-mappers.js';
-import type { FinanceActionModel } from './views.js';
+import type { FinanceActionModel, MessageModel } from './views.js';
 
 /** `receivables` (finance): who owes what, with aging and totals (SPEC §14). */
 export async function receivablesCommand(ctx: CommandContext, args: string[]): Promise<Reply[]> {
@@ -21,7 +20,9 @@ export async function receivablesCommand(ctx: CommandContext, args: string[]): P
     now: ctx.now,
     timeZone: ctx.deps.config.billingTimeZone,
   });
-  return [{ kind: 'private', message: receivablesMessage({ format: formatOf(ctx.deps), report }) }];
+  return [
+    { kind: 'private', message: { kind: 'receivables', model: { format: formatOf(ctx.deps), report } } },
+  ];
 }
 
 const NUMBER_MISSING = 'Which invoice? Give its number, e.g. `INV-2026-00002`.';
@@ -73,14 +74,17 @@ async function answer(
 ): Promise<Reply[]> {
   const account = (await getAccount(ctx.deps.db, result.accountId))!;
   if (!result.replayed) balanceChanged(ctx.deps, account.id);
-  const message = financeActionMessage({
-    format: formatOf(ctx.deps),
-    action,
-    accountName: account.name,
-    number: result.number,
-    amountCents: result.amountCents,
-    outstandingCents: result.outstandingCents,
-    replayed: result.replayed,
-  });
+  const message: MessageModel = {
+    kind: 'finance_action',
+    model: {
+      format: formatOf(ctx.deps),
+      action,
+      accountName: account.name,
+      number: result.number,
+      amountCents: result.amountCents,
+      outstandingCents: result.outstandingCents,
+      replayed: result.replayed,
+    },
+  };
   return [{ kind: 'private', message }];
 }

@@ -1,15 +1,13 @@
 import { type Account, getPlan } from '../services/accounts.js';
 import { type RedeemResult, redeemCode } from '../services/codes.js';
-import { noticeMessage } from '../slack/render/common.js';
-import { plainDate, slackDate, userMention } from '../slack/render/mrkdwn-text.js';
-import { redeemedMessage, redeemModal, redemptionNotice } from '../slack/render/redeem.js';
 import { allows, refusal } from './access.js';
+import { notice } from './answers.js';
 import { balanceChanged } from './balance-changed.js';
 import { REDEEM_INPUT } from './ids.js';
 import { modalMetadata, readModalMetadata } from './modal-values.js';
 import type { CommandContext, Reply, SubmitResult, ViewValues } from './types.js';
 import { formatOf } from './view-mappers.js';
-import type { RedeemedModel } from './views.js';
+import type { MessageModel, NoticeModel, NoticePart, RedeemedModel } from './views.js';
 
 /** `redeem [<code>]`: redeems at once, or opens the Redeem modal. */
 export async function redeemCommand(
@@ -19,14 +17,21 @@ export async function redeemCommand(
 ): Promise<Reply[]> {
   if (args.length === 0) return [openRedeemModal(ctx, account!)];
   const result = await redeem(ctx, account!, args.join(' '));
-  if (!result.ok)
-    return [{ kind: 'private', message: noticeMessage(await failureText(ctx, result, 'mrkdwn')) }];
-  return [{ kind: 'private', message: redeemedMessage(await redeemedModel(ctx, account!, result)) }];
+  if (!result.ok) {
+    const { format, parts } = await failureNotice(ctx, result);
+    return [{ kind: 'private', message: notice(format, ...parts) }];
+  }
+  return [
+    { kind: 'private', message: { kind: 'redeemed', model: await redeemedModel(ctx, account!, result) } },
+  ];
 }
 
 export function openRedeemModal(ctx: CommandContext, account: Account): Reply {
   const privateMetadata = modalMetadata(ctx.actor.channelId, account);
-  return { kind: 'open_modal', view: redeemModal({ accountName: account.name, privateMetadata }) };
+  return {
+    kind: 'open_modal',
+    view: { kind: 'redeem_modal', model: { accountName: account.name, privateMetadata } },
+  };
 }
 
 /** Submit of the Redeem modal: an invalid code shows on the `code` field and the modal stays open. */
@@ -43,9 +48,8 @@ export async function submitRedeemModal(
   }
   const text = view.values[REDEEM_INPUT]?.[REDEEM_INPUT]?.value ?? '';
   const result = await redeem(ctx, account, text);
-  if (!result.ok)
-    return { kind: 'errors', errors: { [REDEEM_INPUT]: await failureText(ctx, result, 'plain') } };
-  const message = redeemedMessage(await redeemedModel(ctx, account, result));
+  if (!result.ok) return { kind: 'errors', errors: { [REDEEM_INPUT]: await failureNotice(ctx, result) } };
+  const message: MessageModel = { kind: 'redeemed', model: await redeemedModel(ctx, account, result) };
   return { kind: 'close', replies: [{ kind: 'private', channelId, message }] };
 }
 
@@ -65,7 +69,11 @@ async function redeem(ctx: CommandContext, account: Account, text: string): Prom
     if (account.billingChannelId) {
       const channel = account.billingChannelId;
       deps.background.run('redemption notice', () =>
-        deps.notifier.postMessage(channel, redemptionNotice(model), `redeem-notice:${result.code.id}`),
+        deps.notifier.postMessage(
+          channel,
+          { kind: 'redemption_notice', model: model },
+          `redeem-notice:${result.code.id}`,
+        ),
       );
     }
     balanceChanged(deps, account.id);
@@ -104,30 +112,43 @@ async function redeemedModel(
   };
 }
 
-/** Why a redemption failed, for a message (mrkdwn, dates in the reader's zone) or a modal field (plain text). */
-async function failureText(
+/** Why a redemption failed: one notice, for a message or a modal field (each door writes dates and people). */
+async function failureNotice(
   ctx: CommandContext,
   result: Extract<RedeemResult, { ok: false }>,
-  style: 'mrkdwn' | 'plain',
-): Promise<string> {
-  const format = formatOf(ctx.deps);
-  const when = (date: Date, dateStyle: 'date_time' | 'date_short_pretty') =>
-    style === 'mrkdwn' ? slackDate(date, format, dateStyle) : plainDate(date, format, dateStyle);
+): Promise<NoticeModel> {
+  return { format: formatOf(ctx.deps), parts: await failureParts(ctx, result) };
+}
+
+async function failureParts(
+  ctx: CommandContext,
+  result: Extract<RedeemResult, { ok: false }>,
+): Promise<NoticePart[]> {
   switch (result.reason) {
     case 'malformed':
-      return 'That doesn’t look like a code. Codes look like BAL-XXXX-XXXX-XXXX-XXXX-X.';
+      return ['That doesn’t look like a code. Codes look like BAL-XXXX-XXXX-XXXX-XXXX-X.'];
     case 'mistyped':
-      return 'That code looks mistyped: check each character and try again.';
+      return ['That code looks mistyped: check each character and try again.'];
     case 'invalid':
-      return 'This code is not valid.';
+      return ['This code is not valid.'];
     case 'locked':
-      return `Too many attempts failed. Redeeming is locked until ${when(result.until, 'date_time')}.`;
-    case 'already_redeemed_here': {
-      const by = style === 'mrkdwn' ? userMention(result.redeemedBy) : result.redeemedBy;
-      return `This code was already redeemed for this account on ${when(result.redeemedAt, 'date_short_pretty')} by ${by}.`;
-    }
+      return [
+        'Too many attempts failed. Redeeming is locked until ',
+        { date: result.until, style: 'date_time' },
+        '.',
+      ];
+    case 'already_redeemed_here':
+      return [
+        'This code was already redeemed for this account on ',
+        { date: result.redeemedAt, style: 'date_short_pretty' },
+        ' by ',
+        { user: result.redeemedBy },
+        '.',
+      ];
     case 'wrong_plan':
-      return `This license pack is for the ${await planName(ctx, result.packPlan)} plan, but the account is on ${await planName(ctx, result.accountPlan)}. Ask an owner to change the plan first.`;
+      return [
+        `This license pack is for the ${await planName(ctx, result.packPlan)} plan, but the account is on ${await planName(ctx, result.accountPlan)}. Ask an owner to change the plan first.`,
+      ];
   }
 }
 

@@ -1,10 +1,10 @@
 import { walletBalance } from '../ledger/ledger.js';
 import { getAccount } from '../services/accounts.js';
 import { getPayment, type Refund } from '../services/payments/payments.js';
-import { refundResolvedMessage } from '../slack/render/reload.js';
 import { balanceChanged } from './balance-changed.js';
 import type { Deps } from './types.js';
 import { formatOf } from './view-mappers.js';
+import type { MessageModel } from './views.js';
 
 /**
  * After recovery resolved refunds a crash or a silent provider left pending: whoever asked learns how each ended
@@ -15,14 +15,17 @@ export async function announceResolvedRefunds(deps: Deps, resolved: Refund[]): P
     if (refund.status === 'pending') continue;
     const payment = (await getPayment(deps.db, refund.paymentId))!;
     const account = (await getAccount(deps.db, payment.accountId))!;
-    const message = refundResolvedMessage({
-      format: formatOf(deps),
-      accountName: account.name,
-      paymentId: payment.id,
-      amountCents: refund.amountCents,
-      status: refund.status,
-      balanceCents: await walletBalance(deps.db, account.id),
-    });
+    const message: MessageModel = {
+      kind: 'refund_resolved',
+      model: {
+        format: formatOf(deps),
+        accountName: account.name,
+        paymentId: payment.id,
+        amountCents: refund.amountCents,
+        status: refund.status,
+        balanceCents: await walletBalance(deps.db, account.id),
+      },
+    };
     await deps.notifier.postMessage(refund.requestedBy, message, `refund-resolved:${refund.id}`);
     if (refund.status === 'failed') balanceChanged(deps, account.id);
   }

@@ -1,4 +1,4 @@
-import { describeInput, groupDigits, parseAmount } from '../domain/money.js';
+import { describeInput, formatMoney, groupDigits, parseAmount } from '../domain/money.js';
 import { estimate } from '../domain/pricing.js';
 import { type Account, getAccount, requirePlan } from '../services/accounts.js';
 import { readingAt } from '../services/devices.js';
@@ -15,16 +15,8 @@ import {
   refundPayment,
   startPayment,
 } from '../services/payments/payments.js';
-import { noticeMessage, refusalMessage } from '../slack/render/common.js';
-import { money } from '../slack/render/mrkdwn-text.js';
-import {
-  payStepView,
-  refundMessage,
-  reloadModal,
-  reloadNotice,
-  reloadReceivedMessage,
-} from '../slack/render/reload.js';
 import { allows, refusal } from './access.js';
+import { notice, privately, refusalOf } from './answers.js';
 import { balanceChanged } from './balance-changed.js';
 import {
   amountArg,
@@ -49,6 +41,7 @@ import {
 } from './modal-values.js';
 import type { CommandContext, Deps, Reply, SubmitResult, ViewValues } from './types.js';
 import { formatOf } from './view-mappers.js';
+import type { MessageModel, ModalModel, NoticePart } from './views.js';
 
 interface Draft {
   mode: 'devices' | 'amount';
@@ -89,7 +82,7 @@ export async function openReloadModal(
   prefill: { mode: 'devices' | 'amount'; devices?: number; months?: number; amountText?: string },
 ): Promise<Reply> {
   if (!allows(['admin'], ctx.roles, account)) {
-    return { kind: 'private', message: refusalMessage(refusal('reload', ['admin'], ctx.roles, account)) };
+    return { kind: 'private', message: refusalOf(refusal('reload', ['admin'], ctx.roles, account)) };
   }
   const current = prefill.devices ?? (await readingAt(ctx.deps.db, account.id, ctx.now))?.count ?? null;
   const draft: Draft = {
@@ -124,16 +117,24 @@ async function totalOf(ctx: CommandContext, account: Account, draft: Draft): Pro
   return estimate(draft.devices, months, plan.priceCents).totalCents;
 }
 
-async function renderModal(ctx: CommandContext, account: Account, draft: Draft, privateMetadata: string) {
+async function renderModal(
+  ctx: CommandContext,
+  account: Account,
+  draft: Draft,
+  privateMetadata: string,
+): Promise<ModalModel> {
   const plan = await requirePlan(ctx.deps.db, account.planCode);
-  return reloadModal({
-    format: formatOf(ctx.deps),
-    accountName: account.name,
-    plan,
-    ...draft,
-    totalCents: await totalOf(ctx, account, draft),
-    privateMetadata,
-  });
+  return {
+    kind: 'reload_modal',
+    model: {
+      format: formatOf(ctx.deps),
+      accountName: account.name,
+      plan,
+      ...draft,
+      totalCents: await totalOf(ctx, account, draft),
+      privateMetadata,
+    },
+  };
 }
 
 /** The account the modal is for, if the user may still reload it. */
@@ -198,16 +199,19 @@ export async function submitReloadModal(
       now: ctx.now,
       saveCard: draft.saveCard,
     });
-    const step = payStepView({
-      format: formatOf(ctx.deps),
-      accountName: account.name,
-      amountCents: payment.amountCents,
-      description: payment.description,
-      provider: payment.provider,
-      checkoutUrl: payment.checkoutUrl!,
-      expiresAt: payment.expiresAt,
-      paymentId: payment.id,
-    });
+    const step: ModalModel = {
+      kind: 'pay_step',
+      model: {
+        format: formatOf(ctx.deps),
+        accountName: account.name,
+        amountCents: payment.amountCents,
+        description: payment.description,
+        provider: payment.provider,
+        checkoutUrl: payment.checkoutUrl!,
+        expiresAt: payment.expiresAt,
+        paymentId: payment.id,
+      },
+    };
     return { kind: 'update', view: step };
   } catch (err) {
     const field = draft.mode === 'amount' ? RELOAD_INPUT.amount : RELOAD_INPUT.devices;
@@ -262,14 +266,18 @@ export async function announceCredit(
   deps.background.run('reload receipt', () =>
     deps.notifier.postMessage(
       payment.requestedBy,
-      reloadReceivedMessage(model),
+      { kind: 'reload_received', model: model },
       `reload-receipt:${payment.id}`,
     ),
   );
   if (account.billingChannelId) {
     const channel = account.billingChannelId;
     deps.background.run('reload notice', () =>
-      deps.notifier.postMessage(channel, reloadNotice(model), `reload-notice:${payment.id}`),
+      deps.notifier.postMessage(
+        channel,
+        { kind: 'reload_notice', model: model },
+        `reload-notice:${payment.id}`,
+      ),
     );
   }
   balanceChanged(deps, account.id);
@@ -289,7 +297,8 @@ export async function refundCommand(ctx: CommandContext, args: string[]): Promis
     args[1] === undefined ? undefined : read(amountArg(ctx.deps.config.currency), args[1], '');
   noMoreArguments(args, 2);
   const format = formatOf(ctx.deps);
-  const say = (text: string): Reply[] => [{ kind: 'private', message: noticeMessage(text) }];
+  const say = (...parts: NoticePart[]): Reply[] => privately(notice(format, ...parts));
+  const money = (cents: bigint) => formatMoney(cents, format.currency);
   try {
     const result = await refundPayment(ctx.deps.db, ctx.deps.payments, {
       paymentId,
@@ -300,22 +309,25 @@ export async function refundCommand(ctx: CommandContext, args: string[]): Promis
     });
     const account = (await getAccount(ctx.deps.db, result.payment.accountId))!;
     balanceChanged(ctx.deps, account.id);
-    const message = refundMessage({
-      format,
-      accountName: account.name,
-      paymentId,
-      refundedCents: result.refund.amountCents,
-      remainingCents: result.remainingCents,
-      balanceCents: result.balanceCents,
-      provider: result.payment.provider,
-    });
+    const message: MessageModel = {
+      kind: 'refund',
+      model: {
+        format,
+        accountName: account.name,
+        paymentId,
+        refundedCents: result.refund.amountCents,
+        remainingCents: result.remainingCents,
+        balanceCents: result.balanceCents,
+        provider: result.payment.provider,
+      },
+    };
     return [{ kind: 'private', message }];
   } catch (err) {
     if (err instanceof RefundTooLargeError)
-      return say(`Only ${money(err.remainingCents, format)} of that payment is left to refund.`);
+      return say(`Only ${money(err.remainingCents)} of that payment is left to refund.`);
     if (err instanceof RefundExceedsBalanceError) {
       return say(
-        `The balance holds only ${money(err.balanceCents, format)}, so that refund cannot be taken from it.`,
+        `The balance holds only ${money(err.balanceCents)}, so that refund cannot be taken from it.`,
       );
     }
     if (err instanceof RefundRefusedError) return say(`${err.message} (${describeInput(err.reason)})`);

@@ -1,15 +1,19 @@
 import { describeInput } from '../domain/money.js';
 import { observeAnswer } from '../metrics.js';
 import { UserError } from '../services/errors.js';
-import { noticeMessage, refusalMessage, usageErrorMessage } from '../slack/render/common.js';
-import { helpMessage } from '../slack/render/help.js';
-import { escapeMrkdwn } from '../slack/render/mrkdwn-text.js';
 import { allows, contextAccount, refusal, resolveAccount } from './access.js';
+import { notice, privately, refusalOf } from './answers.js';
 import { extractAccountOption, tokenize, UsageError } from './command-args.js';
 import { findSubcommand, groupOf, SUBCOMMANDS, usageOf } from './subcommands.js';
-import type { CommandContext, Message, Reply } from './types.js';
+import type { CommandContext, Reply } from './types.js';
+import { formatOf } from './view-mappers.js';
+import type { MessageModel } from './views.js';
 
-const privately = (message: Message): Reply[] => [{ kind: 'private', message }];
+const usageError = (problem: string, usage: string): MessageModel => ({
+  kind: 'usage_error',
+  problem,
+  usage,
+});
 
 /** `/balance <text>`: parse, check the role, find the account, run — or answer privately what was wrong. Its time to
  * answer goes to the `balance_answer_duration_seconds` histogram, by subcommand. */
@@ -51,7 +55,7 @@ async function routeCommand(
       // Name the account in the refusal when the channel or --account says which one is meant.
       const meant =
         sub.account === 'none' ? undefined : await resolveAccount(ctx.deps.db, lookup).catch(() => undefined);
-      return privately(refusalMessage(refusal(command, asRoles(sub.access), ctx.roles, meant)));
+      return privately(refusalOf(refusal(command, asRoles(sub.access), ctx.roles, meant)));
     }
     const account =
       sub.account === 'required'
@@ -60,19 +64,19 @@ async function routeCommand(
           ? await contextAccount(ctx.deps.db, lookup)
           : undefined;
     if (sub.account === 'required' && !allows(sub.access, ctx.roles, account)) {
-      return privately(refusalMessage(refusal(command, asRoles(sub.access), ctx.roles, account)));
+      return privately(refusalOf(refusal(command, asRoles(sub.access), ctx.roles, account)));
     }
     return await sub.run(ctx, args, account);
   } catch (err) {
-    if (err instanceof UsageError) return privately(usageErrorMessage(err.problem, usage));
-    if (err instanceof UserError) return refused(err);
+    if (err instanceof UsageError) return privately(usageError(err.problem, usage));
+    if (err instanceof UserError) return refused(ctx, err);
     throw err;
   }
 }
 
 /** A service's refusal (a limit, a replay, a conflict…), answered privately in its own words. */
-export function refused(err: UserError): Reply[] {
-  return privately(noticeMessage(escapeMrkdwn(err.message)));
+export function refused(ctx: CommandContext, err: UserError): Reply[] {
+  return privately(notice(formatOf(ctx.deps), err.message));
 }
 
 function asRoles(access: (typeof SUBCOMMANDS)[number]['access']) {
@@ -84,22 +88,21 @@ function help(ctx: CommandContext): Reply[] {
     usage: usageOf(s),
     description: s.description,
   }));
-  return privately(
-    helpMessage({ commands: [{ usage: '/balance help', description: 'this list' }, ...commands] }),
-  );
+  return privately({
+    kind: 'help',
+    model: { commands: [{ usage: '/balance help', description: 'this list' }, ...commands] },
+  });
 }
 
 function unknown(tokens: string[]): Reply[] {
   const group = groupOf(tokens[0]);
   if (group.length > 0) {
     return privately(
-      usageErrorMessage(
+      usageError(
         `\`/balance ${describeInput(tokens[0]!)}\` needs one of: ${group.map((s) => `\`${s.words[1]}\``).join(', ')}.`,
         group.map(usageOf).join('\n'),
       ),
     );
   }
-  return privately(
-    usageErrorMessage(`I don’t know \`/balance ${describeInput(tokens[0]!)}\`.`, '/balance help'),
-  );
+  return privately(usageError(`I don’t know \`/balance ${describeInput(tokens[0]!)}\`.`, '/balance help'));
 }

@@ -16,8 +16,8 @@ import {
 } from '../services/accounts.js';
 import { grantRole, revokeRole } from '../services/roles.js';
 import { setSetting } from '../services/settings.js';
-import { noticeMessage } from '../slack/render/common.js';
 import { resolveAccount } from './access.js';
+import { notice, privately } from './answers.js';
 import { balanceChanged } from './balance-changed.js';
 import {
   channelArg,
@@ -30,11 +30,14 @@ import {
 } from './command-args.js';
 import { publishHome, refreshHomes } from './home-tab.js';
 import type { CommandContext, Reply } from './types.js';
+import { formatOf } from './view-mappers.js';
+import type { NoticePart } from './views.js';
 
 /** Owners' and finance's set-up subcommands: accounts, channels, admins, settings, roles (SPEC §4). */
 
-const say = (mrkdwn: string): Reply[] => [{ kind: 'private', message: noticeMessage(mrkdwn) }];
-const name = (account: Pick<Account, 'name'>) => `*${describeInput(account.name)}*`;
+const say = (ctx: CommandContext, ...parts: NoticePart[]): Reply[] =>
+  privately(notice(formatOf(ctx.deps), ...parts));
+const name = (account: Pick<Account, 'name'>): NoticePart => ({ strong: describeInput(account.name) });
 const price = (ctx: CommandContext, cents: bigint) => formatMoney(cents, ctx.deps.config.currency);
 
 /** `account create <name…> [<plan>]`: the last word is the plan when it names one. */
@@ -52,9 +55,14 @@ export async function accountCreate(ctx: CommandContext, args: string[]): Promis
   });
   const plan = (await getPlan(ctx.deps.db, planCode))!;
   return say(
-    `Created ${name(account)} on ${plan.name} (${price(ctx, plan.priceCents)}/device/month).\n` +
-      `Next: \`/balance account link ${describeInput(account.name)}\` in its channel, and ` +
-      `\`/balance account admins add @someone --account "${describeInput(account.name)}"\`.`,
+    ctx,
+    'Created ',
+    name(account),
+    ` on ${plan.name} (${price(ctx, plan.priceCents)}/device/month).\nNext: `,
+    { code: `/balance account link ${describeInput(account.name)}` },
+    ' in its channel, and ',
+    { code: `/balance account admins add @someone --account "${describeInput(account.name)}"` },
+    '.',
   );
 }
 
@@ -71,7 +79,12 @@ export async function accountLink(ctx: CommandContext, args: string[], named?: A
   await linkChannel(ctx.deps.db, channelId, account.id, ctx.actor.userId);
   refreshHomes(ctx.deps, account.id);
   return say(
-    `Linked this channel to ${name(account)}: \`/balance\` here acts on it, and its billing messages come here.`,
+    ctx,
+    'Linked this channel to ',
+    name(account),
+    ': ',
+    { code: '/balance' },
+    ' here acts on it, and its billing messages come here.',
   );
 }
 
@@ -81,7 +94,7 @@ export async function accountPlan(ctx: CommandContext, args: string[], account?:
   noMoreArguments(args, 1);
   const plan = await setAccountPlan(ctx.deps.db, account!.id, code);
   balanceChanged(ctx.deps, account!.id); // the price, so the runway, moved
-  return say(`${name(account!)} is now on ${plan.name} (${price(ctx, plan.priceCents)}/device/month).`);
+  return say(ctx, name(account!), ` is now on ${plan.name} (${price(ctx, plan.priceCents)}/device/month).`);
 }
 
 /** `account admins add|remove <@user…>`. */
@@ -104,15 +117,16 @@ export async function accountAdmins(
     for (const removed of changed)
       ctx.deps.background.run('home refresh', () => publishHome(ctx.deps, removed));
   refreshHomes(ctx.deps, account!.id);
-  const people = (list: Identity[]) => list.map((p) => mentionOf(ctx, p)).join(', ');
+  const people = (list: Identity[]) =>
+    list.flatMap((p, i) => [...(i > 0 ? [', '] : []), ...mentionOf(ctx, p)]);
   const unchanged = named.filter((p) => !changed.some((c) => sameIdentity(c, p)));
-  const done = changed.length
-    ? `${verb === 'add' ? 'Added' : 'Removed'} ${people(changed)} as admins of ${name(account!)}.`
-    : `Nothing changed for ${name(account!)}.`;
-  const note = unchanged.length
-    ? ` (${people(unchanged)} ${verb === 'add' ? 'already were' : 'were not'} admins.)`
-    : '';
-  return say(done + note);
+  const done: NoticePart[] = changed.length
+    ? [`${verb === 'add' ? 'Added' : 'Removed'} `, ...people(changed), ' as admins of ', name(account!), '.']
+    : ['Nothing changed for ', name(account!), '.'];
+  const note: NoticePart[] = unchanged.length
+    ? [' (', ...people(unchanged), ` ${verb === 'add' ? 'already were' : 'were not'} admins.)`]
+    : [];
+  return say(ctx, ...done, ...note);
 }
 
 /** `config finance-channel <#channel>`. */
@@ -120,7 +134,7 @@ export async function configFinanceChannel(ctx: CommandContext, args: string[]):
   const channelId = read(channelArg, args[0], 'Which channel? Mention it, like #finance.');
   noMoreArguments(args, 1);
   await setSetting(ctx.deps.db, 'finance_channel', channelId, ctx.actor.userId);
-  return say(`Invoice runs will be reported in <#${channelId}>.`);
+  return say(ctx, 'Invoice runs will be reported in ', { channel: channelId }, '.');
 }
 
 /** `config alert-channel <#channel>`. */
@@ -132,7 +146,7 @@ export async function configAlertChannel(
   const channelId = read(channelArg, args[0], 'Which channel? Mention it, like #it-alerts.');
   noMoreArguments(args, 1);
   await updateAccountSettings(ctx.deps.db, account!.id, { alertChannelId: channelId });
-  return say(`Low-balance alerts for ${name(account!)} will go to <#${channelId}>.`);
+  return say(ctx, 'Low-balance alerts for ', name(account!), ' will go to ', { channel: channelId }, '.');
 }
 
 /** `config alert-threshold <months>`. */
@@ -145,7 +159,7 @@ export async function configAlertThreshold(
   noMoreArguments(args, 1);
   await updateAccountSettings(ctx.deps.db, account!.id, { alertThresholdTenths: tenths });
   balanceChanged(ctx.deps, account!.id); // what counts as low moved
-  return say(`${name(account!)} will count as low when its runway is below ${formatRunway(tenths)}.`);
+  return say(ctx, name(account!), ` will count as low when its runway is below ${formatRunway(tenths)}.`);
 }
 
 /** `roles grant|revoke <@user> <sales|finance>`. */
@@ -162,10 +176,15 @@ export async function rolesCommand(ctx: CommandContext, args: string[]): Promise
       : await revokeRole(ctx.deps.db, who, role as GlobalRole);
   if (!changed)
     return say(
-      `${mentionOf(ctx, who)} ${verb === 'grant' ? 'already has' : 'does not have'} the ${role} role.`,
+      ctx,
+      ...mentionOf(ctx, who),
+      ` ${verb === 'grant' ? 'already has' : 'does not have'} the ${role} role.`,
     );
   return say(
-    `${verb === 'grant' ? 'Granted' : 'Revoked'} ${role} ${verb === 'grant' ? 'to' : 'from'} ${mentionOf(ctx, who)}.`,
+    ctx,
+    `${verb === 'grant' ? 'Granted' : 'Revoked'} ${role} ${verb === 'grant' ? 'to' : 'from'} `,
+    ...mentionOf(ctx, who),
+    '.',
   );
 }
 
@@ -175,7 +194,7 @@ function person(ctx: CommandContext, token: string | undefined, missing: string)
 }
 
 /** `<@U…>`, and the workspace too when it is not the installed one, so an owner sees whom a grant names. */
-function mentionOf(ctx: CommandContext, who: Identity): string {
+function mentionOf(ctx: CommandContext, who: Identity): NoticePart[] {
   const elsewhere = who.teamId !== installedTeam(ctx.deps.config);
-  return `<@${who.userId}>${elsewhere ? ` (of workspace ${who.teamId})` : ''}`;
+  return [{ user: who.userId }, ...(elsewhere ? [` (of workspace ${who.teamId})`] : [])];
 }

@@ -4,14 +4,12 @@ import type { Account } from '../services/accounts.js';
 import { deviceSource } from '../services/connectors.js';
 import { type DeviceReading, readingsOfMonth, recordReading } from '../services/devices.js';
 import { accountSummary } from '../services/summary.js';
-import { devicesMessage } from '../slack/render/devices.js';
-import { historyMessage } from '../slack/render/history.js';
-import { statusMessage } from '../slack/render/status.js';
 import { balanceChanged } from './balance-changed.js';
 import { collectionsModel } from './collections-view.js';
 import { devicesArg, historyCountArg, noMoreArguments, readOptional } from './command-args.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf, transferLine } from './view-mappers.js';
+import type { MessageModel } from './views.js';
 
 /** `status`: balance, devices, monthly cost, runway, next bill, packs, low-balance state. */
 export async function statusCommand(
@@ -26,7 +24,10 @@ export async function statusCommand(
     collectionsModel(ctx, account!),
   ]);
   return [
-    { kind: 'private', message: statusMessage({ format: formatOf(ctx.deps), summary, source, collections }) },
+    {
+      kind: 'private',
+      message: { kind: 'status', model: { format: formatOf(ctx.deps), summary, source, collections } },
+    },
   ];
 }
 
@@ -54,17 +55,20 @@ export async function devicesCommand(
     by: r.recordedBy,
     source: r.source,
   });
-  const message = devicesMessage({
-    format: formatOf(ctx.deps),
-    accountName: account!.name,
-    current: source.reading?.count ?? null,
-    month,
-    carriedIn: thisMonth.carriedIn ? reading(thisMonth.carriedIn) : null,
-    readings: thisMonth.readings.map(reading),
-    billedCount: thisMonth.billedCount,
-    recorded: count ?? null,
-    source,
-  });
+  const message: MessageModel = {
+    kind: 'devices',
+    model: {
+      format: formatOf(ctx.deps),
+      accountName: account!.name,
+      current: source.reading?.count ?? null,
+      month,
+      carriedIn: thisMonth.carriedIn ? reading(thisMonth.carriedIn) : null,
+      readings: thisMonth.readings.map(reading),
+      billedCount: thisMonth.billedCount,
+      recorded: count ?? null,
+      source,
+    },
+  };
   return [{ kind: 'private', message }];
 }
 
@@ -83,11 +87,14 @@ export async function historyCommand(
     walletBalance(db, account!.id),
     walletHistory(db, account!.id, limit),
   ]);
-  const message = historyMessage({
-    format: formatOf(ctx.deps),
-    accountName: account!.name,
-    balanceCents,
-    transfers: transfers.map(transferLine),
-  });
+  const message: MessageModel = {
+    kind: 'history',
+    model: {
+      format: formatOf(ctx.deps),
+      accountName: account!.name,
+      balanceCents,
+      transfers: transfers.map(transferLine),
+    },
+  };
   return [{ kind: 'private', message }];
 }

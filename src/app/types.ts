@@ -1,4 +1,3 @@
-import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import type { Background } from '../background.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -9,35 +8,30 @@ import type { Account } from '../services/accounts.js';
 import type { ConnectorDeps } from '../services/connectors.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import type { Roles } from '../services/roles.js';
+import type { FieldError, HomeModel, MessageModel, ModalModel } from './views.js';
 
 /**
- * The contract between the doors (Slack, shell) and the command layer. Replies are Block Kit (built by the pure
- * renderers in src/slack/render) plus a plain-text fallback; the Slack door sends them, the shell prints them.
+ * The contract between the doors (Slack, shell) and the use cases. Replies carry view models (./views.ts), plain
+ * data: the Slack door renders them to Block Kit (src/slack/render), the shell to text. No use case knows Slack.
  */
-
-export interface Message {
-  /** Plain-text fallback: notifications, screen readers, and the shell when blocks are absent. */
-  text: string;
-  blocks?: KnownBlock[];
-}
 
 export type Reply =
   /** Visible only to the user who asked (an ephemeral message) — in `channelId` when given (a modal remembers
    * where it was opened), else where the request came from, else in the user's DM with the app; in a thread when
    * `threadTs` is given. */
-  | { kind: 'private'; message: Message; channelId?: string; threadTs?: string }
+  | { kind: 'private'; message: MessageModel; channelId?: string; threadTs?: string }
   /** Posted in the channel for everyone; `onPosted` learns where (to thread later replies under it). */
   | {
       kind: 'channel';
-      message: Message;
+      message: MessageModel;
       onPosted?: (where: { channelId: string; ts: string }) => Promise<void>;
     }
   /** Posted as a reply in a thread. */
-  | { kind: 'thread'; channelId: string; threadTs: string; message: Message }
+  | { kind: 'thread'; channelId: string; threadTs: string; message: MessageModel }
   /** Opens a modal. */
-  | { kind: 'open_modal'; view: ModalView }
+  | { kind: 'open_modal'; view: ModalModel }
   /** Replaces the content of the modal the user has open (live totals). */
-  | { kind: 'update_modal'; viewId: string; hash?: string; view: ModalView };
+  | { kind: 'update_modal'; viewId: string; hash?: string; view: ModalModel };
 
 /** Who is asking (their team and user id, SPEC §11) and from where. `channelId` is absent from the Home tab and
  * modals opened there. */
@@ -66,9 +60,9 @@ export interface SubmittedView {
 
 export type SubmitResult =
   /** Field errors by block_id; the modal stays open (`response_action: errors`). */
-  | { kind: 'errors'; errors: Record<string, string> }
+  | { kind: 'errors'; errors: Record<string, FieldError> }
   /** The modal turns into another step (`response_action: update`). */
-  | { kind: 'update'; view: ModalView }
+  | { kind: 'update'; view: ModalModel }
   /** The modal closes; the replies follow. */
   | { kind: 'close'; replies: Reply[] };
 
@@ -86,9 +80,9 @@ export interface ActionInput {
 
 /** Proactive output that is not an answer to the user's own request. */
 export interface Notifier {
-  publishHome(userId: string, view: HomeView): Promise<void>;
+  publishHome(userId: string, view: HomeModel): Promise<void>;
   /** Queued in the outbox and sent by the dispatcher; the same `dedupeKey` is queued once. */
-  postMessage(channelId: string, message: Message, dedupeKey: string): Promise<void>;
+  postMessage(channelId: string, message: MessageModel, dedupeKey: string): Promise<void>;
   /** Gives a file privately to a user; returns where it went, in words ("in your DM with Balance", a path). */
   sendFile(userId: string, file: { name: string; content: string }): Promise<string>;
 }
@@ -109,6 +103,11 @@ export interface Deps {
   connectors: ConnectorDeps;
   /** Sends what is queued in the outbox: `kick()` after writing to it. */
   outbox: { kick(): Promise<void>; idle(): Promise<void> };
+  /**
+   * Charges the runways of these accounts that fell below their auto-reload threshold (SPEC §15): app/auto-reload.ts,
+   * wired in deps.ts, since an auto-reload's credit is itself a balance change (the two would import each other).
+   */
+  autoReloadBelowThreshold(accountIds: number[]): Promise<unknown>;
 }
 
 export interface CommandContext {
@@ -129,5 +128,5 @@ export interface Interactions {
   /** A modal's submit button. */
   submit(actor: Actor, view: SubmittedView): Promise<SubmitResult>;
   /** The person's Home tab as it should look now. */
-  home(person: Identity): Promise<HomeView>;
+  home(person: Identity): Promise<HomeModel>;
 }

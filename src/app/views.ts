@@ -8,8 +8,8 @@ import type { ReceivablesReport } from '../services/receivables.js';
 import type { AccountSummary } from '../services/summary.js';
 
 /**
- * Plain data the Block Kit builders take. Builders are pure: they never query anything, and every view or
- * message they return stays inside Block Kit's limits (see ../limits.ts) whatever the size of these inputs.
+ * The view models: plain data the use cases return and every door renders (Slack: src/slack/render, whose
+ * renderers are pure and stay inside Block Kit's limits whatever the size of these inputs; the shell: text).
  */
 
 /** How money and dates are shown: money in the deployment's currency; dates as Slack `<!date>` tokens (shown in
@@ -102,6 +102,16 @@ export interface HelpModel {
   /** The subcommands this user may run, in order. */
   commands: Array<{ usage: string; description: string }>;
 }
+
+/** What the Home tab lists (SPEC §5): the use case loads this much, the renderers show no more. */
+export const HOME_LISTS = {
+  /** Admins see up to this many of their accounts in full; more, and they pick one like finance does. */
+  fullAccounts: 3,
+  /** Transfers listed per account. */
+  recentTransfers: 5,
+  /** An account's latest invoices. */
+  invoices: 3,
+} as const;
 
 export interface HomeAccountModel {
   summary: AccountSummary;
@@ -294,8 +304,8 @@ export interface AutoReloadModalModel {
   thresholdText: string;
   amountText: string;
   maxPerMonth: number;
-  /** `Visa …4242`, or null without a card on file. */
-  card: string | null;
+  /** Null without a card on file. */
+  card: { brand: string; last4: string } | null;
   privateMetadata: string;
 }
 
@@ -434,3 +444,102 @@ export interface CollectionsModel {
   /** The reader administers the account: Pay buttons. */
   canPay: boolean;
 }
+
+/** A code voided by `codes void`. */
+export interface VoidedModel {
+  format: Format;
+  last4: string;
+  amountCents: bigint | null;
+}
+
+/** The quote's thread, told a code was issued for it (the code itself goes privately to the issuer). */
+export interface QuoteCodeThreadModel {
+  format: Format;
+  quoteNumber: string;
+  last4: string;
+  amountCents: bigint;
+  by: string;
+}
+
+/**
+ * A short answer in words, with the pieces a door shows its own way: a name or an amount to stand out, a command
+ * to type, a person, a channel, a date (Slack: mrkdwn, mentions and `<!date>` tokens; the shell: plain text).
+ * Plain strings are shown as written; each door escapes them itself.
+ */
+export type NoticePart =
+  | string
+  | { strong: string }
+  | { code: string }
+  | { user: string }
+  | { channel: string }
+  /** A billing month, 'YYYY-MM'. */
+  | { month: string }
+  /** An instant, or a local date 'YYYY-MM-DD' in the billing time zone. */
+  | { date: Date | string; style?: 'date_time' | 'date_short_pretty' | 'date_pretty' }
+  /** What a credit paid of open invoices: " · $190.00 paid INV-… (now paid)" (SPEC §14). */
+  | { settlement: SettlementModel };
+
+export interface NoticeModel {
+  format: Format;
+  parts: NoticePart[];
+}
+
+/** Every message a use case answers with or queues: a view model, tagged with what it is. */
+export type MessageModel =
+  | { kind: 'notice'; model: NoticeModel }
+  /** Words only, no layout: what the outbox held as plain text (notices queued before view models). */
+  | { kind: 'text'; text: string }
+  /** The user may not do this (a role is missing); nothing changed. */
+  | { kind: 'refusal'; text: string }
+  /** Bad input: what was wrong (backticks mark what to type), then how the command is used. */
+  | { kind: 'usage_error'; problem: string; usage: string }
+  | { kind: 'help'; model: HelpModel }
+  | { kind: 'status'; model: StatusModel }
+  | { kind: 'devices'; model: DevicesModel }
+  | { kind: 'history'; model: HistoryModel }
+  | { kind: 'estimate'; model: EstimateModel }
+  | { kind: 'quote'; model: QuoteModel }
+  | { kind: 'issued_codes'; model: IssuedCodesModel }
+  | { kind: 'code_list'; model: CodeListModel }
+  | { kind: 'voided'; model: VoidedModel }
+  | { kind: 'quote_code_thread'; model: QuoteCodeThreadModel }
+  | { kind: 'redeemed'; model: RedeemedModel }
+  | { kind: 'redemption_notice'; model: RedeemedModel }
+  | { kind: 'reload_received'; model: ReloadNoticeModel }
+  | { kind: 'reload_notice'; model: ReloadNoticeModel }
+  | { kind: 'refund'; model: RefundModel }
+  | { kind: 'refund_resolved'; model: RefundResolvedModel }
+  | { kind: 'invoice'; model: InvoiceModel }
+  /** `canPay`: the reader administers the account, so an outstanding invoice gets its Pay button. */
+  | { kind: 'invoice_detail'; model: InvoiceModel; canPay: boolean }
+  | { kind: 'invoice_list'; model: InvoiceListModel }
+  | { kind: 'run_summary'; model: RunSummaryModel }
+  | { kind: 'low_balance_alert'; model: LowBalanceAlertModel }
+  | { kind: 'alert_resolved'; model: AlertResolvedModel }
+  | { kind: 'auto_reload_declined'; model: AutoReloadDeclinedModel }
+  | { kind: 'card'; model: CardModel }
+  | { kind: 'jamf_connected'; model: JamfConnectedModel }
+  | { kind: 'jamf_disconnected'; model: JamfDisconnectedModel }
+  | { kind: 'receivables'; model: ReceivablesModel }
+  | { kind: 'finance_action'; model: FinanceActionModel }
+  /** A notice with a Pay button per invoice still owed (a payment reminder, SPEC §14). */
+  | { kind: 'notice_with_pay'; model: NoticeModel; payable: PayableInvoice[] };
+
+/** An invoice a Pay button may be offered for: only while it is due and something is outstanding. */
+export interface PayableInvoice {
+  number: string;
+  outstandingCents: bigint;
+  status: string;
+}
+
+/** Every modal a use case opens or turns a modal into. */
+export type ModalModel =
+  | { kind: 'estimate_modal'; model: EstimateModalModel }
+  | { kind: 'redeem_modal'; model: RedeemModalModel }
+  | { kind: 'reload_modal'; model: ReloadModalModel }
+  | { kind: 'pay_step'; model: PayStepModel }
+  | { kind: 'autoreload_modal'; model: AutoReloadModalModel }
+  | { kind: 'jamf_connect_modal'; model: JamfConnectModalModel };
+
+/** A field's error in a modal: plain words, or a notice (a date, a person) each door writes its own way. */
+export type FieldError = string | NoticeModel;

@@ -1,18 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
+import { HAND_JOBS, isHandJob, runJobByHand } from '../app/by-hand.js';
+import { CliUsageError, parseOptions } from '../app/job-options.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
 import { createDeps, outboxSender } from '../deps.js';
 import { invoiceDocuments } from '../documents/invoice-documents.js';
 import { invoicesCsv, ledgerCsv, receivablesCsv } from '../domain/csv.js';
-import { paymentsFor } from '../http/routes.js';
-import { HAND_JOBS, isHandJob, runJobByHand } from '../jobs/by-hand.js';
-import { CliUsageError, parseOptions } from '../jobs/options.js';
 import type { Logger } from '../logger.js';
 import { connectorsOf } from '../main.js';
 import { namedInvoices } from '../services/invoicing.js';
 import { pendingCount } from '../services/outbox.js';
+import { paymentsFor } from '../services/payments/configured.js';
 import { receivablesReport } from '../services/receivables.js';
 import { resolveCodeSecret } from '../services/secrets.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { CliUsageError } from '../app/job-options.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { DatabaseLockedError } from '../db/pglite-lock.js';
-import { CliUsageError } from '../jobs/options.js';
 import { verifyLedger } from '../ledger/verify.js';
 import { createLogger, fileSink, registerSecret } from '../logger.js';
 import { openAppDatabase, SHELL_LOG, startApp } from '../main.js';

@@ -675,7 +675,7 @@ export const outbox = pgTable(
     kind: text('kind', { enum: ['message', 'file'] }).notNull(),
     /** A channel id, or a user id for a DM. */
     channelId: text('channel_id').notNull(),
-    /** `message`: {text, blocks}; `file`: {name, content, comment}. */
+    /** The event to announce (services/outbox.ts `OutboxEvent`), rendered when sent: never Block Kit. */
     payload: jsonb('payload').notNull(),
     status: text('status', { enum: ['pending', 'sent', 'failed'] })
       .notNull()

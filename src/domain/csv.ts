@@ -169,3 +169,16 @@ export function receivablesCsv(rows: ReceivableCsvRow[], currency: string): stri
     ]),
   );
 }
+
+/** Balance codes issued at once, for the issuer (SPEC §4): the full codes, shown this once; the note made safe. */
+export function codesCsv(
+  codes: Array<{ code: string }>,
+  input: { amountCents: bigint; expiresAt?: Date; note?: string },
+  currency: string,
+): string {
+  const amount = decimalAmount(input.amountCents, currency);
+  return toCsv(
+    ['code', 'amount', 'expires_at', 'note'],
+    codes.map((c) => [c.code, amount, input.expiresAt?.toISOString() ?? null, input.note ?? null]),
+  );
+}

@@ -2,7 +2,7 @@
 // in for the provider's checkout when there are no Stripe keys. Pure: the route decides the status.
 
 import type { SandboxPageModel } from '../app/views.js';
-import { money } from '../slack/render/mrkdwn-text.js';
+import { formatMoney } from '../domain/money.js';
 import { escapeHtml, htmlPage } from './html.js';
 
 export const SANDBOX_BANNER = 'Sandbox — no real money';
@@ -58,7 +58,7 @@ function content(m: SandboxPageModel): string[] {
   if (m.status === 'unknown') {
     return [`<h1>${escapeHtml('Payment')}</h1>`, statement(STATEMENTS.unknown)];
   }
-  const amount = money(m.amountCents, m.format);
+  const amount = formatMoney(m.amountCents, m.format.currency);
   const lines = [
     `<h1>${m.status === 'pending' ? 'Reload balance' : 'Payment'}</h1>`,
     `<p class="account">${escapeHtml(m.accountName)}</p>`,

@@ -1,31 +1,16 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import { claimDue, markFailed, markRetry, markSent, type OutboxRow } from '../services/outbox.js';
-
-/** Slack asked to wait (HTTP 429 with Retry-After). */
-export class RateLimitedError extends Error {
-  constructor(readonly retryAfterMs: number) {
-    super(`rate limited: retry after ${retryAfterMs} ms`);
-  }
-}
-
-/** Slack will never take this message (channel gone, text too long…): retrying cannot help. */
-export class PermanentSendError extends Error {
-  /** Slack's error code (`channel_not_found`); the message may add Slack's details. */
-  constructor(
-    readonly code: string,
-    message = code,
-  ) {
-    super(message);
-  }
-}
-
-/** Sends one outbox row the way the door it serves sends messages (Slack Web API, or the shell's terminal). */
-export interface OutboxSender {
-  /** `layoutRefused`: the door refused the message's blocks and delivered its plain text instead; why. */
-  send(row: OutboxRow): Promise<{ ts: string | null; layoutRefused?: string }>;
-}
+import {
+  claimDue,
+  markFailed,
+  markRetry,
+  markSent,
+  type OutboxRow,
+  type OutboxSender,
+  PermanentSendError,
+  RateLimitedError,
+} from '../services/outbox.js';
 
 export interface DispatchResult {
   sent: number;
@@ -174,4 +159,3 @@ export function createDispatcher(run: () => Promise<DispatchResult>, logger: Log
     },
   };
 }
-export type Dispatcher = ReturnType<typeof createDispatcher>;

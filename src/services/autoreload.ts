@@ -1,10 +1,11 @@
-import { and, desc, eq, gt, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { type Db, queryRows, toBigInt } from '../db/client.js';
 import { autoReloadCharges, autoReloadSettings, invoices, payments } from '../db/schema.js';
 import { monthOf } from '../domain/billing-month.js';
 import { amountLimits } from '../domain/money.js';
 import type { Logger } from '../logger.js';
 import { adminsOf } from './accounts.js';
+import type { AutoReloadSettings } from './autoreload-state.js';
 import type { CollectionsContext } from './collections.js';
 import { UserError } from './errors.js';
 import { enqueue, type OutboxItem } from './outbox.js';
@@ -14,7 +15,6 @@ import type { ChargeOutcome, OffSessionCharge, PaymentProvider } from './payment
 import { financeChannelOf } from './settings.js';
 import { coveredDevices, deviceCountAt, lowBalanceState, monthlyCost } from './sql/billing-rules.js';
 
-export type AutoReloadSettings = typeof autoReloadSettings.$inferSelect;
 export type AutoReloadCharge = typeof autoReloadCharges.$inferSelect;
 
 /** After a decline, no new try for this long (SPEC §15). */
@@ -71,11 +71,6 @@ export async function configureAutoReload(db: Db, choice: AutoReloadChoice): Pro
     .onConflictDoUpdate({ target: autoReloadSettings.accountId, set: values })
     .returning();
   return saved!;
-}
-
-export async function autoReloadOf(db: Db, accountId: number): Promise<AutoReloadSettings | undefined> {
-  const [row] = await db.select().from(autoReloadSettings).where(eq(autoReloadSettings.accountId, accountId));
-  return row;
 }
 
 interface Claim {
@@ -524,55 +519,4 @@ async function abandonCharge(db: Db, charge: AutoReloadCharge, now: Date): Promi
     }
     return { kind: 'abandoned', charge: abandoned ?? charge } as ChargeResult;
   });
-}
-
-export interface AutoReloadState {
-  settings: AutoReloadSettings | undefined;
-  card: SavedCard | undefined;
-  /** Charges that count against `max_per_month` this billing month. */
-  thisMonth: number;
-  lastDecline: { at: Date; reason: string } | undefined;
-}
-
-/** What `status`, Home and `/balance card` say about auto-reload and the card (SPEC §15). */
-export async function autoReloadState(
-  db: Db,
-  accountId: number,
-  ctx: CollectionsContext,
-): Promise<AutoReloadState> {
-  const month = monthOf(ctx.now, ctx.timeZone);
-  const [settings, card, counted, [declined]] = await Promise.all([
-    autoReloadOf(db, accountId),
-    cardOf(db, accountId),
-    db
-      .select({ n: sql<unknown>`count(*)` })
-      .from(autoReloadCharges)
-      .where(
-        and(
-          eq(autoReloadCharges.accountId, accountId),
-          eq(autoReloadCharges.billingMonth, month),
-          inArray(autoReloadCharges.state, ['pending', 'succeeded']),
-        ),
-      ),
-    db
-      .select()
-      .from(autoReloadCharges)
-      .where(
-        and(
-          eq(autoReloadCharges.accountId, accountId),
-          eq(autoReloadCharges.state, 'declined'),
-          isNotNull(autoReloadCharges.resolvedAt),
-        ),
-      )
-      .orderBy(desc(autoReloadCharges.id))
-      .limit(1),
-  ]);
-  return {
-    settings,
-    card,
-    thisMonth: Number(toBigInt(counted[0]?.n)),
-    lastDecline: declined
-      ? { at: declined.resolvedAt!, reason: declined.declineReason ?? 'declined' }
-      : undefined,
-  };
 }

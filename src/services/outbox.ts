@@ -1,13 +1,16 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { at, type Db, queryRows } from '../db/client.js';
 import { outbox } from '../db/schema.js';
+import type { Json } from '../domain/json-codec.js';
 
 /**
  * What the outbox holds: events to announce, rendered into Slack messages only when sent, so the domain that writes
- * them (invoicing, alerts) knows nothing of Slack. `message` carries an already-built message (notices).
+ * them (invoicing, alerts) knows nothing of Slack. `view` carries a use case's view model (JSON, see
+ * domain/json-codec.ts), rendered at send time like the rest; `notice` is plain words.
  */
 export type OutboxEvent =
-  | { type: 'message'; message: { text: string; blocks?: unknown[] } }
+  | { type: 'view'; view: Json }
+  | { type: 'notice'; text: string }
   | { type: 'invoice'; invoiceId: number }
   /** The invoice's PDF, as a file in the same channel (SPEC §17). */
   | { type: 'invoice_pdf'; invoiceId: number }
@@ -158,4 +161,30 @@ export async function pendingCount(db: Db): Promise<number> {
     sql`select count(*) as n from outbox where status = 'pending'`,
   );
   return Number(row?.n ?? 0);
+}
+
+// ─── the port each door implements to send what the outbox holds ─────────────────────────────────────────
+
+/** The door asked to wait (Slack: HTTP 429 with Retry-After). */
+export class RateLimitedError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited: retry after ${retryAfterMs} ms`);
+  }
+}
+
+/** Slack will never take this message (channel gone, text too long…): retrying cannot help. */
+export class PermanentSendError extends Error {
+  /** Slack's error code (`channel_not_found`); the message may add Slack's details. */
+  constructor(
+    readonly code: string,
+    message = code,
+  ) {
+    super(message);
+  }
+}
+
+/** Sends one outbox row the way the door it serves sends messages (Slack Web API, or the shell's terminal). */
+export interface OutboxSender {
+  /** `layoutRefused`: the door refused the message's blocks and delivered its plain text instead; why. */
+  send(row: OutboxRow): Promise<{ ts: string | null; layoutRefused?: string }>;
 }

@@ -94,27 +94,6 @@ export async function settleOpenInvoices(
   return { settled, balanceCents: balance - sum(settled), restored };
 }
 
-/** What a credit settled when it was posted, for a replayed request (which settles nothing new). */
-export async function settlementOf(db: Db, accountId: number, creditTransferId: number): Promise<Settlement> {
-  const rows = await queryRows<{ invoice_id: unknown; number: string; amount: unknown; left_after: unknown }>(
-    db,
-    sql`select i.id as invoice_id, i.number, t.amount, ${outstandingAfter(sql`t.id`)} as left_after
-        from invoice_settlements s join invoices i on i.id = s.invoice_id join transfers t on t.id = s.transfer_id
-        where s.credit_transfer_id = ${creditTransferId}
-        order by ${settlementOrder('i')}`,
-  );
-  return {
-    settled: rows.map((r) => ({
-      invoiceId: Number(r.invoice_id),
-      number: r.number,
-      amountCents: toBigInt(r.amount),
-      outstandingCents: toBigInt(r.left_after),
-    })),
-    balanceCents: await walletBalance(db, accountId),
-    restored: false,
-  };
-}
-
 /** What invoice `i` still owed right after the settling transfer `transferId` (settlements are in id order). */
 function outstandingAfter(transferId: SQL) {
   return sql`(i.amount_due_cents - (select coalesce(sum(pt.amount), 0) from invoice_settlements ps

@@ -4,7 +4,7 @@ import { monthOf, monthStart } from '../domain/billing-month.js';
 import { monthlyCost } from '../domain/pricing.js';
 import { type LowBalanceState, lowBalanceState, type Runway, runway } from '../domain/runway.js';
 import type { Account, Plan } from './accounts.js';
-import { type AutoReloadState, autoReloadState } from './autoreload.js';
+import { type AutoReloadState, autoReloadState } from './autoreload-state.js';
 import { billedDevices, deviceCountAt, packCovers } from './sql/billing-rules.js';
 
 /** What `status`, the Home tab and estimates show of one account (SPEC §4 status, §9). */

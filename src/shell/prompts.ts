@@ -9,6 +9,7 @@ import type {
   SubmitResult,
   ViewValues,
 } from '../app/types.js';
+import { noticePlain, renderModal } from '../slack/render/message.js';
 import type { Ask } from './lines.js';
 import { mrkdwnToText, type TextStyle } from './mrkdwn.js';
 import { renderBlocks, renderView } from './render.js';
@@ -269,7 +270,7 @@ async function dispatch(session: ModalSession, state: ModalState, field: InputFi
   const replies = await session.interactions.action(session.actor, input);
   const others: Reply[] = [];
   for (const reply of replies) {
-    if (reply.kind === 'update_modal') swapView(session, state, reply.view);
+    if (reply.kind === 'update_modal') swapView(session, state, renderModal(reply.view));
     else others.push(reply);
   }
   if (others.length > 0) await session.showReplies(others);
@@ -330,10 +331,19 @@ async function handleResult(
 ): Promise<ModalOutcome | null> {
   switch (result.kind) {
     case 'errors':
-      markErrors(session, state, result.errors);
+      markErrors(
+        session,
+        state,
+        Object.fromEntries(
+          Object.entries(result.errors).map(([block, e]) => [
+            block,
+            typeof e === 'string' ? e : noticePlain(e),
+          ]),
+        ),
+      );
       return null;
     case 'update':
-      Object.assign(state, freshState(state.id, result.view, session));
+      Object.assign(state, freshState(state.id, renderModal(result.view), session));
       return null;
     case 'close':
       await session.showReplies(result.replies);

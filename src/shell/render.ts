@@ -15,7 +15,7 @@ import type {
   SectionBlock,
   TextObject,
 } from '@slack/types';
-import type { Message } from '../app/types.js';
+import type { Message } from '../slack/render/mrkdwn-text.js';
 import { bold, isoDate, mrkdwnToText, padEnd, type TextStyle, visibleLength } from './mrkdwn.js';
 
 /**

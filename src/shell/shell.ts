@@ -3,11 +3,13 @@ import { basename, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { SLASH_COMMAND } from '../app/ids.js';
 import type { DoorNotifier } from '../app/notifier.js';
-import type { Rendered } from '../app/outbox-messages.js';
-import type { ActionInput, Actor, Interactions, Message, Reply } from '../app/types.js';
+import type { OutboxOutput } from '../app/outbox-messages.js';
+import type { ActionInput, Actor, Interactions, Reply } from '../app/types.js';
+import type { MessageModel } from '../app/views.js';
 import type { Identity } from '../domain/identity.js';
-import type { OutboxSender } from '../jobs/dispatch.js';
-import type { OutboxRow } from '../services/outbox.js';
+import type { OutboxRow, OutboxSender } from '../services/outbox.js';
+// The shell shows what Slack would: view models through the Slack renderers, then Block Kit as text (render.ts).
+import { renderHome, renderModal, renderMessage as slackMessage } from '../slack/render/message.js';
 import { type Ask, createLineReader } from './lines.js';
 import type { TextStyle } from './mrkdwn.js';
 import { runModal } from './prompts.js';
@@ -56,11 +58,7 @@ export async function runShell(options: ShellOptions): Promise<ShellEnd> {
 }
 
 /** Proactive output in the shell: messages print as `[to #channel] …`, a Home publish as one short line. */
-export function shellNotifier(
-  output: Writable,
-  _style: TextStyle = {},
-  fileDir = DEFAULT_FILE_DIR,
-): DoorNotifier {
+export function shellNotifier(output: Writable, fileDir = DEFAULT_FILE_DIR): DoorNotifier {
   return {
     async publishHome(userId) {
       output.write(`[home tab of @${userId} updated]\n`);
@@ -78,14 +76,14 @@ export function shellNotifier(
 /** In the shell, the outbox "sends" by printing: messages as `[to #channel] …`, files into the file folder. */
 export function shellOutboxSender(
   output: Writable,
-  render: (row: OutboxRow) => Promise<Rendered>,
+  render: (row: OutboxRow) => Promise<OutboxOutput>,
   fileDir = DEFAULT_FILE_DIR,
 ): OutboxSender {
   return {
     async send(row) {
       const rendered = await render(row);
       if (rendered.kind === 'message') {
-        const { text } = renderMessage(rendered.message, { interactive: false });
+        const { text } = renderMessage(slackMessage(rendered.message), { interactive: false });
         output.write(`[to #${row.channelId}] ${text}\n`);
       } else {
         await mkdir(fileDir, { recursive: true });
@@ -105,7 +103,7 @@ interface ShownChoice extends Choice {
 }
 
 interface Printed {
-  message: Message;
+  message: MessageModel;
   actor: Actor;
   where?: ActionInput['message'];
   prefix?: string;
@@ -166,7 +164,7 @@ class ShellSession {
 
   private async showHome(): Promise<void> {
     const view = await this.options.interactions.home(this.options.person);
-    const rendered = renderView(view, this.style());
+    const rendered = renderView(renderHome(view), this.style());
     this.print(rendered.text || '(the Home tab is empty)');
     this.remember(rendered.choices.map((choice) => ({ ...choice, actor: this.homeActor() })));
   }
@@ -225,7 +223,7 @@ class ShellSession {
           showReplies: (replies) => this.showReplies(replies, actor),
           style: this.style(),
         },
-        reply.view,
+        renderModal(reply.view),
       );
     } else if (reply.kind === 'update_modal') {
       this.print('(a modal update arrived, but no modal is open)');
@@ -233,7 +231,7 @@ class ShellSession {
   }
 
   private printMessage(printed: Printed, firstChoice: number): ShownChoice[] {
-    const rendered = renderMessage(printed.message, { ...this.style(), firstChoice });
+    const rendered = renderMessage(slackMessage(printed.message), { ...this.style(), firstChoice });
     this.print(printed.prefix ? `${printed.prefix}\n${rendered.text}` : rendered.text);
     return rendered.choices.map((choice) => ({ ...choice, actor: printed.actor, message: printed.where }));
   }

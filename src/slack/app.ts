@@ -4,13 +4,12 @@ import type { DoorNotifier } from '../app/notifier.js';
 import type { Interactions } from '../app/types.js';
 import { type Config, ConfigError } from '../config.js';
 import { TEAM_ID } from '../domain/identity.js';
-import type { Route } from '../http/server.js';
 import type { Logger } from '../logger.js';
-import { slackEventsRoute } from './events.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
 import { registerHome } from './listeners/home-opened.js';
 import { registerViews } from './listeners/views.js';
+import { renderHome } from './render/message.js';
 
 export interface SlackAppOptions {
   config: Config;
@@ -22,8 +21,9 @@ export interface SlackAppOptions {
 
 export interface SlackDoor {
   app: App;
-  /** HTTP mode: `POST /slack/events`, served from the app's route table (never by `app.start()`). */
-  eventsRoute?: Route;
+  /** HTTP mode: the receiver behind `POST /slack/events` (src/http/slack-events.ts), served from the app's route
+   * table, never by `app.start()`. */
+  receiver?: HTTPReceiver;
 }
 
 /**
@@ -56,7 +56,7 @@ export function createApp({ config, interactions, logger, retries }: SlackAppOpt
   app.error(async (err) => logger.error('Slack listener failed', err));
   return {
     app,
-    ...(receiver ? { eventsRoute: slackEventsRoute(receiver, slack.signingSecret, logger) } : {}),
+    ...(receiver ? { receiver } : {}),
   };
 }
 
@@ -64,7 +64,7 @@ export function createApp({ config, interactions, logger, retries }: SlackAppOpt
 export function slackNotifier(client: () => WebClient): DoorNotifier {
   return {
     publishHome: async (userId, view) => {
-      await client().views.publish({ user_id: userId, view });
+      await client().views.publish({ user_id: userId, view: renderHome(view) });
     },
     sendFile: async (userId, file) => {
       const dm = await client().conversations.open({ users: userId });

@@ -2,6 +2,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Reply } from '../app/types.js';
 import type { Logger } from '../logger.js';
+import { renderMessage, renderModal } from './render/message.js';
 
 /** Where a request came from, and the means Slack gave to answer it. */
 export interface Origin {
@@ -11,7 +12,7 @@ export interface Origin {
   respond?: RespondFn;
 }
 
-/** Sends the command layer's replies through the Slack Web API (or the request's response_url). */
+/** Renders the use cases' replies (view models) to Block Kit and sends them through the Slack Web API (or the request's response_url). */
 export async function deliver(
   client: WebClient,
   origin: Origin,
@@ -37,22 +38,23 @@ async function deliverOne(client: WebClient, origin: Origin, reply: Reply): Prom
       await client.chat.postMessage({
         channel: reply.channelId,
         thread_ts: reply.threadTs,
-        ...reply.message,
+        ...renderMessage(reply.message),
       });
       return;
     case 'open_modal':
       if (!origin.triggerId) throw new Error('a modal needs a trigger_id');
-      await client.views.open({ trigger_id: origin.triggerId, view: reply.view });
+      await client.views.open({ trigger_id: origin.triggerId, view: renderModal(reply.view) });
       return;
     case 'update_modal':
-      await client.views.update({ view_id: reply.viewId, hash: reply.hash, view: reply.view });
+      await client.views.update({ view_id: reply.viewId, hash: reply.hash, view: renderModal(reply.view) });
       return;
   }
 }
 
 /** Ephemeral where the user is (response_url first: it works in DMs and private channels), else a DM. */
 async function sendPrivate(client: WebClient, origin: Origin, reply: Extract<Reply, { kind: 'private' }>) {
-  const { message, channelId, threadTs } = reply;
+  const { channelId, threadTs } = reply;
+  const message = renderMessage(reply.message);
   if (origin.respond && !channelId && !threadTs) {
     await origin.respond({ response_type: 'ephemeral', replace_original: false, ...message });
     return;
@@ -68,11 +70,12 @@ async function sendPrivate(client: WebClient, origin: Origin, reply: Extract<Rep
 /** Posts for everyone; where the bot may not post (a private channel it is not in), falls back to response_url. */
 async function postInChannel(client: WebClient, origin: Origin, reply: Extract<Reply, { kind: 'channel' }>) {
   if (!origin.channelId) throw new Error('a channel post needs a channel');
+  const message = renderMessage(reply.message);
   try {
-    const posted = await client.chat.postMessage({ channel: origin.channelId, ...reply.message });
+    const posted = await client.chat.postMessage({ channel: origin.channelId, ...message });
     if (posted.ts && posted.channel) await reply.onPosted?.({ channelId: posted.channel, ts: posted.ts });
   } catch (err) {
     if (!origin.respond) throw err;
-    await origin.respond({ response_type: 'in_channel', ...reply.message });
+    await origin.respond({ response_type: 'in_channel', ...message });
   }
 }

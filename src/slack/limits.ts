@@ -3,7 +3,7 @@
 // not by builder. Lengths are counted in UTF-16 units, which is never less than Slack's own count.
 
 import type { HomeView, ModalView } from '@slack/types';
-import type { Message } from '../app/types.js';
+import type { Message } from './render/mrkdwn-text.js';
 
 export const BLOCK_KIT = {
   messageBlocks: 50,

@@ -1,12 +1,13 @@
 import { ErrorCode, WebClient } from '@slack/web-api';
-import { renderOutbox } from '../app/outbox-messages.js';
-import type { Message } from '../app/types.js';
+import { outboxMessage } from '../app/outbox-messages.js';
 import type { Format } from '../app/views.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { InvoiceDocuments } from '../documents/invoice-documents.js';
-import { type OutboxSender, PermanentSendError, RateLimitedError } from '../jobs/dispatch.js';
 import type { Logger } from '../logger.js';
+import { type OutboxSender, PermanentSendError, RateLimitedError } from '../services/outbox.js';
+import { renderMessage } from './render/message.js';
+import type { Message } from './render/mrkdwn-text.js';
 
 /** Slack errors that name something wrong with where the message goes or with its text: retrying cannot help. */
 const PERMANENT = new Set([
@@ -75,16 +76,17 @@ export function slackOutboxSender(
   };
   return {
     async send(row) {
-      const rendered = await renderOutbox(db, format, row, documents);
-      if (rendered.kind === 'message') {
+      const output = await outboxMessage(db, format, row, documents);
+      if (output.kind === 'message') {
+        const message = renderMessage(output.message);
         try {
-          return { ts: await post(row.channelId, rendered.message) };
+          return { ts: await post(row.channelId, message) };
         } catch (err) {
-          const refusal = layoutRefusal(err, rendered.message);
+          const refusal = layoutRefusal(err, message);
           if (refusal === undefined) throw err;
           // No notice is lost to a rendering bug: the same words go as plain text, and the refusal is reported.
           return {
-            ts: await postText(row.channelId, rendered.message.text, refusal),
+            ts: await postText(row.channelId, message.text, refusal),
             layoutRefused: refusal,
           };
         }
@@ -92,13 +94,11 @@ export function slackOutboxSender(
       try {
         await client.files.uploadV2({
           channel_id: row.channelId,
-          filename: rendered.name,
+          filename: output.name,
           // Text (a CSV) as text, bytes (a PDF) as a file.
-          ...(typeof rendered.content === 'string'
-            ? { content: rendered.content }
-            : { file: rendered.content }),
-          title: rendered.name,
-          initial_comment: rendered.comment,
+          ...(typeof output.content === 'string' ? { content: output.content } : { file: output.content }),
+          title: output.name,
+          initial_comment: output.comment,
         });
         return { ts: null };
       } catch (err) {

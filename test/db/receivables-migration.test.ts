@@ -1,35 +1,15 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Db, MIGRATIONS_FOLDER, openDatabase, queryRows } from '../../src/db/client.js';
-import * as schema from '../../src/db/schema.js';
+import { type Db, queryRows } from '../../src/db/client.js';
 import { ensureSeed } from '../../src/db/seed.js';
 import { receivableBalance, walletBalance } from '../../src/ledger/ledger.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { postAdjustment } from '../../src/services/adjustments.js';
-import { createPostgresDatabase, DATABASE_KINDS } from '../support/db.js';
+import { DATABASE_KINDS } from '../support/db.js';
+import { upgradedDatabase } from '../support/migrations.js';
 
 // Migration 0011 on a database that already holds invoices with amounts due (written before receivables existed):
 // every account gets its receivable, every amount due becomes a `due:` debt in the ledger, and the ledger verifies.
-
-/** The migrations folder as it was before receivables: the journal cut after 0010. */
-function foldersBefore(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'balance-migrations-'));
-  cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
-  const journalPath = join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
-  const cut = journal.entries.findIndex((e) => e.tag.startsWith('0011_'));
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
-  return dir;
-}
 
 /** Two accounts invoiced for November 2026 before 0011: Owing paid $50.00 of $200.00, Paid paid all of $20.00. */
 async function oldData(db: Db): Promise<void> {
@@ -69,28 +49,7 @@ describe.each(DATABASE_KINDS)('migration 0011 on existing invoices [%s]', (kind)
   });
 
   it('gives every account a receivable, carries each amount due into it, and the ledger verifies', async () => {
-    const before = foldersBefore();
-    cleanups.push(() => rmSync(before, { recursive: true, force: true }));
-    let db: Db;
-    if (kind === 'pglite') {
-      const client = new PGlite();
-      cleanups.push(() => client.close());
-      await migratePglite(drizzlePglite({ client }), { migrationsFolder: before });
-      db = drizzlePglite({ client, schema }) as unknown as Db;
-      await oldData(db);
-      await migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
-    } else {
-      const { url, drop } = await createPostgresDatabase();
-      cleanups.push(drop);
-      const single = postgres(url, { max: 1, onnotice: () => {} });
-      await migratePostgres(drizzlePostgres({ client: single }), { migrationsFolder: before });
-      await single.end();
-      const database = await openDatabase({ kind: 'postgres', url });
-      cleanups.push(() => database.close());
-      db = database.db;
-      await oldData(db);
-      await database.migrate();
-    }
+    const db = await upgradedDatabase(kind, '0011_', oldData, cleanups);
     await ensureSeed(db);
 
     expect((await verifyLedger(db)).problems).toEqual([]);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvField, invoicesCsv, ledgerCsv, toCsv } from '../../src/domain/csv.js';
+import { codesCsv, csvField, invoicesCsv, ledgerCsv, toCsv } from '../../src/domain/csv.js';
 
 /** A small RFC 4180 reader, to check that what is written reads back. */
 function parseCsv(text: string): string[][] {
@@ -206,5 +206,29 @@ describe('ledgerCsv', () => {
       '\'-fix, "typo"\n@here',
     ]);
     expect(csv.endsWith('\r\n')).toBe(true);
+  });
+});
+
+// Proves: a code note that a spreadsheet would run as a formula is written as text (codes went around toCsv before).
+describe('codesCsv', () => {
+  it('writes each code with its amount and expiry, and a formula-looking note as text', () => {
+    const csv = codesCsv(
+      [{ code: 'BAL-AAAA-BBBB-CCCC-DDDD-E' }, { code: 'BAL-FFFF-GGGG-HHHH-JJJJ-K' }],
+      {
+        amountCents: 5_000n,
+        expiresAt: new Date('2027-07-01T04:00:00Z'),
+        note: '=HYPERLINK("http://x","pay")',
+      },
+      'USD',
+    );
+    expect(csv.split('\r\n')).toEqual([
+      'code,amount,expires_at,note',
+      `BAL-AAAA-BBBB-CCCC-DDDD-E,50.00,2027-07-01T04:00:00.000Z,"'=HYPERLINK(""http://x"",""pay"")"`,
+      `BAL-FFFF-GGGG-HHHH-JJJJ-K,50.00,2027-07-01T04:00:00.000Z,"'=HYPERLINK(""http://x"",""pay"")"`,
+      '',
+    ]);
+    expect(codesCsv([{ code: 'BAL-A' }], { amountCents: 1n }, 'USD')).toBe(
+      'code,amount,expires_at,note\r\nBAL-A,0.01,,\r\n',
+    );
   });
 });

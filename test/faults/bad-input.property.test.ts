@@ -19,12 +19,13 @@ import type {
 } from '../../src/app/types.js';
 import { fixedClock } from '../../src/clock.js';
 import { createDeps } from '../../src/deps.js';
-import { paymentsFor } from '../../src/http/routes.js';
 import { createLogger } from '../../src/logger.js';
 import type { Account } from '../../src/services/accounts.js';
 import { createJamfProClient } from '../../src/services/jamf/client.js';
+import { paymentsFor } from '../../src/services/payments/configured.js';
 import { describeDatabases } from '../support/db.js';
 import { ACME_CHANNEL, person as identityOf, type Person, seedPeople } from '../support/people.js';
+import { slackReplies, slackResult } from '../support/rendered.js';
 import { CODE_SECRET, testConfig } from '../support/slack.js';
 import { fastCounts } from './support/counts.js';
 
@@ -234,7 +235,7 @@ describeDatabases(
           const before = await fastCounts(t.db);
           const replies = await interactions.command(actorOf(who, channelId), input);
           await settled();
-          const json = shown(replies);
+          const json = shown(slackReplies(replies));
           expect(json).not.toMatch(PINGS);
           if (REFUSED.test(json)) expect(await fastCounts(t.db)).toEqual(before);
         }),
@@ -350,7 +351,7 @@ describeDatabases(
           await settled();
           // Field errors are plain text under the inputs, seen only by the submitter and never posted: they may quote
           // what was typed. Everything else (messages, the next step's view) must not carry a live ping.
-          if (result.kind !== 'errors') expect(shown(result)).not.toMatch(PINGS);
+          if (result.kind !== 'errors') expect(shown(slackResult(result))).not.toMatch(PINGS);
           if (result.kind === 'errors') {
             const after = await fastCounts(t.db);
             if (s.callbackId === CALLBACK.redeem) after.redemption_failures = before.redemption_failures!;

@@ -32,7 +32,7 @@ describePostgres('two replicas firing the invoice job at the same moment', (t) =
       Array.from({ length: BACKLOG }, (_, i) => ({
         dedupeKey: `backlog:${i}`,
         channelId: `C0OLD${i}`,
-        event: { type: 'message' as const, message: { text: `backlog ${i}` } },
+        event: { type: 'notice' as const, text: `backlog ${i}` },
       })),
       new Date(NOW),
     );

@@ -49,7 +49,7 @@ describeDatabases('a Slack outage while messages are produced', (t) => {
   const notice = (key: string, channelId: string): OutboxItem => ({
     dedupeKey: key,
     channelId,
-    event: { type: 'message', message: { text: `notice ${key}` } },
+    event: { type: 'notice', text: `notice ${key}` },
   });
 
   // Proves: the outbox loses nothing and doubles nothing through 500s, 429 + Retry-After, requests that hang past the
@@ -132,7 +132,7 @@ describeDatabases('a Slack outage while messages are produced', (t) => {
     expect(new Set(rows.map((r) => r.dedupeKey)).size).toBe(rows.length);
     const types = new Set(rows.map((r) => (r.payload as { type: string }).type));
     expect([...types].sort()).toEqual(
-      ['alert_resolved', 'invoice', 'invoice_pdf', 'low_balance', 'message', 'run_csv', 'run_summary'].sort(),
+      ['alert_resolved', 'invoice', 'invoice_pdf', 'low_balance', 'notice', 'run_csv', 'run_summary'].sort(),
     );
     // One delivery per row: each message row's ts is one delivery to its channel; the CSV arrived once.
     expect(slack.deliveries).toHaveLength(rows.length);

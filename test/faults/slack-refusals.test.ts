@@ -134,7 +134,7 @@ describeDatabases('Slack refusing a message', (t) => {
   it('a text-only notice refused is set aside once', async () => {
     await enqueue(
       t.db,
-      [{ dedupeKey: 'note', channelId: 'C0BILL', event: { type: 'message', message: { text: 'hello' } } }],
+      [{ dedupeKey: 'note', channelId: 'C0BILL', event: { type: 'notice', text: 'hello' } }],
       clock.now(),
     );
     slack.refuse({ withoutBlocks: 'invalid_arguments' });

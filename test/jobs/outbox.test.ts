@@ -55,7 +55,7 @@ describeDatabases('the outbox dispatcher', (t) => {
   const note = (key: string, channel = 'C0BILLING') =>
     enqueue(
       t.db,
-      [{ dedupeKey: key, channelId: channel, event: { type: 'message', message: { text: `note ${key}` } } }],
+      [{ dedupeKey: key, channelId: channel, event: { type: 'notice', text: `note ${key}` } }],
       clock.now(),
     );
 

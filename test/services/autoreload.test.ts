@@ -14,7 +14,6 @@ import { createLogger } from '../../src/logger.js';
 import { type Account, addAdmins } from '../../src/services/accounts.js';
 import {
   type AutoReloadCharge,
-  autoReloadState,
   type ChargeContext,
   claimInvoiceCharges,
   claimRunwayCharges,
@@ -22,6 +21,7 @@ import {
   recoverCharges,
   runCharge,
 } from '../../src/services/autoreload.js';
+import { autoReloadState } from '../../src/services/autoreload-state.js';
 import { customerFor, removeCard, storeCard } from '../../src/services/payments/cards.js';
 import { type SandboxTestCard, sandboxCard, sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { setSetting } from '../../src/services/settings.js';

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { renderOutbox } from '../../src/app/outbox-messages.js';
+import { outboxMessage } from '../../src/app/outbox-messages.js';
 import { invoiceReminders, invoices, outbox } from '../../src/db/schema.js';
 import { type Account, getAccount, linkChannel } from '../../src/services/accounts.js';
 import { accountState, reviewSuspensions, sendReminders } from '../../src/services/collections.js';
@@ -8,6 +8,7 @@ import { runInvoices } from '../../src/services/invoicing.js';
 import type { OutboxEvent } from '../../src/services/outbox.js';
 import { payInvoiceOffline, receivablesReport, writeOffInvoice } from '../../src/services/receivables.js';
 import { setSetting } from '../../src/services/settings.js';
+import { renderMessage } from '../../src/slack/render/message.js';
 import { describeDatabases } from '../support/db.js';
 import { billedAccount, fund, makeAccount, owe, reloadNow } from '../support/fixtures.js';
 import { testDocuments } from '../support/slack.js';
@@ -36,8 +37,8 @@ describeDatabases('reminders, suspension and restoration', (t) => {
       (o) => (o.payload as OutboxEvent).type === type,
     );
   const text = async (row: typeof outbox.$inferSelect) => {
-    const rendered = await renderOutbox(t.db, FORMAT, row, testDocuments(t.db));
-    return rendered.kind === 'message' ? rendered.message.text : '';
+    const output = await outboxMessage(t.db, FORMAT, row, testDocuments(t.db));
+    return output.kind === 'message' ? renderMessage(output.message).text : '';
   };
   const reload = (accountId: number, amountCents: bigint, now: Date) =>
     reloadNow(t.db, accountId, amountCents, context(now));

@@ -1,12 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { renderOutbox } from '../../src/app/outbox-messages.js';
+import { deviceSyncJob } from '../../src/app/jobs.js';
+import { outboxMessage } from '../../src/app/outbox-messages.js';
 import { formatOf } from '../../src/app/view-mappers.js';
 import { fixedClock } from '../../src/clock.js';
 import { queryRows } from '../../src/db/client.js';
 import { alertStates, deviceReadings, jamfConnectors, jobLeases, outbox } from '../../src/db/schema.js';
 import { createDeps } from '../../src/deps.js';
-import { deviceSyncJob } from '../../src/jobs/jobs.js';
 import { createLogger } from '../../src/logger.js';
 import { type Account, linkChannel } from '../../src/services/accounts.js';
 import {
@@ -22,6 +22,7 @@ import {
 import { recordReading } from '../../src/services/devices.js';
 import { createJamfProClient } from '../../src/services/jamf/client.js';
 import { sandboxProvider } from '../../src/services/payments/sandbox.js';
+import { renderMessage } from '../../src/slack/render/message.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { type FakeJamf, startFakeJamf } from '../support/fake-jamf.js';
 import { makeAccount } from '../support/fixtures.js';
@@ -226,8 +227,8 @@ describeDatabases('Jamf Pro connections and the device sync', (t) => {
     const texts = [];
     for (const row of await t.db.select().from(outbox).orderBy(outbox.id)) {
       if (!String((row.payload as { type: string }).type).startsWith('device_sync')) continue;
-      const out = await renderOutbox(t.db, format, row, testDocuments(t.db));
-      texts.push(out.kind === 'message' ? out.message.text : '');
+      const out = await outboxMessage(t.db, format, row, testDocuments(t.db));
+      texts.push(out.kind === 'message' ? renderMessage(out.message).text : '');
     }
     expect(texts[0]).toContain('Device sync with Jamf Pro failing since 2026-11-02 10:00: Jamf Pro at');
     expect(texts[1]).toMatch(/works again \(failing since 2026-11-02 10:00\): 158 devices managed/);

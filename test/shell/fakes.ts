@@ -1,4 +1,3 @@
-import type { HomeView } from '@slack/types';
 import type {
   ActionInput,
   Actor,
@@ -7,6 +6,7 @@ import type {
   SubmitResult,
   SubmittedView,
 } from '../../src/app/types.js';
+import type { HomeModel } from '../../src/app/views.js';
 import type { Ask } from '../../src/shell/lines.js';
 
 /** An `Interactions` whose answers the test gives, and which records every call. */
@@ -18,7 +18,7 @@ export function fakeInteractions(handlers: {
   command?: (text: string) => Reply[] | Promise<Reply[]>;
   action?: (input: ActionInput) => Reply[] | Promise<Reply[]>;
   submit?: (view: SubmittedView) => SubmitResult | Promise<SubmitResult>;
-  home?: () => HomeView;
+  home?: () => HomeModel;
 }): FakeInteractions {
   const calls: FakeInteractions['calls'] = [];
   const record = (method: string, actor: Actor, arg: unknown) =>
@@ -39,7 +39,9 @@ export function fakeInteractions(handlers: {
     },
     async home(person) {
       record('home', person, person.userId);
-      return handlers.home?.() ?? { type: 'home', blocks: [] };
+      return (
+        handlers.home?.() ?? { format: { currency: 'USD', timeZone: 'UTC' }, accounts: [], picker: null }
+      );
     },
   };
 }

@@ -1,8 +1,11 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import { ACTION, CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, ESTIMATE_TOTAL_BLOCK } from '../../src/app/ids.js';
-import type { Message } from '../../src/app/types.js';
+import type { Message } from '../../src/slack/render/mrkdwn-text.js';
 
-/** Block Kit shaped like what src/slack/render builds, written by hand so these tests stand alone. */
+/**
+ * Block Kit written by hand for the reader's own tests (render.test.ts): entities, fields, contexts and selects as
+ * Slack sends them. The shell's session tests use the app's real renderers instead (./models.ts).
+ */
 
 export const ESTIMATE_MESSAGE: Message = {
   text: 'Estimate: 25 devices × 12 months on Standard = $600.00',
@@ -41,25 +44,6 @@ export const ESTIMATE_MESSAGE: Message = {
           text: { type: 'plain_text', text: 'Reload this amount' },
           value: '{"devices":25,"months":12,"plan":"standard"}',
           style: 'primary',
-        },
-      ],
-    },
-  ],
-};
-
-export const QUOTE_MESSAGE: Message = {
-  text: 'Quote Q-2026-0001: $600.00',
-  blocks: [
-    { type: 'section', text: { type: 'mrkdwn', text: '*Quote Q-2026-0001* for Acme: *$600.00*' } },
-    {
-      type: 'actions',
-      block_id: 'quote_actions',
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTION.issueCodeForQuote,
-          text: { type: 'plain_text', text: 'Issue code for this quote' },
-          value: '17',
         },
       ],
     },
@@ -137,36 +121,6 @@ export function estimateModal(options: { custom?: boolean; total?: string } = {}
     title: { type: 'plain_text', text: 'Estimate' },
     submit: { type: 'plain_text', text: 'Estimate' },
     blocks,
-  };
-}
-
-export function redeemModal(): ModalView {
-  return {
-    type: 'modal',
-    callback_id: CALLBACK.redeem,
-    private_metadata: '',
-    title: { type: 'plain_text', text: 'Redeem a code' },
-    submit: { type: 'plain_text', text: 'Redeem' },
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: 'Enter the code from your email.' } },
-      {
-        type: 'input',
-        block_id: 'code',
-        label: { type: 'plain_text', text: 'Code' },
-        element: {
-          type: 'plain_text_input',
-          action_id: 'code',
-          placeholder: { type: 'plain_text', text: 'XXXX-XXXX' },
-        },
-      },
-      {
-        type: 'input',
-        block_id: 'note',
-        optional: true,
-        label: { type: 'plain_text', text: 'Note' },
-        element: { type: 'plain_text_input', action_id: 'note' },
-      },
-    ],
   };
 }
 

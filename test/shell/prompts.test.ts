@@ -2,8 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { CUSTOM_MONTHS } from '../../src/app/ids.js';
 import type { Reply } from '../../src/app/types.js';
 import { type ModalSession, runModal } from '../../src/shell/prompts.js';
+import { renderModal } from '../../src/slack/render/message.js';
 import { fakeInteractions, scriptedAsk } from './fakes.js';
-import { estimateModal, redeemModal } from './fixtures.js';
+import { estimateModalModel, payStepModel, redeemModalModel } from './models.js';
+
+const estimateModal = () => renderModal(estimateModalModel());
+const redeemModal = () => renderModal(redeemModalModel());
 
 const ACTOR = { teamId: 'T1', userId: 'U1', channelId: 'C1' };
 
@@ -25,40 +29,60 @@ function session(interactions: ModalSession['interactions'], answers: string[]) 
 describe('runModal', () => {
   it('re-prompts only the fields with errors, showing each error under its label, then submits again', async () => {
     let submits = 0;
-    const done: Reply = { kind: 'private', message: { text: 'Redeemed $50.00' } };
+    const done: Reply = { kind: 'private', message: { kind: 'text', text: 'Redeemed $50.00' } };
     const interactions = fakeInteractions({
       submit: () =>
         ++submits === 1
           ? { kind: 'errors', errors: { code: 'That code is not valid.' } }
           : { kind: 'close', replies: [done] },
     });
-    const { modalSession, transcript, shown } = session(interactions, ['BAD-CODE', '', 'GOOD-CODE']);
+    const { modalSession, transcript, shown } = session(interactions, ['BAD-CODE', 'GOOD-CODE']);
 
     expect(await runModal(modalSession, redeemModal())).toBe('submitted');
 
     const output = transcript.join('\n');
-    expect(output).toContain('Redeem a code\n=============\nEnter the code from your email.');
-    expect(output).toContain('Code\n  ! That code is not valid.\n  (XXXX-XXXX)\n[BAD-CODE] > GOOD-CODE');
-    expect(output.match(/Note \(optional\)/g)).toHaveLength(1);
+    expect(output).toContain('Redeem a code\n=============\nFor Acme\nCode\n');
+    expect(output).toContain(
+      'Code\n  ! That code is not valid.\n  Balance codes start with BAL-, license pack codes with LP-. ' +
+        "Case, spaces and hyphens don't matter.\n  (BAL-XXXX-XXXX-XXXX-XXXX-X)\n[BAD-CODE] > GOOD-CODE",
+    );
     const submitted = interactions.calls.filter((call) => call.method === 'submit').map((call) => call.arg);
     expect(submitted).toEqual([
       {
         id: expect.stringMatching(/^V/),
         callbackId: 'redeem',
         privateMetadata: '',
-        values: {
-          code: { code: { type: 'plain_text_input', value: 'BAD-CODE' } },
-          note: { note: { type: 'plain_text_input', value: null } },
-        },
+        values: { code: { code: { type: 'plain_text_input', value: 'BAD-CODE' } } },
       },
       expect.objectContaining({
-        values: {
-          code: { code: { type: 'plain_text_input', value: 'GOOD-CODE' } },
-          note: { note: { type: 'plain_text_input', value: null } },
-        },
+        values: { code: { code: { type: 'plain_text_input', value: 'GOOD-CODE' } } },
       }),
     ]);
     expect(shown).toEqual([done]);
+  });
+
+  it('re-prompts only the field with an error, not the others (an optional one included)', async () => {
+    let submits = 0;
+    const interactions = fakeInteractions({
+      submit: () =>
+        ++submits === 1
+          ? { kind: 'errors', errors: { devices: 'Enter at most 1,000,000 devices.' } }
+          : { kind: 'close', replies: [] },
+      action: (input) => {
+        const custom = input.view?.values.months?.months?.selected_option?.value === CUSTOM_MONTHS;
+        const view = estimateModalModel({ custom, devices: 25, months: custom ? 15 : 12 });
+        return [{ kind: 'update_modal', viewId: input.view!.id, view }];
+      },
+    });
+    const { modalSession, transcript } = session(interactions, ['25', '4', '15', '', '30']);
+    expect(await runModal(modalSession, estimateModal())).toBe('submitted');
+    const output = transcript.join('\n');
+    expect(output).toContain(
+      'Devices\n  ! Enter at most 1,000,000 devices.\n  (How many devices?)\n[25] > 30',
+    );
+    expect(output.match(/Number of months \(optional\)/g)).toHaveLength(1);
+    expect(output.match(/^Plan$/gm)).toHaveLength(1);
+    expect(submits).toBe(2);
   });
 
   it('dispatches live inputs, swaps in the updated view and prompts the input that appeared', async () => {
@@ -70,7 +94,7 @@ describe('runModal', () => {
           {
             kind: 'update_modal',
             viewId: input.view!.id,
-            view: estimateModal({ custom, total: custom ? '$300.00' : '$600.00' }),
+            view: estimateModalModel({ custom, devices: 25, months: custom ? 15 : 12 }),
           },
         ];
       },
@@ -80,16 +104,18 @@ describe('runModal', () => {
     expect(await runModal(modalSession, estimateModal())).toBe('submitted');
 
     const output = transcript.join('\n');
-    expect(output).toContain('Devices\n  How many devices you manage\n  (e.g. 25)\n> 25\nTotal: $600.00');
+    expect(output).toContain('Devices\n  (How many devices?)\n> 25\n$600.00 for 25 devices × 12 months');
     expect(output).toContain(
-      'Months\n  [1] 12 months\n  [2] 24 months\n  [3] 36 months\n  [4] Custom…\n[12 months] > 4',
+      'Months\n  (How long?)\n  [1] 12 months\n  [2] 24 months\n  [3] 36 months\n  [4] Custom…\n[12 months] > 4',
     );
-    expect(output).toContain('Custom months\n> 15');
+    expect(output).toContain('$750.00 for 25 devices × 15 months\nNumber of months (optional)\n');
+    expect(output).toContain('[15] > 15');
     const actions = interactions.calls.filter((call) => call.method === 'action').map((call) => call.arg);
     expect(actions).toMatchObject([
       { actionId: 'devices', blockId: 'devices', value: '25' },
       { actionId: 'months', blockId: 'months', selectedValue: CUSTOM_MONTHS },
       { actionId: 'custom_months', blockId: 'custom_months', value: '15' },
+      { actionId: 'plan', blockId: 'plan', selectedValue: 'plus' },
     ]);
     const submit = interactions.calls.find((call) => call.method === 'submit')!.arg as { values: unknown };
     expect(submit.values).toEqual({
@@ -104,7 +130,7 @@ describe('runModal', () => {
       plan: {
         plan: {
           type: 'static_select',
-          selected_option: { text: { type: 'plain_text', text: 'Plus ($4.00)' }, value: 'plus' },
+          selected_option: { text: { type: 'plain_text', text: 'Plus — $4.00/device/month' }, value: 'plus' },
         },
       },
     });
@@ -127,42 +153,32 @@ describe('runModal', () => {
     expect(interactions.calls).toEqual([]);
   });
 
-  it('shows an updated step, prints its link and submits it on Enter', async () => {
+  it('shows an updated step and submits it on Enter, under the same view id', async () => {
     let step = 0;
     const interactions = fakeInteractions({
       submit: () =>
         ++step === 1
-          ? {
-              kind: 'update',
-              view: {
-                type: 'modal',
-                callback_id: 'reload',
-                title: { type: 'plain_text', text: 'Pay $600.00' },
-                submit: { type: 'plain_text', text: 'Done' },
-                blocks: [
-                  {
-                    type: 'actions',
-                    elements: [
-                      {
-                        type: 'button',
-                        action_id: 'pay',
-                        text: { type: 'plain_text', text: 'Pay $600.00' },
-                        url: 'https://pay.test/1',
-                      },
-                    ],
-                  },
-                ],
-              },
-            }
+          ? { kind: 'update', view: estimateModalModel({ devices: 25 }) }
           : { kind: 'close', replies: [] },
     });
-    const { modalSession, transcript } = session(interactions, ['ABC', '', '']);
+    const { modalSession, transcript } = session(interactions, ['ABC', '', '', '']);
     expect(await runModal(modalSession, redeemModal())).toBe('submitted');
     const output = transcript.join('\n');
-    expect(output).toContain('[Pay $600.00] https://pay.test/1');
-    expect(output).toContain('Press Enter to Done, or type cancel > ');
-    const ids = interactions.calls.map((call) => (call.arg as { id: string }).id);
+    expect(output).toContain('Estimate\n========\n$600.00 for 25 devices × 12 months\nDevices\n');
+    expect(output).toContain('[25] > ');
+    const ids = interactions.calls
+      .filter((call) => call.method === 'submit')
+      .map((call) => (call.arg as { id: string }).id);
+    expect(ids).toHaveLength(2);
     expect(ids[0]).toBe(ids[1]);
+  });
+
+  it('prints the pay step’s link; the step has no submit button, so Enter closes it', async () => {
+    const interactions = fakeInteractions({ submit: () => ({ kind: 'update', view: payStepModel() }) });
+    const { modalSession, transcript } = session(interactions, ['ABC', '', '']);
+    expect(await runModal(modalSession, redeemModal())).toBe('closed');
+    expect(transcript.join('\n')).toContain('[Pay $600.00] https://pay.test/1');
+    expect(interactions.calls.filter((call) => call.method === 'submit')).toHaveLength(1);
   });
 
   it('gives every modal a view id no other shell process has used (a payment is idempotent on it)', async () => {

@@ -4,7 +4,7 @@ import { ACTION, CUSTOM_MONTHS } from '../../src/app/ids.js';
 import type { ActionInput, Reply } from '../../src/app/types.js';
 import { runShell, shellNotifier, shellOutboxSender } from '../../src/shell/shell.js';
 import { type FakeInteractions, fakeInteractions } from './fakes.js';
-import { ESTIMATE_MESSAGE, estimateModal, HOME_VIEW, QUOTE_MESSAGE } from './fixtures.js';
+import { ESTIMATE_REPLY, estimateModalModel, HOME_MODEL, QUOTE_REPLY } from './models.js';
 
 function collect(stream: PassThrough): () => string {
   let text = '';
@@ -35,19 +35,27 @@ function estimateFlow(onPosted: (where: { channelId: string; ts: string }) => Pr
   return fakeInteractions({
     command: (text): Reply[] => {
       if (text === 'help')
-        return [{ kind: 'private', message: { text: '*Usage*\n`/balance estimate [<devices> …]`' } }];
-      if (text === 'estimate') return [{ kind: 'open_modal', view: estimateModal() }];
+        return [
+          {
+            kind: 'private',
+            message: {
+              kind: 'help',
+              model: { commands: [{ usage: '/balance estimate [<devices> …]', description: 'the price' }] },
+            },
+          },
+        ];
+      if (text === 'estimate') return [{ kind: 'open_modal', view: estimateModalModel() }];
       throw new Error(`unknown subcommand "${text}"\n    at parse (commands.ts:1:1)`);
     },
     action: (input: ActionInput): Reply[] => {
       if (input.actionId === ACTION.shareAsQuote)
-        return [{ kind: 'channel', message: QUOTE_MESSAGE, onPosted }];
+        return [{ kind: 'channel', message: QUOTE_REPLY, onPosted }];
       const months = input.view?.values.months?.months?.selected_option?.value;
       const custom = months === CUSTOM_MONTHS;
-      const view = estimateModal({ custom, total: custom ? '$450.00 for 18 months' : '$600.00' });
+      const view = estimateModalModel({ custom, devices: 25, months: custom ? 18 : 12 });
       return [{ kind: 'update_modal', viewId: input.view!.id, view }];
     },
-    submit: () => ({ kind: 'close', replies: [{ kind: 'private', message: ESTIMATE_MESSAGE }] }),
+    submit: () => ({ kind: 'close', replies: [{ kind: 'private', message: ESTIMATE_REPLY }] }),
   });
 }
 
@@ -63,10 +71,17 @@ describe('runShell', () => {
       onExit,
     );
 
-    expect(output).toContain('balance> /balance help\nUsage\n`/balance estimate [<devices> …]`\n');
-    expect(output).toContain('Months\n  [1] 12 months');
-    expect(output).toContain('[12 months] > custom\nTotal: $450.00 for 18 months\nCustom months\n> 18');
-    expect(output).toContain('Runway:     25 months, until 2026-12-26\n');
+    expect(output).toContain(
+      'balance> /balance help\nBalance — a prepaid balance for your devices. Here is what you can run:\n' +
+        '`/balance estimate [<devices> …]` — the price\n',
+    );
+    expect(output).toContain('Months\n  (How long?)\n  [1] 12 months');
+    expect(output).toContain(
+      '[12 months] > custom\n$900.00 for 25 devices × 18 months\nNumber of months (optional)\n  A whole number from 1 to 120.\n[18] > 18',
+    );
+    expect(output).toContain(
+      'Acme — balance $1,250.00: covers 25.0 months now at $50.00 a month (until 2029-01-10).\n',
+    );
     expect(output).toContain(
       '[1] Share as quote   [2] Reload this amount\nbalance> 1\n[posted in #local]\nQuote Q-2026-0001',
     );
@@ -79,6 +94,7 @@ describe('runShell', () => {
       'action',
       'action',
       'action',
+      'action',
       'submit',
       'action',
     ]);
@@ -86,7 +102,6 @@ describe('runShell', () => {
     expect(click.actor).toEqual({ teamId: 'T1', userId: 'U1', channelId: 'C1' });
     expect(click.arg).toMatchObject({
       actionId: ACTION.shareAsQuote,
-      blockId: 'estimate_actions',
       value: '{"devices":25,"months":12,"plan":"standard"}',
       message: { channelId: 'C1', ts: expect.stringMatching(/^\d+\.\d{6}$/) },
     });
@@ -94,16 +109,17 @@ describe('runShell', () => {
   });
 
   it('accepts a line without /balance, help alone, and shows the Home tab with clickable buttons', async () => {
-    const interactions = fakeInteractions({ home: () => HOME_VIEW });
+    const interactions = fakeInteractions({ home: () => HOME_MODEL });
     const output = await script(interactions, ['help', 'status', 'home', '2']);
     expect(interactions.calls.map((call) => [call.method, call.arg])).toEqual([
       ['command', 'help'],
       ['command', 'status'],
       ['home', 'U1'],
-      ['action', { actionId: ACTION.homeRedeem, blockId: 'home_actions' }],
+      ['action', { actionId: ACTION.homeRedeem, value: '7' }],
     ]);
     expect(interactions.calls[3]!.actor).toEqual({ teamId: 'T1', userId: 'U1' });
-    expect(output).toContain('Balance: $1,250.00\nDevices: 25\n[1] Estimate   [2] Redeem a code');
+    expect(output).toContain('Balance:              $1,250.00\nDevices now:          25 devices\n');
+    expect(output).toContain('[1] Estimate   [2] Redeem a code   [3] Reload balance');
   });
 
   it('prints one error line without a stack trace and carries on; ends cleanly at the end of input', async () => {
@@ -111,7 +127,7 @@ describe('runShell', () => {
     const output = await script(interactions, ['/balance frobnicate', '/balance help']);
     expect(output).toContain('error: unknown subcommand "frobnicate"\n');
     expect(output).not.toContain('at parse');
-    expect(output).toContain('Usage');
+    expect(output).toContain('Here is what you can run:');
   });
 
   it('turns ids typed as mentions into escaped mentions, as Slack does with should_escape', async () => {
@@ -127,10 +143,10 @@ describe('runShell', () => {
   });
 
   it('says so for another slash command and for a choice number that does not exist', async () => {
-    const interactions = fakeInteractions({ home: () => HOME_VIEW });
+    const interactions = fakeInteractions({ home: () => HOME_MODEL });
     const output = await script(interactions, ['/deploy now', 'home', '7', 'quit']);
     expect(output).toContain('unknown command: /deploy (try /balance help)');
-    expect(output).toContain('no choice [7]: pick 1–2');
+    expect(output).toContain('no choice [7]: pick 1–3');
     expect(interactions.calls.map((call) => call.method)).toEqual(['home']);
   });
 });
@@ -139,7 +155,7 @@ describe('shellNotifier', () => {
   it('prints a Home publish as one short line', async () => {
     const output = new PassThrough();
     const printed = collect(output);
-    await shellNotifier(output).publishHome('U1', HOME_VIEW);
+    await shellNotifier(output).publishHome('U1', HOME_MODEL);
     expect(printed()).toBe('[home tab of @U1 updated]\n');
   });
 
@@ -148,7 +164,7 @@ describe('shellNotifier', () => {
     const printed = collect(output);
     const sender = shellOutboxSender(output, async () => ({
       kind: 'message',
-      message: { text: 'Invoice run for *2026-11*: 3 accounts' },
+      message: { kind: 'text', text: 'Invoice run for 2026-11: 3 accounts' },
     }));
     await sender.send({ channelId: 'C0FIN' } as Parameters<typeof sender.send>[0]);
     expect(printed()).toBe('[to #C0FIN] Invoice run for 2026-11: 3 accounts\n');

@@ -1,8 +1,8 @@
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CALLBACK, JAMF_INPUT } from '../../src/app/ids.js';
+import { deviceSyncJob } from '../../src/app/jobs.js';
 import { deviceReadings, jamfConnectors } from '../../src/db/schema.js';
-import { deviceSyncJob } from '../../src/jobs/jobs.js';
 import type { ConnectorDeps } from '../../src/services/connectors.js';
 import { recordReading } from '../../src/services/devices.js';
 import { createJamfProClient } from '../../src/services/jamf/client.js';

@@ -1,7 +1,7 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../src/app/types.js';
 import { blockKitProblems, viewProblems } from '../../src/slack/limits.js';
+import type { Message } from '../../src/slack/render/mrkdwn-text.js';
 
 const section = (text: string, block_id?: string): KnownBlock => ({
   type: 'section',

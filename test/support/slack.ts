@@ -7,10 +7,12 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { createDeps, outboxSender } from '../../src/deps.js';
 import { type InvoiceDocuments, invoiceDocuments } from '../../src/documents/invoice-documents.js';
-import { appRoutes, type Payments, paymentsFor } from '../../src/http/routes.js';
+import { appRoutes } from '../../src/http/routes.js';
 import { createRouteServer } from '../../src/http/server.js';
+import { slackEventsRoute } from '../../src/http/slack-events.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { ConnectorDeps } from '../../src/services/connectors.js';
+import { type Payments, paymentsFor } from '../../src/services/payments/configured.js';
 import { createApp, slackNotifier } from '../../src/slack/app.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -129,7 +131,10 @@ export async function startSlack(
   const slack = createApp({ config, interactions: createInteractions(deps), logger, retries: 0 });
   app = slack.app;
   const server = createRouteServer(
-    [...appRoutes(deps, { ping: async () => true }, payments), slack.eventsRoute!],
+    [
+      ...appRoutes(deps, { ping: async () => true }, payments),
+      slackEventsRoute(slack.receiver!, config.slack.signingSecret!, logger),
+    ],
     logger,
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

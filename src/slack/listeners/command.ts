@@ -3,6 +3,7 @@ import { SLASH_COMMAND } from '../../app/ids.js';
 import type { Interactions, Reply } from '../../app/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
+import { renderMessage } from '../render/message.js';
 import { personOf } from './person.js';
 
 /** Slack wants an answer within 3 s; past this budget we ack empty and answer through response_url. */
@@ -31,7 +32,7 @@ export function registerCommand(app: App, interactions: Interactions, logger: Lo
     const inAck = first.find(
       (r): r is Extract<Reply, { kind: 'private' }> => r.kind === 'private' && !r.channelId,
     );
-    await ack(inAck ? { response_type: 'ephemeral', ...inAck.message } : undefined);
+    await ack(inAck ? { response_type: 'ephemeral', ...renderMessage(inAck.message) } : undefined);
     await deliver(
       client,
       origin,

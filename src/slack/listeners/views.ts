@@ -3,6 +3,7 @@ import { CALLBACK } from '../../app/ids.js';
 import type { Interactions, ViewValues } from '../../app/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
+import { renderFieldError, renderModal } from '../render/message.js';
 import { personOf } from './person.js';
 
 /** Modal submissions: field errors and next steps answer in the ack (`response_action`); replies follow. */
@@ -16,8 +17,13 @@ export function registerViews(app: App, interactions: Interactions, logger: Logg
         privateMetadata: view.private_metadata,
         values: view.state.values as unknown as ViewValues,
       });
-      if (result.kind === 'errors') return ack({ response_action: 'errors', errors: result.errors });
-      if (result.kind === 'update') return ack({ response_action: 'update', view: result.view });
+      if (result.kind === 'errors') {
+        const errors = Object.fromEntries(
+          Object.entries(result.errors).map(([block, error]) => [block, renderFieldError(error)]),
+        );
+        return ack({ response_action: 'errors', errors });
+      }
+      if (result.kind === 'update') return ack({ response_action: 'update', view: renderModal(result.view) });
       await ack();
       await deliver(client, actor, result.replies, logger);
     });

@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { ACTION } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type { AlertResolvedModel, Format, LowBalanceAlertModel } from '../../app/views.js';
 import { formatRunway, type Runway } from '../../domain/runway.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   actions,
   button,

@@ -1,8 +1,8 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { ACTION, AUTORELOAD_INPUT, AUTORELOAD_ON, CALLBACK, SLASH_COMMAND } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type { AutoReloadDeclinedModel, AutoReloadModalModel, CardModel } from '../../app/views.js';
 import { ALERT_NAME_CHARS } from './alerts.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   actions,
   button,
@@ -70,7 +70,7 @@ function textInput(id: string, label: string, value: string, hint: string, maxLe
 export function autoReloadModal(m: AutoReloadModalModel): ModalView {
   const on: PlainTextOption = { text: plain(ON_LABEL), value: AUTORELOAD_ON };
   const card = m.card
-    ? `Card on file: ${m.card}.`
+    ? `Card on file: ${cardText(m.card)}.`
     : `No card on file yet: save one with \`${SLASH_COMMAND} reload\`.`;
   const blocks: KnownBlock[] = [
     section(`Auto-reload for *${userText(m.accountName, ALERT_NAME_CHARS)}*. ${card}`),

@@ -1,6 +1,12 @@
 import type { KnownBlock } from '@slack/types';
-import type { Message } from '../../app/types.js';
-import type { CodeListModel, Format, IssuedCodesModel } from '../../app/views.js';
+import type {
+  CodeListModel,
+  Format,
+  IssuedCodesModel,
+  QuoteCodeThreadModel,
+  VoidedModel,
+} from '../../app/views.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   context,
   count,
@@ -156,13 +162,7 @@ function statusText(c: ListedCode, format: Format, now: Date): string {
 }
 
 /** Posted in the quote's thread for everyone: which code paid for it, by its last 4 characters only. */
-export function quoteCodeThreadMessage(input: {
-  format: Format;
-  quoteNumber: string;
-  last4: string;
-  amountCents: bigint;
-  by: string;
-}): Message {
+export function quoteCodeThreadMessage(input: QuoteCodeThreadModel): Message {
   const line =
     `Balance code ${codeTail(input.last4)} for *${money(input.amountCents, input.format)}* issued for ` +
     `${quoteText(input.quoteNumber)} by ${userMention(input.by)}.`;
@@ -170,7 +170,7 @@ export function quoteCodeThreadMessage(input: {
 }
 
 /** The answer to `codes void …`. */
-export function voidedMessage(input: { last4: string; amountCents: bigint | null; format: Format }): Message {
+export function voidedMessage(input: VoidedModel): Message {
   const amount = input.amountCents === null ? '' : ` (${money(input.amountCents, input.format)})`;
   const line = `Voided code ${codeTail(input.last4)}${amount}. It can no longer be redeemed.`;
   return { text: fallbackText([line]), blocks: [section(line)] };

@@ -1,5 +1,5 @@
 import { SLASH_COMMAND } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   commandUsage,
   escapeMrkdwn,

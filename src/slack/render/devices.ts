@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import type { Message } from '../../app/types.js';
 import type { DeviceReadingModel, DevicesModel, Format } from '../../app/views.js';
 import { deviceSourceText, recordedByText } from './jamf.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   devicesText,
   fallbackText,

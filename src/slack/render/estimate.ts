@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import { ACTION } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type { EstimateModel, Format, PlanChoice } from '../../app/views.js';
 import type { Estimate } from '../../domain/pricing.js';
 import { formatRunway } from '../../domain/runway.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   actions,
   button,

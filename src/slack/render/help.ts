@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { SLASH_COMMAND } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type { HelpModel } from '../../app/views.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   commandUsage,
   fallbackText,

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { Message } from '../../app/types.js';
 import type { Format, HistoryModel, TransferLine } from '../../app/views.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   fallbackText,
   header,

@@ -1,6 +1,6 @@
 import type { HomeView, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
 import { ACTION, SLASH_COMMAND } from '../../app/ids.js';
-import type { Format, HomeAccountModel, HomeModel } from '../../app/views.js';
+import { type Format, HOME_LISTS, type HomeAccountModel, type HomeModel } from '../../app/views.js';
 import { transferLine } from './history.js';
 import { invoiceListLine } from './invoices.js';
 import {
@@ -25,15 +25,9 @@ import { lowBalanceText, runwayText, summaryFields } from './status.js';
 
 /** The block holding the account picker (finance, sales, admins of several accounts). */
 export const HOME_PICKER_BLOCK = 'home_pick_account';
-/** Accounts shown in full; beyond this many, the others get one line each (the picker shows them in full). */
-export const HOME_FULL_ACCOUNTS = 3;
 /** Condensed lines at most; the rest are counted. */
 export const HOME_CONDENSED_ACCOUNTS = 60;
-/** Transfers listed per account. */
-export const HOME_RECENT_TRANSFERS = 5;
 export const HOME_NO_INVOICES = 'No invoices yet: the first comes after the first month ends.';
-/** The Home tab shows this many of an account's latest invoices (SPEC §5). */
-export const HOME_INVOICES = 3;
 
 /** The Home tab of one user. */
 export function homeView(m: HomeModel): HomeView {
@@ -45,7 +39,8 @@ export function homeView(m: HomeModel): HomeView {
     return { type: 'home', blocks };
   }
 
-  const full = m.accounts.length <= HOME_FULL_ACCOUNTS ? m.accounts : m.accounts.slice(0, HOME_FULL_ACCOUNTS);
+  const full =
+    m.accounts.length <= HOME_LISTS.fullAccounts ? m.accounts : m.accounts.slice(0, HOME_LISTS.fullAccounts);
   for (const account of full) blocks.push(...accountBlocks(account, m.format));
   const rest = m.accounts.slice(full.length);
   if (rest.length > 0) blocks.push(...condensedBlocks(rest, m.format, m.picker !== null));
@@ -126,14 +121,14 @@ function accountBlocks(
   const blocks: KnownBlock[] = [divider(), header(s.account.name), fieldsSection(fields)];
   blocks.push(...collectionsBlocks(collections, format).blocks);
   if (s.state !== 'ok') blocks.push(section(lowBalanceText(s.state, s.account.alertThresholdTenths)));
-  const transfers = recent.slice(0, HOME_RECENT_TRANSFERS).map((t) => `• ${transferLine(t, format)}`);
+  const transfers = recent.slice(0, HOME_LISTS.recentTransfers).map((t) => `• ${transferLine(t, format)}`);
   blocks.push(
     section(['*Recent transfers*', ...(transfers.length > 0 ? transfers : ['No transfers yet.'])].join('\n')),
     section(
       [
         '*Invoices*',
         ...(invoices.length > 0
-          ? invoices.slice(0, HOME_INVOICES).map((i) => `• ${invoiceListLine(i)}`)
+          ? invoices.slice(0, HOME_LISTS.invoices).map((i) => `• ${invoiceListLine(i)}`)
           : [HOME_NO_INVOICES]),
       ].join('\n'),
     ),

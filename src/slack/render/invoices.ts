@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { SLASH_COMMAND } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type { Format, InvoiceListModel, InvoiceModel, RunSummaryModel } from '../../app/views.js';
 import { type InvoiceLine, invoiceLines } from '../../domain/invoice.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   context,
   count,

@@ -1,6 +1,5 @@
 import type { InputBlock, ModalView } from '@slack/types';
 import { CALLBACK, JAMF_INPUT, SLASH_COMMAND } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type {
   Format,
   JamfConnectedModel,
@@ -10,6 +9,7 @@ import type {
 import type { ReadingSource } from '../../db/schema.js';
 import { CLIENT_SECRET_LENGTH, JAMF_URL_MAX } from '../../domain/jamf.js';
 import type { DeviceSource } from '../../services/connectors.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   context,
   fallbackText,

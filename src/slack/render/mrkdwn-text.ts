@@ -43,6 +43,12 @@ const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 const MONTH = /^(\d{4})-(\d{2})$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** A Slack message: Block Kit, and the plain-text fallback (notifications, screen readers, the shell). */
+export interface Message {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
 // ─── money and numbers ──────────────────────────────────────────────────────────────────────────────────
 
 /** `$11,520.00` in the deployment's currency. */

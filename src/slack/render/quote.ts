@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { ACTION } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type { QuoteModel } from '../../app/views.js';
 import { comparisonFields, comparisonLine, planLabel } from './estimate.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   actions,
   button,

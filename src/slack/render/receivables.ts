@@ -1,6 +1,5 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import { ACTION } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type {
   CollectionsModel,
   FinanceActionModel,
@@ -10,6 +9,7 @@ import type {
 } from '../../app/views.js';
 import { AGING_BUCKETS, type AgingBucket } from '../../domain/receivables.js';
 import { noticeMessage } from './common.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   context,
   fallbackText,

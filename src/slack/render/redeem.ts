@@ -1,9 +1,9 @@
 import type { InputBlock, ModalView } from '@slack/types';
 import { CALLBACK, REDEEM_INPUT } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type { RedeemedModel, RedeemModalModel } from '../../app/views.js';
 import { MAX_CODE_INPUT } from '../../domain/code-format.js';
 import { codeTail } from './codes.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   devicesText,
   fallbackText,

@@ -9,7 +9,6 @@ import {
   RELOAD_TOTAL_BLOCK,
   SAVE_CARD_OPTION,
 } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type {
   Format,
   PayStepModel,
@@ -20,6 +19,7 @@ import type {
 } from '../../app/views.js';
 import { amountLimits, minorDigits } from '../../domain/money.js';
 import { customMonthsInput, devicesInput, monthsInput, onCharacterEntered } from './modal-inputs.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   context,
   fallbackText,

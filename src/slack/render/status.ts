@@ -1,13 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { SLASH_COMMAND } from '../../app/ids.js';
-import type { Message } from '../../app/types.js';
 import type { Format, StatusModel } from '../../app/views.js';
 import { formatRunway, type LowBalanceState } from '../../domain/runway.js';
-import type { AutoReloadState } from '../../services/autoreload.js';
+import type { AutoReloadState } from '../../services/autoreload-state.js';
 import type { DeviceSource } from '../../services/connectors.js';
 import type { AccountSummary } from '../../services/summary.js';
 import { planLabel } from './estimate.js';
 import { deviceSourceText } from './jamf.js';
+import type { Message } from './mrkdwn-text.js';
 import {
   devicesText,
   fallbackText,

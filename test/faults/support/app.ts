@@ -5,9 +5,10 @@ import { fixedClock } from '../../../src/clock.js';
 import type { Config } from '../../../src/config.js';
 import type { Db } from '../../../src/db/client.js';
 import { createDeps } from '../../../src/deps.js';
-import { appRoutes, type Payments } from '../../../src/http/routes.js';
+import { appRoutes } from '../../../src/http/routes.js';
 import { createRouteServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/logger.js';
+import type { Payments } from '../../../src/services/payments/configured.js';
 import { KEY_LIFETIME_MS, type PaymentProvider } from '../../../src/services/payments/provider.js';
 import { CODE_SECRET } from '../../support/slack.js';
 

@@ -1,12 +1,12 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
-import type { Message } from '../../../src/app/types.js';
 import type { Format, PlanChoice } from '../../../src/app/views.js';
 import { estimate, monthlyCost } from '../../../src/domain/pricing.js';
 import { lowBalanceState, runway } from '../../../src/domain/runway.js';
 import type { Account, Plan } from '../../../src/services/accounts.js';
-import type { AutoReloadState } from '../../../src/services/autoreload.js';
+import type { AutoReloadState } from '../../../src/services/autoreload-state.js';
 import type { DeviceSource } from '../../../src/services/connectors.js';
 import type { AccountSummary } from '../../../src/services/summary.js';
+import type { Message } from '../../../src/slack/render/mrkdwn-text.js';
 
 export const NOW = new Date('2026-12-10T15:00:00Z');
 export const USD: Format = { currency: 'USD', timeZone: 'UTC' };

@@ -2,8 +2,9 @@ import type { SectionBlock, StaticSelect } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { ACTION } from '../../../src/app/ids.js';
 import type { HomeAccountModel, InvoiceModel, TransferLine } from '../../../src/app/views.js';
+import { HOME_LISTS } from '../../../src/app/views.js';
 import { viewProblems } from '../../../src/slack/limits.js';
-import { HOME_FULL_ACCOUNTS, HOME_PICKER_BLOCK, homeView } from '../../../src/slack/render/home-tab.js';
+import { HOME_PICKER_BLOCK, homeView } from '../../../src/slack/render/home-tab.js';
 import { buttons, DANGEROUS, NO_SOURCE, summaryOf, USD, viewTexts } from './fixtures.js';
 
 const transfer = (i: number): TransferLine => ({
@@ -134,7 +135,7 @@ describe('homeView', () => {
   it('condenses accounts beyond the first few', () => {
     const accounts = Array.from({ length: 5 }, (_, i) => account(i + 1));
     const view = homeView({ format: USD, accounts, picker: null });
-    expect(buttons(view.blocks)).toHaveLength(3 * HOME_FULL_ACCOUNTS);
+    expect(buttons(view.blocks)).toHaveLength(3 * HOME_LISTS.fullAccounts);
     const shown = viewTexts(view);
     expect(shown).toContain('*Other accounts*');
     expect(shown).toMatch(/\*Account 5\* — \$3,000\.00 · 6\.2 months/);

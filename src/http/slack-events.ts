@@ -6,11 +6,11 @@ import {
   verifySlackRequest,
 } from '@slack/bolt';
 import { z } from 'zod';
-import { readBody, utf8 } from '../http/body.js';
-import { HttpError } from '../http/errors.js';
-import type { Route } from '../http/server.js';
-import { signedInTheFuture } from '../http/signed-time.js';
 import type { Logger } from '../logger.js';
+import { readBody, utf8 } from './body.js';
+import { HttpError } from './errors.js';
+import type { Route } from './server.js';
+import { signedInTheFuture } from './signed-time.js';
 
 /** The largest request Balance reads from Slack: its own payloads are small (Bolt would take 4 MB). */
 const MAX_BODY_BYTES = 1_000_000;

@@ -1,7 +1,7 @@
-import type { Deps } from '../app/types.js';
 import type { ConnectorDeps } from '../services/connectors.js';
+import { type CliOptions, CliUsageError, parseOptions } from './job-options.js';
 import { alertJob, deviceSyncJob, invoiceJob, recoveryJob } from './jobs.js';
-import { type CliOptions, CliUsageError, parseOptions } from './options.js';
+import type { Deps } from './types.js';
 
 /** The jobs a person may run by hand: `balance jobs …` on the command line, `jobs …` at the shell's prompt. */
 export const HAND_JOBS = ['invoices', 'alerts', 'devices', 'recover', 'outbox'] as const;

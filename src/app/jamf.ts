@@ -100,6 +100,11 @@ export async function submitJamfConnectModal(
     return { kind: 'errors', errors };
   }
   refreshHomes(deps, account.id);
+  // A new count moved the runway (its low-balance state was checked with the reading): auto-reload follows.
+  if (result.reading)
+    deps.background.run('auto-reload after a Jamf Pro count', () =>
+      deps.autoReloadBelowThreshold([account.id]),
+    );
   if (result.reading) deps.background.run('outbox after a Jamf Pro count', () => deps.outbox.kick());
   const message: MessageModel = {
     kind: 'jamf_connected',

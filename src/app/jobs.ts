@@ -106,7 +106,10 @@ export async function deviceSyncJob(deps: Deps, sync: ConnectorDeps): Promise<De
       `device sync: ${result.synced} counted, ${result.failures.length} failed, ${result.skipped} already tried ` +
         `this minute; ${result.changed.length} new readings, ${result.notices} messages`,
     );
+    // A new count moves the runway: the Home tabs and auto-reload follow, as after a typed count (the low-balance
+    // state was checked with the reading, in its transaction).
     for (const accountId of result.changed) refreshHomes(deps, accountId);
+    if (result.changed.length > 0) await autoReloadAfterCheck(deps, result.changed);
   }
   await deps.outbox.kick();
   return result;

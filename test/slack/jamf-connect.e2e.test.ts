@@ -2,12 +2,17 @@ import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CALLBACK, JAMF_INPUT } from '../../src/app/ids.js';
 import { deviceSyncJob } from '../../src/app/jobs.js';
-import { deviceReadings, jamfConnectors } from '../../src/db/schema.js';
+import { autoReloadCharges, deviceReadings, jamfConnectors } from '../../src/db/schema.js';
+import { walletBalance } from '../../src/ledger/ledger.js';
+import { configureAutoReload } from '../../src/services/autoreload.js';
 import type { ConnectorDeps } from '../../src/services/connectors.js';
 import { recordReading } from '../../src/services/devices.js';
 import { createJamfProClient } from '../../src/services/jamf/client.js';
+import { customerFor, storeCard } from '../../src/services/payments/cards.js';
+import { sandboxCard } from '../../src/services/payments/sandbox.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
 import { type FakeJamf, startFakeJamf } from '../support/fake-jamf.js';
+import { fund } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack } from '../support/slack.js';
 
@@ -269,5 +274,42 @@ describeDatabases('/balance devices connect and disconnect, through Slack', (t) 
       'jamf',
       'manual',
     ]);
+  });
+
+  it('a count from Jamf Pro moves the runway like a typed one: a sync that raises it charges the saved card (auto-reload)', async () => {
+    await fund(t.db, acme.id, 40_000n); // $400.00
+    const now = slack.clock.now();
+    const customerId = await customerFor(t.db, slack.deps.payments, acme, now);
+    const card = sandboxCard(customerId, 'succeeds', now);
+    await storeCard(t.db, {
+      accountId: acme.id,
+      provider: 'sandbox',
+      card,
+      paymentId: 'pay_SAVEDCARD0000001',
+      now,
+    });
+    await configureAutoReload(t.db, {
+      accountId: acme.id,
+      enabled: true,
+      thresholdTenths: 10,
+      amountCents: 60_000n,
+      maxPerMonth: 2,
+      by: PEOPLE.admin,
+      now,
+    });
+    const charges = async () =>
+      (await t.db.select().from(autoReloadCharges)).map((c) => [c.amountCents, c.state]);
+    fake.fleet.managedComputers = 5;
+    fake.fleet.managedMobileDevices = 0;
+    await submit(await openForm(), good()); // 5 devices on plus: $20.00 a month, 20 months
+    await slack.settle();
+    expect(await charges()).toEqual([]);
+
+    fake.fleet.managedComputers = 150; // $600.00 a month: two thirds of a month left, below the 1.0 threshold
+    slack.clock.set('2026-11-26T11:00:00Z');
+    await deviceSyncJob(slack.deps, connectors);
+    await slack.settle();
+    expect(await charges()).toEqual([[60_000n, 'succeeded']]);
+    expect(await walletBalance(t.db, acme.id)).toBe(100_000n);
   });
 });

@@ -63,6 +63,7 @@ async function redeem(ctx: CommandContext, account: Account, text: string): Prom
     now: ctx.now,
     secret: deps.codeSecret,
     timeZone: deps.config.billingTimeZone,
+    financeChannel: deps.config.financeChannel,
   });
   if (result.ok) {
     const model = await redeemedModel(ctx, account, result);

@@ -1,15 +1,17 @@
 import { eq, like, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { outboxMessage } from '../../src/app/outbox-messages.js';
 import type { Db } from '../../src/db/client.js';
 import { outbox, refunds, transfers } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import type { Account } from '../../src/services/accounts.js';
 import type { Payment } from '../../src/services/payments/payments.js';
+import { renderMessage } from '../../src/slack/render/message.js';
 import { waitForOutput } from '../support/cli.js';
 import { describePostgres } from '../support/db.js';
 import { paidReload } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
-import { CODE_SECRET, SIGNING_SECRET, sign } from '../support/slack.js';
+import { CODE_SECRET, SIGNING_SECRET, sign, testDocuments } from '../support/slack.js';
 import { fakeStripeProvider } from './support/app.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 import { type FakeStripe, startFakeStripe } from './support/fake-stripe.js';
@@ -100,7 +102,14 @@ describePostgres('a refund whose process is killed while Stripe has the request'
   const resolvedNotice = async () => {
     const [notice] = await t.db.select().from(outbox).where(like(outbox.dedupeKey, 'refund-resolved:%'));
     expect(notice).toMatchObject({ channelId: PEOPLE.finance });
-    return JSON.stringify(notice!.payload);
+    // The outbox holds the event; what finance reads is its rendering at send time.
+    const output = await outboxMessage(
+      t.db,
+      { currency: 'USD', timeZone: 'UTC' },
+      notice!,
+      testDocuments(t.db),
+    );
+    return output.kind === 'message' ? renderMessage(output.message).text : '';
   };
   /** The refund's transfers, by kind: `refund` (the debit) and `refund-failed` (its reversal). */
   const refundTransfers = async () =>

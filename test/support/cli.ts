@@ -42,14 +42,21 @@ export function runProgram(program: string, args: string[], env: Record<string, 
   });
 }
 
-/** Starts `balance <args>` and resolves once `ready` matches its output. */
+/**
+ * Starts `balance <args>` and resolves once `ready` matches its output. One process, node with tsx's loader: the `tsx`
+ * wrapper relays a signal only after its child acknowledges it, and on a loaded machine a late acknowledgement makes
+ * it SIGKILL the app (exit 143) instead of letting it shut down.
+ */
 export function startCli(
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, env: childEnv(env) });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: childEnv(env),
+    });
     let output = '';
     const onData = (d: Buffer) => {
       output += d;

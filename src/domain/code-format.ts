@@ -97,24 +97,37 @@ export function isValidBody(body17: string): boolean {
   return indices !== null && syndrome(indices) === 0;
 }
 
-/** A new code in display form, from 80 bits of `randomBytes(10)`. */
-export function generateCode(
-  kind: CodeKind,
+/**
+ * `length` random Crockford characters, 5 bits each from `randomBytes` (no modulo bias): the one generator of codes,
+ * API tokens and payment ids. The source is a parameter so the domain stays pure and tests can fix the bytes.
+ */
+export function randomBase32(
+  length: number,
   randomBytes: (size: number) => Uint8Array = cryptoRandomBytes,
 ): string {
-  const bytes = randomBytes(10);
-  if (bytes.length !== 10) throw new RangeError('randomBytes must return 10 bytes');
-  let data = '';
+  const size = Math.ceil((length * 5) / 8);
+  const bytes = randomBytes(size);
+  if (bytes.length !== size) throw new RangeError(`randomBytes must return ${size} bytes`);
+  let out = '';
   let acc = 0;
   let bits = 0;
   for (const byte of bytes) {
     acc = ((acc << 8) | byte) & 0xfff; // never more than 12 bits are pending
     bits += 8;
-    while (bits >= 5) {
+    while (bits >= 5 && out.length < length) {
       bits -= 5;
-      data += CODE_ALPHABET[(acc >> bits) & 31];
+      out += CODE_ALPHABET[(acc >> bits) & 31];
     }
   }
+  return out;
+}
+
+/** A new code in display form, from 80 bits of `randomBytes(10)`. */
+export function generateCode(
+  kind: CodeKind,
+  randomBytes: (size: number) => Uint8Array = cryptoRandomBytes,
+): string {
+  const data = randomBase32(BODY_LENGTH - 1, randomBytes);
   return formatCode(kind, data + checkCharacter(data));
 }
 

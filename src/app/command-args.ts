@@ -8,6 +8,7 @@ import {
   parseWholeNumber,
   type WholeNumberRule,
 } from '../domain/money.js';
+import { PLAN_CODE } from '../domain/pricing.js';
 import { checkPlainText, type PlainTextRule } from '../domain/text.js';
 
 /**
@@ -70,7 +71,7 @@ export const historyCountArg = wholeNumber({ min: 1, max: 50, what: 'the number 
 export const planArg = z
   .string()
   .transform((s) => s.toLowerCase())
-  .refine((s) => /^[a-z][a-z0-9_-]{0,31}$/.test(s), {
+  .refine((s) => PLAN_CODE.test(s), {
     error: (issue) => `"${describeInput(String(issue.input))}" is not a plan name.`,
   });
 

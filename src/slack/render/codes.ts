@@ -6,6 +6,7 @@ import type {
   QuoteCodeThreadModel,
   VoidedModel,
 } from '../../app/views.js';
+import { BLOCK_KIT } from './block-kit-limits.js';
 import type { Message } from './mrkdwn-text.js';
 import {
   context,
@@ -14,7 +15,6 @@ import {
   escapeMrkdwn,
   fallbackText,
   header,
-  LIMITS,
   linesToSections,
   money,
   monthsText,
@@ -82,7 +82,7 @@ export function issuedCodesMessage(m: IssuedCodesModel): Message {
     blocks.push(section(line));
     text.push(toPlain(line));
   }
-  return { text: fallbackText(text), blocks: blocks.slice(0, LIMITS.messageBlocks) };
+  return { text: fallbackText(text), blocks: blocks.slice(0, BLOCK_KIT.messageBlocks) };
 }
 
 type ListedCode = CodeListModel['codes'][number];
@@ -113,7 +113,7 @@ export function codeListMessage(m: CodeListModel): Message {
       ? `Showing ${count(shown.length)} of ${plural(m.codes.length, 'code')}.`
       : `${plural(shown.length, 'code')}.`;
   // One header and one context leave 48 blocks for the lines.
-  blocks.push(...linesToSections(lines).slice(0, LIMITS.messageBlocks - 2), context(more));
+  blocks.push(...linesToSections(lines).slice(0, BLOCK_KIT.messageBlocks - 2), context(more));
   text.push(...lines.map(toPlain), more);
   return { text: fallbackText(text), blocks };
 }

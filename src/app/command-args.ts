@@ -10,6 +10,7 @@ import {
 } from '../domain/money.js';
 import { PLAN_CODE } from '../domain/pricing.js';
 import { checkPlainText, type PlainTextRule } from '../domain/text.js';
+import { MAX_HISTORY } from './views.js';
 
 /**
  * The words of a `/balance` command and the zod schemas that read each kind of argument. Every schema refuses with
@@ -66,7 +67,7 @@ export function wholeNumber(rule: WholeNumberRule) {
 
 export const devicesArg = wholeNumber(DEVICES);
 export const monthsArg = wholeNumber(MONTHS);
-export const historyCountArg = wholeNumber({ min: 1, max: 50, what: 'the number of transfers' });
+export const historyCountArg = wholeNumber({ min: 1, max: MAX_HISTORY, what: 'the number of transfers' });
 
 export const planArg = z
   .string()

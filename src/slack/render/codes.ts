@@ -1,10 +1,11 @@
 import type { KnownBlock } from '@slack/types';
-import type {
-  CodeListModel,
-  Format,
-  IssuedCodesModel,
-  QuoteCodeThreadModel,
-  VoidedModel,
+import {
+  type CodeListModel,
+  type Format,
+  type IssuedCodesModel,
+  MAX_CODE_LIST,
+  type QuoteCodeThreadModel,
+  type VoidedModel,
 } from '../../app/views.js';
 import { BLOCK_KIT } from './block-kit-limits.js';
 import type { Message } from './mrkdwn-text.js';
@@ -27,8 +28,6 @@ import {
   userText,
 } from './mrkdwn-text.js';
 
-/** `codes list` shows at most this many codes. */
-export const MAX_CODE_LIST = 100;
 /** How much of a note the issue message shows, once escaped. */
 export const ISSUED_NOTE_CHARS = 500;
 /** How much of a note one line of the list shows, once escaped (100 lines must fit one message). */

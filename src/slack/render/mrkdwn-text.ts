@@ -13,7 +13,7 @@ import type {
 } from '@slack/types';
 import type { Format } from '../../app/views.js';
 import { localDate, localTime, monthStart } from '../../domain/billing-month.js';
-import { breakBroadcasts, formatMoney, groupDigits } from '../../domain/money.js';
+import { formatMoney, groupDigits } from '../../domain/money.js';
 import { BLOCK_KIT } from './block-kit-limits.js';
 
 const DAY_MS = 86_400_000;
@@ -114,11 +114,16 @@ function middayOf(date: string, timeZone: string): Date {
 
 // ─── safe text ─────────────────────────────────────────────────────────────────────────────────────────
 
+/** `@here`, `@channel`, `@everyone` stay readable but cannot notify (a word joiner after the @). */
+function breakBroadcasts(text: string): string {
+  return text.replace(/@(?=(?:here|channel|everyone)\b)/giu, '@\u2060');
+}
+
 /**
  * Makes text safe inside mrkdwn (and a message's `text`, which Slack parses the same way): `&`, `<` and `>`
  * become entities, so `<!channel>`, `<@U123>` or `<https://x|y>` stay plain characters, and `@here`,
  * `@channel`, `@everyone` get an invisible break so they never broadcast. Idempotent: an entity already
- * escaped (`&lt;`) is left alone, so text from `describeInput` is not escaped twice.
+ * escaped (`&lt;`) is left alone.
  */
 export function escapeMrkdwn(text: string): string {
   return breakBroadcasts(

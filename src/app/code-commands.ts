@@ -17,12 +17,11 @@ import { amountArg, noMoreArguments, plainText, read, UsageError } from './comma
 import { requestIdOf } from './request-id.js';
 import type { CommandContext, Reply } from './types.js';
 import { formatOf } from './view-mappers.js';
-import type { MessageModel, NoticePart } from './views.js';
+import { MAX_CODE_LIST, type MessageModel, type NoticePart } from './views.js';
 
 /** More codes than this go to the issuer as a CSV file instead of in the message (SPEC §4). */
 export const CODES_IN_MESSAGE = 10;
 const MAX_NOTE = 200;
-const LIST_LIMIT = 100;
 
 const say = (ctx: CommandContext, ...parts: NoticePart[]): Reply[] =>
   privately(notice(formatOf(ctx.deps), ...parts));
@@ -116,7 +115,7 @@ export async function codesList(ctx: CommandContext, args: string[]): Promise<Re
   const rows = await listCodes(ctx.deps.db, {
     filter: filter as CodeFilter | undefined,
     now: ctx.now,
-    limit: LIST_LIMIT,
+    limit: MAX_CODE_LIST,
   });
   const message: MessageModel = {
     kind: 'code_list',

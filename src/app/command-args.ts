@@ -8,7 +8,9 @@ import {
   parseWholeNumber,
   type WholeNumberRule,
 } from '../domain/money.js';
+import { PLAN_CODE } from '../domain/pricing.js';
 import { checkPlainText, type PlainTextRule } from '../domain/text.js';
+import { MAX_HISTORY } from './views.js';
 
 /**
  * The words of a `/balance` command and the zod schemas that read each kind of argument. Every schema refuses with
@@ -65,12 +67,12 @@ export function wholeNumber(rule: WholeNumberRule) {
 
 export const devicesArg = wholeNumber(DEVICES);
 export const monthsArg = wholeNumber(MONTHS);
-export const historyCountArg = wholeNumber({ min: 1, max: 50, what: 'the number of transfers' });
+export const historyCountArg = wholeNumber({ min: 1, max: MAX_HISTORY, what: 'the number of transfers' });
 
 export const planArg = z
   .string()
   .transform((s) => s.toLowerCase())
-  .refine((s) => /^[a-z][a-z0-9_-]{0,31}$/.test(s), {
+  .refine((s) => PLAN_CODE.test(s), {
     error: (issue) => `"${describeInput(String(issue.input))}" is not a plan name.`,
   });
 

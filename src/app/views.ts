@@ -103,6 +103,11 @@ export interface HelpModel {
   commands: Array<{ usage: string; description: string }>;
 }
 
+/** `codes list` loads and shows at most this many codes. */
+export const MAX_CODE_LIST = 100;
+/** `history` loads and shows at most this many transfers (SPEC §4). */
+export const MAX_HISTORY = 50;
+
 /** What the Home tab lists (SPEC §5): the use case loads this much, the renderers show no more. */
 export const HOME_LISTS = {
   /** Admins see up to this many of their accounts in full; more, and they pick one like finance does. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { wholeNumber } from '../app/command-args.js';
 import { parseCode } from '../domain/code-format.js';
 import { DEVICES, MONTHS } from '../domain/money.js';
+import { PLAN_CODE } from '../domain/pricing.js';
 import type { LicensePackRow } from '../services/codes.js';
 
 const HEADER = 'code,devices,months,plan';
@@ -16,7 +17,7 @@ const Row = z.object({
   plan: z
     .string()
     .transform((s) => s.toLowerCase())
-    .pipe(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'the plan is not a plan name')),
+    .pipe(z.string().regex(PLAN_CODE, 'the plan is not a plan name')),
 });
 
 /**

@@ -14,6 +14,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { PLAN_CODE } from '../domain/pricing.js';
 
 /** Money is integer minor units in int8; drizzle hands it to us as a JS bigint on both drivers. */
 const cents = (name: string) => bigint(name, { mode: 'bigint' });
@@ -31,7 +32,7 @@ export const plans = pgTable(
   },
   (t) => [
     check('plans_price_positive', sql`${t.priceCents} > 0`),
-    check('plans_code_format', sql`${t.code} ~ '^[a-z][a-z0-9_-]{0,31}$'`),
+    check('plans_code_format', sql`${t.code} ~ ${sql.raw(`'${PLAN_CODE.source}'`)}`),
   ],
 );
 

@@ -54,22 +54,10 @@ export function nextMonth(month: string): string {
   return addMonths(month, 1);
 }
 
-export function previousMonth(month: string): string {
-  return addMonths(month, -1);
-}
-
 /** Every month from `fromInclusive` up to, not including, `toExclusive` (empty when it is not later). */
 export function monthsBetween(fromInclusive: string, toExclusive: string): string[] {
   const count = monthIndex(toExclusive) - monthIndex(fromInclusive);
   return Array.from({ length: Math.max(count, 0) }, (_, i) => addMonths(fromInclusive, i));
-}
-
-/** The same local wall time n calendar months later; the day is clamped to the target month's length. */
-export function addCalendarMonths(instant: Date, n: number, timeZone: string): Date {
-  const wall = wallClockAt(instant.getTime(), timeZone);
-  const moved = parseDate(addMonthsToDate(formatDate(wall), n));
-  const ms = instant.getTime() - Math.floor(instant.getTime() / 1000) * 1000;
-  return new Date(wallClockToInstant({ ...wall, ...moved }, timeZone) + ms);
 }
 
 /** Calendar arithmetic on 'YYYY-MM-DD': n months later, the day clamped (Jan 31 + 1 month = Feb 28/29). */

@@ -53,8 +53,6 @@ const INDEX: ReadonlyMap<string, number> = new Map([...CODE_ALPHABET].map((ch, i
 // Separators ignored on input: whitespace, hyphens and dashes, underscores, dots.
 const SEPARATORS = /[\s\-‐‑‒–—―−_.]/gu;
 const LENIENT: Readonly<Record<string, string>> = { O: '0', I: '1', L: '1' };
-const PREFIX_THEN_BREAK = /^(?:BAL|LP)[\s\-‐‑‒–—―−_.0-9]/iu;
-const ALPHABET_RUN = /^[0-9A-HJKMNP-TV-Z]+$/;
 
 /** α^i · v in GF(32), v a field element (0..31). */
 function weighted(i: number, v: number): number {
@@ -97,24 +95,37 @@ export function isValidBody(body17: string): boolean {
   return indices !== null && syndrome(indices) === 0;
 }
 
-/** A new code in display form, from 80 bits of `randomBytes(10)`. */
-export function generateCode(
-  kind: CodeKind,
+/**
+ * `length` random Crockford characters, 5 bits each from `randomBytes` (no modulo bias): the one generator of codes,
+ * API tokens and payment ids. The source is a parameter so the domain stays pure and tests can fix the bytes.
+ */
+export function randomBase32(
+  length: number,
   randomBytes: (size: number) => Uint8Array = cryptoRandomBytes,
 ): string {
-  const bytes = randomBytes(10);
-  if (bytes.length !== 10) throw new RangeError('randomBytes must return 10 bytes');
-  let data = '';
+  const size = Math.ceil((length * 5) / 8);
+  const bytes = randomBytes(size);
+  if (bytes.length !== size) throw new RangeError(`randomBytes must return ${size} bytes`);
+  let out = '';
   let acc = 0;
   let bits = 0;
   for (const byte of bytes) {
     acc = ((acc << 8) | byte) & 0xfff; // never more than 12 bits are pending
     bits += 8;
-    while (bits >= 5) {
+    while (bits >= 5 && out.length < length) {
       bits -= 5;
-      data += CODE_ALPHABET[(acc >> bits) & 31];
+      out += CODE_ALPHABET[(acc >> bits) & 31];
     }
   }
+  return out;
+}
+
+/** A new code in display form, from 80 bits of `randomBytes(10)`. */
+export function generateCode(
+  kind: CodeKind,
+  randomBytes: (size: number) => Uint8Array = cryptoRandomBytes,
+): string {
+  const data = randomBase32(BODY_LENGTH - 1, randomBytes);
   return formatCode(kind, data + checkCharacter(data));
 }
 
@@ -183,28 +194,4 @@ export function parseCode(input: string): ParsedCode {
 export function codeHash(secret: string, body16: string): string {
   requireCanonical(body16, DATA_LENGTH, 'code data');
   return createHmac('sha256', secret).update(body16, 'utf8').digest('hex');
-}
-
-/**
- * Cheap routing test: does this text look like an attempt at a code (valid or not)? Only letters, digits and
- * separators; then either a `BAL`/`LP` prefix followed by at least 12 characters (or by a separator or digit and
- * at least 4 characters, e.g. `LP-7K3M-ABCD`), or at least 17 characters
- * that read as code characters. Prose is kept out by also requiring a digit, no whitespace, or only short
- * whitespace-separated groups (≤ 5 characters), so "balance devices list" is not a code.
- */
-export function looksLikeCode(text: string): boolean {
-  const trimmed = text.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_CODE_INPUT) return false;
-  const flat = compact(trimmed);
-  if (!flat || !/^[0-9A-Z]+$/.test(flat)) return false;
-  const tokens = trimmed.split(/\s+/);
-  const codeLike = /\d/.test(flat) || tokens.length === 1 || tokens.every((t) => t.length <= 5);
-  if (!codeLike) return false;
-  const prefixed = /^(?:BAL|LP)/.exec(flat);
-  if (prefixed) {
-    const after = flat.length - prefixed[0].length;
-    if (after >= 12 || (after >= 4 && PREFIX_THEN_BREAK.test(trimmed))) return true;
-  }
-  const lenient = flat.replace(/[OIL]/g, (ch) => LENIENT[ch]!);
-  return lenient.length >= BODY_LENGTH && ALPHABET_RUN.test(lenient);
 }

@@ -145,22 +145,12 @@ export function groupDigits(n: number | bigint): string {
 }
 
 /**
- * Breaks `@here`, `@channel` and `@everyone` in text that will be shown in Slack: an `@` and a word joiner read the
- * same and notify nobody.
- */
-export function breakBroadcasts(text: string): string {
-  return text.replace(/@(?=(?:here|channel|everyone)\b)/giu, '@\u2060');
-}
-
-/**
- * Makes user input safe to echo in a Slack message: at most 40 characters (ending in "…" when cut), control
- * characters shown as "?", and `&`, `<`, `>` escaped so `<!channel>` or `<@U123>` stays plain text and
- * cannot ping anyone.
+ * User input made short enough to echo in an answer: at most 40 characters (ending in "…" when cut), control
+ * characters shown as "?". Markup is the door's business: every renderer escapes the text it is given, so an
+ * echoed `<!channel>` or `@here` pings nobody (test/faults/bad-input.property.test.ts).
  */
 export function describeInput(text: string): string {
   const chars = Array.from(text); // by code point, so an emoji is never cut in half
   const cut = chars.length > DESCRIBE_LIMIT ? `${chars.slice(0, DESCRIBE_LIMIT - 1).join('')}…` : text;
-  return breakBroadcasts(
-    cut.replace(CONTROL_ALL, '?').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'),
-  );
+  return cut.replace(CONTROL_ALL, '?');
 }

@@ -3,6 +3,9 @@
 
 import { billableDevices, wholeCount } from './devices.js';
 
+/** A plan code as stored (lower case; compare after lower-casing). The database's `plans_code_format` check is this pattern. */
+export const PLAN_CODE = /^[a-z][a-z0-9_-]{0,31}$/;
+
 export const COMPARISON_MONTHS = [12, 24, 36] as const;
 
 export type Estimate = {

@@ -2,6 +2,7 @@ import { and, asc, eq, or, sql } from 'drizzle-orm';
 import { type Db, pgErrorCode } from '../db/client.js';
 import { accountAdmins, accounts, channelLinks, ledgerAccounts, plans } from '../db/schema.js';
 import type { Identity } from '../domain/identity.js';
+import { PLAN_CODE } from '../domain/pricing.js';
 import { checkPlainText } from '../domain/text.js';
 import { UserError } from './errors.js';
 
@@ -159,8 +160,9 @@ export async function listPlans(db: Db): Promise<Plan[]> {
 
 export async function getPlan(db: Db, code: string): Promise<Plan | undefined> {
   // Only what could be a plan code reaches the database (a NUL byte would make PostgreSQL refuse the query).
-  if (!/^[a-z][a-z0-9_-]{0,31}$/i.test(code)) return undefined;
-  const [row] = await db.select().from(plans).where(eq(plans.code, code.toLowerCase()));
+  const lower = code.toLowerCase();
+  if (!PLAN_CODE.test(lower)) return undefined;
+  const [row] = await db.select().from(plans).where(eq(plans.code, lower));
   return row;
 }
 

@@ -1,39 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { type Db, pgErrorCode } from '../db/client.js';
 import { apiTokens } from '../db/schema.js';
-import { CODE_ALPHABET } from '../domain/code-format.js';
+import { randomBase32 } from '../domain/code-format.js';
 import { checkPlainText } from '../domain/text.js';
 import { UserError } from './errors.js';
 
 /** Bearer tokens for `POST /api/device-counts` (SPEC §10): shown once, stored only as a SHA-256 hash. */
 export const API_TOKEN_PREFIX = 'bal_tok_';
 export const API_TOKEN_NAME_MAX = 60;
-/** 20 random bytes = 160 bits = exactly 32 Crockford base-32 characters. */
-const TOKEN_BYTES = 20;
+/** 32 Crockford base-32 characters = 160 random bits. */
+const TOKEN_CHARACTERS = 32;
 const TOKEN_SHAPE = /^bal_tok_[0-9A-HJKMNP-TV-Z]{32}$/;
 
 export interface ApiTokenIdentity {
   id: number;
   name: string;
-}
-
-/** 160 random bits, 5 bits per Crockford character (no modulo bias). */
-function newToken(): string {
-  const bytes = randomBytes(TOKEN_BYTES);
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += CODE_ALPHABET[(buffer >> bits) & 31];
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  return API_TOKEN_PREFIX + out;
 }
 
 /**
@@ -56,7 +38,7 @@ export async function createApiToken(
   input: { name: string; actor: string; now: Date },
 ): Promise<{ token: string; id: number }> {
   const name = checkName(input.name);
-  const token = newToken();
+  const token = API_TOKEN_PREFIX + randomBase32(TOKEN_CHARACTERS);
   try {
     const [row] = await db
       .insert(apiTokens)

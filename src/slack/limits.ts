@@ -3,37 +3,8 @@
 // not by builder. Lengths are counted in UTF-16 units, which is never less than Slack's own count.
 
 import type { HomeView, ModalView } from '@slack/types';
+import { BLOCK_KIT } from './render/block-kit-limits.js';
 import type { Message } from './render/mrkdwn-text.js';
-
-export const BLOCK_KIT = {
-  messageBlocks: 50,
-  viewBlocks: 100,
-  sectionText: 3000,
-  sectionFields: 10,
-  fieldText: 2000,
-  headerText: 150,
-  contextElements: 10,
-  contextText: 3000,
-  actionsElements: 25,
-  buttonText: 75,
-  buttonValue: 2000,
-  buttonUrl: 3000,
-  selectOptions: 100,
-  optionGroups: 100,
-  optionText: 75,
-  optionValue: 150,
-  radioOptions: 10,
-  overflowOptions: 5,
-  placeholder: 150,
-  id: 255,
-  modalTitle: 24,
-  modalButton: 24,
-  privateMetadata: 3000,
-  callbackId: 255,
-  inputLabel: 2000,
-  inputHint: 2000,
-  text: 40_000,
-} as const;
 
 type Json = Record<string, unknown>;
 

@@ -9,7 +9,6 @@ import {
   generateCode,
   isValidBody,
   last4Of,
-  looksLikeCode,
   parseCode,
   parseLast4,
 } from '../../src/domain/code-format.js';
@@ -332,48 +331,6 @@ describe('codeHash', () => {
     expect(() => codeHash('k', 'BAL-ABCD-EFGH-JKMN-PQRS-T')).toThrow(RangeError);
     expect(() => codeHash('k', 'ABCDEFGHJKMNPQRST')).toThrow(RangeError);
     expect(() => codeHash('k', 'abcdefghjkmnpqrs')).toThrow(RangeError);
-  });
-});
-
-describe('looksLikeCode', () => {
-  it('recognises codes, valid or not, in any spelling', () => {
-    const code = generateCode('balance');
-    for (const text of [
-      code,
-      code.toLowerCase(),
-      code.replaceAll('-', ' '),
-      code.replaceAll('-', ''),
-      bodyOf(code),
-      bodyOf(code).toLowerCase(),
-      generateCode('license_pack'),
-      'BAL-ABCD-EFGH-JKMN-PQRS-T',
-      'bal abcd efgh jkmn pqrs',
-      'LP-7K3M-ABCD',
-      'ABCD EFGH JKMN PQRS T',
-      '  7K3M-ABCD-0011-EFGH-Z  ',
-    ]) {
-      expect(looksLikeCode(text), text).toBe(true);
-    }
-  });
-
-  it('does not take commands or prose for codes', () => {
-    for (const text of [
-      '',
-      'help',
-      'balance',
-      'balance help',
-      'balance devices list',
-      'reload 100',
-      'set alert threshold',
-      'alerts off for this channel',
-      'BAL',
-      'LP',
-      'lp 12',
-      `BAL-${'0'.repeat(80)}`,
-      'BAL-ABCD-EFGH-JKMN-PQRS-T!',
-    ]) {
-      expect(looksLikeCode(text), text).toBe(false);
-    }
   });
 });
 

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { type Db, queryRows, toBigInt } from '../../db/client.js';
 import { payments, refunds } from '../../db/schema.js';
-import { CODE_ALPHABET } from '../../domain/code-format.js';
+import { CODE_ALPHABET, randomBase32 } from '../../domain/code-format.js';
 import { InsufficientFundsError, postTransfer, reverseTransfer, walletBalance } from '../../ledger/ledger.js';
 import type { CollectionsContext } from '../collections.js';
 import { RequestConflictError, UserError } from '../errors.js';
@@ -16,8 +15,7 @@ export type Refund = typeof refunds.$inferSelect;
 
 /** `pay_` and 16 random Crockford characters (80 bits): payment ids appear in URLs, so they are not guessable. */
 export function newPaymentId(): string {
-  const bytes = randomBytes(16);
-  return `pay_${Array.from(bytes, (b) => CODE_ALPHABET[b % 32]).join('')}`;
+  return `pay_${randomBase32(16)}`;
 }
 
 const PAYMENT_ID = new RegExp(`^pay_[${CODE_ALPHABET}]{16}$`);

@@ -1,11 +1,13 @@
 import type { KnownBlock } from '@slack/types';
-import type {
-  CodeListModel,
-  Format,
-  IssuedCodesModel,
-  QuoteCodeThreadModel,
-  VoidedModel,
+import {
+  type CodeListModel,
+  type Format,
+  type IssuedCodesModel,
+  MAX_CODE_LIST,
+  type QuoteCodeThreadModel,
+  type VoidedModel,
 } from '../../app/views.js';
+import { BLOCK_KIT } from './block-kit-limits.js';
 import type { Message } from './mrkdwn-text.js';
 import {
   context,
@@ -14,7 +16,6 @@ import {
   escapeMrkdwn,
   fallbackText,
   header,
-  LIMITS,
   linesToSections,
   money,
   monthsText,
@@ -27,8 +28,6 @@ import {
   userText,
 } from './mrkdwn-text.js';
 
-/** `codes list` shows at most this many codes. */
-export const MAX_CODE_LIST = 100;
 /** How much of a note the issue message shows, once escaped. */
 export const ISSUED_NOTE_CHARS = 500;
 /** How much of a note one line of the list shows, once escaped (100 lines must fit one message). */
@@ -82,7 +81,7 @@ export function issuedCodesMessage(m: IssuedCodesModel): Message {
     blocks.push(section(line));
     text.push(toPlain(line));
   }
-  return { text: fallbackText(text), blocks: blocks.slice(0, LIMITS.messageBlocks) };
+  return { text: fallbackText(text), blocks: blocks.slice(0, BLOCK_KIT.messageBlocks) };
 }
 
 type ListedCode = CodeListModel['codes'][number];
@@ -113,7 +112,7 @@ export function codeListMessage(m: CodeListModel): Message {
       ? `Showing ${count(shown.length)} of ${plural(m.codes.length, 'code')}.`
       : `${plural(shown.length, 'code')}.`;
   // One header and one context leave 48 blocks for the lines.
-  blocks.push(...linesToSections(lines).slice(0, LIMITS.messageBlocks - 2), context(more));
+  blocks.push(...linesToSections(lines).slice(0, BLOCK_KIT.messageBlocks - 2), context(more));
   text.push(...lines.map(toPlain), more);
   return { text: fallbackText(text), blocks };
 }

@@ -11,15 +11,6 @@ import {
 } from './mrkdwn-text.js';
 
 /**
- * A short answer: the text, escaped for mrkdwn (escaping is idempotent, so text already made safe with
- * `describeInput` is not escaped twice), in a section and as the fallback.
- */
-export function plainMessage(text: string): Message {
-  const safe = escapeMrkdwn(text.trim() === '' ? 'Done.' : text);
-  return { text: fallbackText([safe]), blocks: linesToSections(safe.split('\n')).slice(0, 50) };
-}
-
-/**
  * A short answer already written in mrkdwn by the caller (mentions, channels and dates as tokens, user text
  * escaped with `escapeMrkdwn`): shown as is, with the same content as the fallback.
  */

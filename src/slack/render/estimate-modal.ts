@@ -1,17 +1,9 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption, StaticSelect } from '@slack/types';
 import { CALLBACK, CUSTOM_MONTHS, ESTIMATE_INPUT, ESTIMATE_TOTAL_BLOCK } from '../../app/ids.js';
 import type { EstimateModalModel, Format, PlanChoice } from '../../app/views.js';
+import { BLOCK_KIT } from './block-kit-limits.js';
 import { customMonthsInput, devicesInput, monthsInput } from './modal-inputs.js';
-import {
-  devicesText,
-  LIMITS,
-  money,
-  monthsText,
-  plain,
-  plainUserText,
-  section,
-  truncate,
-} from './mrkdwn-text.js';
+import { devicesText, money, monthsText, plain, plainUserText, section, truncate } from './mrkdwn-text.js';
 
 export const ESTIMATE_EMPTY_TOTAL = 'Enter devices and months to see the total.';
 
@@ -45,17 +37,17 @@ function totalText(m: EstimateModalModel): string {
 /** `Plus — $4.00/device/month`, within an option's 75 characters (the price is never cut). */
 export function planOptionText(plan: PlanChoice, format: Format): string {
   const price = ` — ${money(plan.priceCents, format)}/device/month`;
-  return plainUserText(plan.name, Math.max(LIMITS.optionText - price.length, 8)) + price;
+  return plainUserText(plan.name, Math.max(BLOCK_KIT.optionText - price.length, 8)) + price;
 }
 
 function planInput(plans: PlanChoice[], planCode: string, format: Format): InputBlock {
   const chosen = plans.find((p) => p.code === planCode);
   // A static select holds 100 options; the chosen plan always stays among them.
   const shown = plans
-    .filter((p, i) => p === chosen || i < LIMITS.selectOptions - (chosen ? 1 : 0))
+    .filter((p, i) => p === chosen || i < BLOCK_KIT.selectOptions - (chosen ? 1 : 0))
     .slice(0, 100);
   const toOption = (p: PlanChoice): PlainTextOption => ({
-    text: plain(truncate(planOptionText(p, format), LIMITS.optionText)),
+    text: plain(truncate(planOptionText(p, format), BLOCK_KIT.optionText)),
     value: p.code,
   });
   const select: StaticSelect = {

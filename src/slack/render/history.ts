@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { Format, HistoryModel, TransferLine } from '../../app/views.js';
+import { type Format, type HistoryModel, MAX_HISTORY, type TransferLine } from '../../app/views.js';
 import type { Message } from './mrkdwn-text.js';
 import {
   fallbackText,
@@ -16,8 +16,6 @@ import {
   userText,
 } from './mrkdwn-text.js';
 
-/** `history` shows at most this many transfers (SPEC §4). */
-export const MAX_HISTORY = 50;
 /** How much of a memo a line shows, once escaped. */
 export const MEMO_CHARS = 300;
 

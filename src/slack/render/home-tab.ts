@@ -1,6 +1,7 @@
 import type { HomeView, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
 import { ACTION, SLASH_COMMAND } from '../../app/ids.js';
 import { type Format, HOME_LISTS, type HomeAccountModel, type HomeModel } from '../../app/views.js';
+import { BLOCK_KIT } from './block-kit-limits.js';
 import { transferLine } from './history.js';
 import { invoiceListLine } from './invoices.js';
 import {
@@ -11,7 +12,6 @@ import {
   divider,
   fieldsSection,
   header,
-  LIMITS,
   linesToSections,
   money,
   mrkdwn,
@@ -53,11 +53,11 @@ function pickerBlocks(picker: NonNullable<HomeModel['picker']>): KnownBlock[] {
   const selected = picker.options.find((o) => o.id === picker.selectedId);
   const others = picker.options.filter((o) => o !== selected);
   const shown = selected
-    ? [selected, ...others.slice(0, LIMITS.selectOptions - 1)]
-    : others.slice(0, LIMITS.selectOptions);
+    ? [selected, ...others.slice(0, BLOCK_KIT.selectOptions - 1)]
+    : others.slice(0, BLOCK_KIT.selectOptions);
   shown.sort((a, b) => picker.options.indexOf(a) - picker.options.indexOf(b));
   const toOption = (o: { id: number; name: string }): PlainTextOption => ({
-    text: plain(plainUserText(o.name, LIMITS.optionText)),
+    text: plain(plainUserText(o.name, BLOCK_KIT.optionText)),
     value: String(o.id),
   });
   const select: StaticSelect = {

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { SLASH_COMMAND } from '../../app/ids.js';
 import type { Format, InvoiceListModel, InvoiceModel, RunSummaryModel } from '../../app/views.js';
 import { type InvoiceLine, invoiceLines } from '../../domain/invoice.js';
+import { BLOCK_KIT } from './block-kit-limits.js';
 import type { Message } from './mrkdwn-text.js';
 import {
   context,
@@ -9,7 +10,6 @@ import {
   fallbackText,
   fieldsSection,
   header,
-  LIMITS,
   linesToSections,
   money,
   monthName,
@@ -121,7 +121,7 @@ function invoiceBody(m: InvoiceModel): { blocks: KnownBlock[]; text: string[] } 
 export function invoiceMessage(m: InvoiceModel): Message {
   const { blocks, text } = invoiceBody(m);
   blocks.push(...payButtons([m], m.format));
-  return { text: fallbackText(text), blocks: blocks.slice(0, LIMITS.messageBlocks) };
+  return { text: fallbackText(text), blocks: blocks.slice(0, BLOCK_KIT.messageBlocks) };
 }
 
 /** The answer to `invoices <YYYY-MM>`: one invoice in full; the Pay button for those who may pay. */
@@ -131,7 +131,7 @@ export function invoiceDetailMessage(m: InvoiceModel, canPay: boolean): Message 
   const more = `All invoices: \`${SLASH_COMMAND} invoices\``;
   blocks.push(context(more));
   text.push(toPlain(more));
-  return { text: fallbackText(text), blocks: blocks.slice(0, LIMITS.messageBlocks) };
+  return { text: fallbackText(text), blocks: blocks.slice(0, BLOCK_KIT.messageBlocks) };
 }
 
 /** `*INV-2026-00001* · November 2026 · $400.00 · paid` (or `· *$120.00 outstanding*`, `· written off`). */
@@ -197,7 +197,7 @@ export function runSummaryMessage(m: RunSummaryModel): Message {
       : `*${due.length === 1 ? 'Account' : 'Accounts'} with amounts due* (${count(due.length)}, largest first)`;
 
   // Header, fields, the title and the closing context leave the rest of the 50 blocks for the lines.
-  const room = LIMITS.messageBlocks - 4;
+  const room = BLOCK_KIT.messageBlocks - 4;
   let lines = due
     .slice(0, MAX_DUE_SHOWN)
     .map(

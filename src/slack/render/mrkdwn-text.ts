@@ -13,25 +13,8 @@ import type {
 } from '@slack/types';
 import type { Format } from '../../app/views.js';
 import { localDate, localTime, monthStart } from '../../domain/billing-month.js';
-import { breakBroadcasts, formatMoney, groupDigits } from '../../domain/money.js';
-
-/** Block Kit limits the builders design for (checked in full by ../limits.ts). */
-export const LIMITS = {
-  messageBlocks: 50,
-  viewBlocks: 100,
-  sectionText: 3000,
-  fieldText: 2000,
-  fields: 10,
-  headerText: 150,
-  contextElements: 10,
-  buttonText: 75,
-  buttonValue: 2000,
-  optionText: 75,
-  optionValue: 150,
-  selectOptions: 100,
-  modalTitle: 24,
-  text: 40_000,
-} as const;
+import { formatMoney, groupDigits } from '../../domain/money.js';
+import { BLOCK_KIT } from './block-kit-limits.js';
 
 const DAY_MS = 86_400_000;
 const ELLIPSIS = '…';
@@ -131,11 +114,16 @@ function middayOf(date: string, timeZone: string): Date {
 
 // ─── safe text ─────────────────────────────────────────────────────────────────────────────────────────
 
+/** `@here`, `@channel`, `@everyone` stay readable but cannot notify (a word joiner after the @). */
+function breakBroadcasts(text: string): string {
+  return text.replace(/@(?=(?:here|channel|everyone)\b)/giu, '@\u2060');
+}
+
 /**
  * Makes text safe inside mrkdwn (and a message's `text`, which Slack parses the same way): `&`, `<` and `>`
  * become entities, so `<!channel>`, `<@U123>` or `<https://x|y>` stay plain characters, and `@here`,
  * `@channel`, `@everyone` get an invisible break so they never broadcast. Idempotent: an entity already
- * escaped (`&lt;`) is left alone, so text from `describeInput` is not escaped twice.
+ * escaped (`&lt;`) is left alone.
  */
 export function escapeMrkdwn(text: string): string {
   return breakBroadcasts(
@@ -220,12 +208,12 @@ export function plain(text: string): PlainTextElement {
 
 /** A header with plain text (user text is not parsed there), cut to the header limit. */
 export function header(text: string): HeaderBlock {
-  return { type: 'header', text: plain(plainUserText(text, LIMITS.headerText)) };
+  return { type: 'header', text: plain(plainUserText(text, BLOCK_KIT.headerText)) };
 }
 
 /** A mrkdwn section; text over the limit is cut (callers split long content with `linesToSections`). */
 export function section(text: string, blockId?: string): SectionBlock {
-  const block: SectionBlock = { type: 'section', text: mrkdwn(truncate(text, LIMITS.sectionText)) };
+  const block: SectionBlock = { type: 'section', text: mrkdwn(truncate(text, BLOCK_KIT.sectionText)) };
   if (blockId) block.block_id = blockId;
   return block;
 }
@@ -235,13 +223,13 @@ export function fieldsSection(fields: Array<[label: string, value: string]>): Se
   return {
     type: 'section',
     fields: fields
-      .slice(0, LIMITS.fields)
-      .map(([label, value]) => mrkdwn(truncate(`*${label}*\n${value}`, LIMITS.fieldText))),
+      .slice(0, BLOCK_KIT.sectionFields)
+      .map(([label, value]) => mrkdwn(truncate(`*${label}*\n${value}`, BLOCK_KIT.fieldText))),
   };
 }
 
 export function context(text: string): ContextBlock {
-  return { type: 'context', elements: [mrkdwn(truncate(text, LIMITS.sectionText))] };
+  return { type: 'context', elements: [mrkdwn(truncate(text, BLOCK_KIT.sectionText))] };
 }
 
 export function divider(): KnownBlock {
@@ -249,7 +237,11 @@ export function divider(): KnownBlock {
 }
 
 export function button(text: string, actionId: string, value?: string, style?: 'primary' | 'danger'): Button {
-  const b: Button = { type: 'button', text: plain(truncate(text, LIMITS.buttonText)), action_id: actionId };
+  const b: Button = {
+    type: 'button',
+    text: plain(truncate(text, BLOCK_KIT.buttonText)),
+    action_id: actionId,
+  };
   if (value !== undefined) b.value = value;
   if (style) b.style = style;
   return b;
@@ -265,7 +257,7 @@ export function actions(elements: Button[], blockId?: string): ActionsBlock {
  * Packs lines into as few sections as fit: each section's text stays within `max` characters; a line longer
  * than that is cut.
  */
-export function linesToSections(lines: string[], max: number = LIMITS.sectionText): SectionBlock[] {
+export function linesToSections(lines: string[], max: number = BLOCK_KIT.sectionText): SectionBlock[] {
   const sections: SectionBlock[] = [];
   let current = '';
   for (const raw of lines) {
@@ -283,7 +275,7 @@ export function linesToSections(lines: string[], max: number = LIMITS.sectionTex
 /** A message's `text`: the lines joined, within Slack's limit. */
 export function fallbackText(lines: string[]): string {
   const text = lines.join('\n').trim();
-  return truncate(text === '' ? 'Balance' : text, LIMITS.text);
+  return truncate(text === '' ? 'Balance' : text, BLOCK_KIT.text);
 }
 
 /**

@@ -8,13 +8,13 @@ import type {
   SettlementModel,
 } from '../../app/views.js';
 import { AGING_BUCKETS, type AgingBucket } from '../../domain/receivables.js';
+import { BLOCK_KIT } from './block-kit-limits.js';
 import { noticeMessage } from './common.js';
 import type { Message } from './mrkdwn-text.js';
 import {
   context,
   fallbackText,
   header,
-  LIMITS,
   linesToSections,
   money,
   plain,
@@ -122,7 +122,7 @@ export function payButtons(
     const pay: Button = {
       type: 'button',
       action_id: ACTION.payInvoice,
-      text: plain(truncate(`Pay ${money(i.outstandingCents, format)} · ${i.number}`, LIMITS.buttonText)),
+      text: plain(truncate(`Pay ${money(i.outstandingCents, format)} · ${i.number}`, BLOCK_KIT.buttonText)),
       value: i.number,
       style: 'primary',
     };

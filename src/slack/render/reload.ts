@@ -1,3 +1,4 @@
+import { BLOCK_KIT } from './block-kit-limits.js';
 // The Reload modal, its "Pay $X" step, and the messages once a payment lands or is refunded (SPEC §5, §7).
 
 import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
@@ -23,7 +24,6 @@ import type { Message } from './mrkdwn-text.js';
 import {
   context,
   fallbackText,
-  LIMITS,
   money,
   plain,
   section,
@@ -168,7 +168,7 @@ export function payStepView(m: PayStepModel): ModalView {
   }
   const pay: Button = {
     type: 'button',
-    text: plain(truncate(`Pay ${amount}`, LIMITS.buttonText)),
+    text: plain(truncate(`Pay ${amount}`, BLOCK_KIT.buttonText)),
     action_id: PAY_BUTTON,
     url: m.checkoutUrl,
     style: 'primary',

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeInput } from '../../../src/domain/money.js';
 import { blockKitProblems } from '../../../src/slack/limits.js';
-import {
-  noticeMessage,
-  plainMessage,
-  refusalMessage,
-  usageErrorMessage,
-} from '../../../src/slack/render/common.js';
+import { noticeMessage, refusalMessage, usageErrorMessage } from '../../../src/slack/render/common.js';
 import { helpMessage } from '../../../src/slack/render/help.js';
 import { blockTexts, DANGEROUS } from './fixtures.js';
 
@@ -39,13 +34,6 @@ describe('helpMessage', () => {
 });
 
 describe('common messages', () => {
-  it('plainMessage escapes and repeats the text as the fallback', () => {
-    const message = plainMessage('Linked <!channel> & more');
-    expect(message.text).toBe('Linked &lt;!channel&gt; &amp; more');
-    expect(blockTexts(message.blocks ?? [])).toBe(message.text);
-    expect(blockKitProblems(message)).toEqual([]);
-  });
-
   it('noticeMessage keeps mrkdwn written by the caller', () => {
     const message = noticeMessage('Invoice runs will be reported in <#C0FIN>. *Done*');
     expect(blockTexts(message.blocks ?? [])).toBe('Invoice runs will be reported in <#C0FIN>. *Done*');

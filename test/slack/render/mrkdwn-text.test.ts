@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { describeInput } from '../../../src/domain/money.js';
 import {
   escapeMrkdwn,
   linesToSections,
@@ -94,6 +96,34 @@ describe('escaping user text', () => {
     expect(userMention('U0SALES1')).toBe('<@U0SALES1>');
     expect(userMention('system')).toBe('system');
     expect(userMention('<!channel>')).toBe('&lt;!channel&gt;');
+  });
+});
+
+describe('echoed input (describeInput, then the renderer escapes)', () => {
+  const echoed = (text: string) => escapeMrkdwn(describeInput(text));
+
+  it('escapes Slack markup so an echo cannot ping anyone', () => {
+    expect(echoed('<!channel> hi')).toBe('&lt;!channel&gt; hi');
+    expect(echoed('<!here|here>')).toBe('&lt;!here|here&gt;');
+    expect(echoed('<@U123ABC>')).toBe('&lt;@U123ABC&gt;');
+    expect(echoed('a & b')).toBe('a &amp; b');
+  });
+
+  it('keeps @here, @channel and @everyone readable but unable to notify', () => {
+    expect(escapeMrkdwn('ping @here and @Channel, not @hereford')).toBe(
+      'ping @\u2060here and @\u2060Channel, not @hereford',
+    );
+    expect(echoed('@everyone')).toBe('@\u2060everyone');
+  });
+
+  it('never lets markup or control characters through, and stays short', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (text) => {
+        const shown = echoed(text);
+        expect(shown).not.toMatch(/[<>\p{Cc}\p{Cf}]/u);
+        expect(Array.from(shown.replace(/&(amp|lt|gt);/g, '_')).length).toBeLessThanOrEqual(40);
+      }),
+    );
   });
 });
 

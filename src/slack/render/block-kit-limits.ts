@@ -1,0 +1,32 @@
+// Block Kit's limits, in one table: the renderers truncate and slice to them, and ../limits.ts checks every
+// rendered message and view against them in tests.
+
+export const BLOCK_KIT = {
+  messageBlocks: 50,
+  viewBlocks: 100,
+  sectionText: 3000,
+  sectionFields: 10,
+  fieldText: 2000,
+  headerText: 150,
+  contextElements: 10,
+  contextText: 3000,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonValue: 2000,
+  buttonUrl: 3000,
+  selectOptions: 100,
+  optionGroups: 100,
+  optionText: 75,
+  optionValue: 150,
+  radioOptions: 10,
+  overflowOptions: 5,
+  placeholder: 150,
+  id: 255,
+  modalTitle: 24,
+  modalButton: 24,
+  privateMetadata: 3000,
+  callbackId: 255,
+  inputLabel: 2000,
+  inputHint: 2000,
+  text: 40_000,
+} as const;

@@ -5,8 +5,7 @@ import { allows, refusal } from './access.js';
 import { refusalOf } from './answers.js';
 import { requestIdOf } from './request-id.js';
 import type { CommandContext, Reply } from './types.js';
-import { formatOf } from './view-mappers.js';
-import type { PayStepModel } from './views.js';
+import { payStepModel } from './view-mappers.js';
 
 /**
  * A Pay button (SPEC §14, admins): a checkout for exactly what the invoice has outstanding, shown as the Reload
@@ -31,15 +30,7 @@ export async function payInvoiceClick(ctx: CommandContext, value: string | undef
     requestedBy: ctx.actor.userId,
     now: ctx.now,
   });
-  const model: PayStepModel = {
-    format: formatOf(ctx.deps),
-    accountName: account.name,
-    amountCents: payment.amountCents,
-    description: payment.description,
-    provider: payment.provider,
-    checkoutUrl: payment.checkoutUrl!,
-    expiresAt: payment.expiresAt,
-    paymentId: payment.id,
-  };
-  return [{ kind: 'open_modal', view: { kind: 'pay_step', model } }];
+  return [
+    { kind: 'open_modal', view: { kind: 'pay_step', model: payStepModel(ctx.deps, account.name, payment) } },
+  ];
 }

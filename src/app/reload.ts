@@ -40,7 +40,7 @@ import {
   validateDuration,
 } from './modal-values.js';
 import type { CommandContext, Deps, Reply, SubmitResult, ViewValues } from './types.js';
-import { formatOf } from './view-mappers.js';
+import { formatOf, payStepModel } from './view-mappers.js';
 import type { MessageModel, ModalModel, NoticePart } from './views.js';
 
 interface Draft {
@@ -199,19 +199,7 @@ export async function submitReloadModal(
       now: ctx.now,
       saveCard: draft.saveCard,
     });
-    const step: ModalModel = {
-      kind: 'pay_step',
-      model: {
-        format: formatOf(ctx.deps),
-        accountName: account.name,
-        amountCents: payment.amountCents,
-        description: payment.description,
-        provider: payment.provider,
-        checkoutUrl: payment.checkoutUrl!,
-        expiresAt: payment.expiresAt,
-        paymentId: payment.id,
-      },
-    };
+    const step: ModalModel = { kind: 'pay_step', model: payStepModel(ctx.deps, account.name, payment) };
     return { kind: 'update', view: step };
   } catch (err) {
     const field = draft.mode === 'amount' ? RELOAD_INPUT.amount : RELOAD_INPUT.devices;

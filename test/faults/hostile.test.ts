@@ -204,6 +204,8 @@ describePostgres('hostile requests against the real app', (t) => {
     '//healthz',
     '/webhooks/stripe/%FF',
     '/api/device-counts/%C0%80',
+    '/metrics%00',
+    '/metrics/%FF',
     '/invoices',
     '/invoices/',
     '/invoices%00/INV-2026-00001',
@@ -216,7 +218,7 @@ describePostgres('hostile requests against the real app', (t) => {
   it('paths: NUL, overlong UTF-8, bad escapes and 100 KB paths get 4xx; both processes keep serving', async () => {
     for (const app of [sandboxApp, stripeApp]) {
       const attacks: Array<[string, Attack]> = [];
-      for (const prefix of ['/pay/sandbox/', '/pay/return/'])
+      for (const prefix of ['/pay/sandbox/', '/pay/return/', '/api/accounts/'])
         for (const suffix of PATH_ATTACKS)
           for (const method of ['GET', 'POST'])
             attacks.push([`${method} ${prefix}${suffix}`, { method, path: `${prefix}${suffix}` }]);
@@ -646,6 +648,9 @@ describePostgres('hostile requests against the real app', (t) => {
       'healthz',
       'api',
       'device-counts',
+      'accounts',
+      'Acme',
+      'metrics',
       'webhooks',
       'stripe',
       'slack',
@@ -665,7 +670,14 @@ describePostgres('hostile requests against the real app', (t) => {
       fc
         .tuple(fc.constantFrom('/pay/sandbox/', '/pay/return/'), segment)
         .map(([prefix, s]) => `${prefix}${s}`),
-      fc.constantFrom('/slack/events', '/webhooks/stripe', '/api/device-counts', `/pay/sandbox/${live.id}`),
+      fc.constantFrom(
+        '/slack/events',
+        '/webhooks/stripe',
+        '/api/device-counts',
+        '/api/accounts/Acme',
+        '/metrics',
+        `/pay/sandbox/${live.id}`,
+      ),
       fc
         .tuple(
           fc.constantFrom(

@@ -28,15 +28,15 @@ const outboxOldestPending = gauge(
 );
 const invoiceRunDuration = gauge(
   'balance_invoice_run_duration_seconds',
-  'Duration of the last finished invoice run',
+  'Duration of the last finished invoice run, 0 before the first',
 );
 const invoiceRunAccounts = gauge(
   'balance_invoice_run_accounts',
-  'Accounts invoiced by the last finished invoice run',
+  'Accounts invoiced by the last finished invoice run, 0 before the first',
 );
 const invoiceRunFinished = gauge(
   'balance_invoice_run_last_finished_timestamp_seconds',
-  'When the last invoice run finished, by any replica or `balance jobs invoices` (Unix time)',
+  'When the last invoice run finished, by any replica or `balance jobs invoices` (Unix time; 0 before the first)',
 );
 
 interface Figures {

@@ -3,6 +3,28 @@ import { alertJob, deviceSyncJob, invoiceJob, type JobControl, recoveryJob } fro
 import type { Deps } from '../app/types.js';
 import { jobSucceeded } from '../metrics.js';
 
+/**
+ * A job as the schedule runs it: skipped once stopping, its error logged (never thrown into the scheduler), its
+ * success recorded as `balance_job_last_success_timestamp_seconds{job}`; `running` lets a stop wait for it.
+ */
+export function guardedJob(
+  deps: Pick<Deps, 'clock' | 'logger'>,
+  state: { control: JobControl; running: Set<Promise<unknown>> },
+  name: string,
+  job: () => Promise<unknown>,
+): () => Promise<void> {
+  return async () => {
+    if (state.control.stopping) return;
+    const run = job().then(
+      () => jobSucceeded(name, deps.clock.now()),
+      (err: unknown) => deps.logger.error(`${name} failed`, err),
+    );
+    state.running.add(run);
+    await run;
+    state.running.delete(run);
+  };
+}
+
 /** Every five minutes: a refund left pending by a crash is resolved well within `verify`'s STUCK_REFUND_MS. */
 const RECOVERY_CRON = '*/5 * * * *';
 
@@ -13,16 +35,8 @@ const RECOVERY_CRON = '*/5 * * * *';
 export function startJobs(deps: Deps): { stop(): Promise<void> } {
   const control: JobControl = { stopping: false };
   const running = new Set<Promise<unknown>>();
-  const guarded = (name: string, job: () => Promise<unknown>) => async () => {
-    if (control.stopping) return;
-    const run = job().then(
-      () => jobSucceeded(name, deps.clock.now()),
-      (err: unknown) => deps.logger.error(`${name} failed`, err),
-    );
-    running.add(run);
-    await run;
-    running.delete(run);
-  };
+  const guarded = (name: string, job: () => Promise<unknown>) =>
+    guardedJob(deps, { control, running }, name, job);
   const options = { timezone: deps.config.billingTimeZone, noOverlap: true };
   const tasks = [
     cron.schedule(

@@ -2,14 +2,19 @@ import { PassThrough } from 'node:stream';
 import nock from 'nock';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { outbox } from '../../src/db/schema.js';
+import { invoiceRuns, outbox } from '../../src/db/schema.js';
 import { metricsRoute } from '../../src/http/metrics.js';
 import { createRouteServer } from '../../src/http/server.js';
+import { guardedJob } from '../../src/jobs/jobs.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { startApp } from '../../src/main.js';
+import { createAccount } from '../../src/services/accounts.js';
 import { createApiToken } from '../../src/services/api-tokens.js';
+import { recordReading } from '../../src/services/devices.js';
+import { runInvoices } from '../../src/services/invoicing.js';
 import { describeDatabases } from '../support/db.js';
+import { fund } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack, testConfig } from '../support/slack.js';
 
@@ -100,6 +105,52 @@ describeDatabases('GET /metrics', (t) => {
       sample(before, 'balance_outbox_messages', 'status="pending"') + 1,
     );
     expect(sample(after, 'balance_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(20 * 60);
+  });
+
+  it('reports the last finished invoice run: its accounts, its duration and when it finished', async () => {
+    const before = await figures(); // no run yet: zeros, as the help text says
+    for (const name of ['accounts', 'duration_seconds', 'last_finished_timestamp_seconds'])
+      expect(before).toMatch(new RegExp(`^balance_invoice_run_${name} 0$`, 'm'));
+    const metered = await createAccount(t.db, {
+      name: 'Metered',
+      planCode: 'standard',
+      actor: 'U1',
+      at: new Date('2026-10-01T00:00:00Z'),
+    });
+    await recordReading(t.db, {
+      accountId: metered.id,
+      count: 12,
+      at: new Date('2026-10-02T00:00:00Z'),
+      by: 'U1',
+    });
+    await fund(t.db, metered.id, 100_000n);
+    await runInvoices(t.db, { now: new Date('2026-11-02T09:00:00Z'), timeZone: 'UTC', month: '2026-10' });
+    const [run] = await t.db.select().from(invoiceRuns);
+    const text = await figures();
+    expect(sample(text, 'balance_invoice_run_accounts')).toBe(1); // Metered: the seeded accounts opened later
+    const seconds = (run!.finishedAt!.getTime() - run!.startedAt.getTime()) / 1000;
+    expect(sample(text, 'balance_invoice_run_duration_seconds')).toBeCloseTo(seconds, 3);
+    expect(sample(text, 'balance_invoice_run_last_finished_timestamp_seconds')).toBeCloseTo(
+      run!.finishedAt!.getTime() / 1000,
+      3,
+    );
+  });
+
+  it("moves a job's last success when it finishes, and not when it fails", async () => {
+    const state = { control: { stopping: false }, running: new Set<Promise<unknown>>() };
+    const lastSuccess = async () =>
+      sample(await figures(), 'balance_job_last_success_timestamp_seconds', 'job="metrics probe"');
+    const deps = { clock: slack.clock, logger: createLogger({ level: 'error', sink: () => {} }) };
+    await guardedJob(deps, state, 'metrics probe', async () => {})();
+    const first = slack.clock.now().getTime() / 1000;
+    expect(await lastSuccess()).toBe(first);
+    slack.clock.advance(60_000);
+    await guardedJob(deps, state, 'metrics probe', async () => {
+      throw new Error('the probe fails');
+    })();
+    expect(await lastSuccess()).toBe(first); // a failure leaves the last success where it was
+    await guardedJob(deps, state, 'metrics probe', async () => {})();
+    expect(await lastSuccess()).toBe(first + 60);
   });
 
   it('with METRICS_PORT: not on the app port; served there without a token', async () => {

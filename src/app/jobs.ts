@@ -122,6 +122,8 @@ export async function deviceSyncJob(deps: Deps, sync: ConnectorDeps): Promise<De
 export async function recoveryJob(deps: Deps): Promise<RecoveryResult> {
   const result = await recoverMoneyMoves(deps.db, deps.payments, {
     now: deps.clock.now(),
+    timeZone: deps.config.billingTimeZone,
+    financeChannel: deps.config.financeChannel,
     logger: deps.logger,
   });
   const { resolved, unresolved, expiredPayments } = result;

@@ -294,6 +294,8 @@ export async function refundCommand(ctx: CommandContext, args: string[]): Promis
       requestKey: ctx.actor.requestId ?? `${ctx.actor.userId}:${ctx.now.toISOString()}`,
       actor: ctx.actor.userId,
       now: ctx.now,
+      timeZone: ctx.deps.config.billingTimeZone,
+      financeChannel: ctx.deps.config.financeChannel,
     });
     const account = (await getAccount(ctx.deps.db, result.payment.accountId))!;
     balanceChanged(ctx.deps, account.id);

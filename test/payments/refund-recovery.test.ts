@@ -2,11 +2,14 @@ import { eq, like } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
-import { payments, refunds, sandboxRefunds, transfers } from '../../src/db/schema.js';
-import { walletBalance } from '../../src/ledger/ledger.js';
+import { invoices, payments, refunds, sandboxRefunds, transfers } from '../../src/db/schema.js';
+import { monthOf, monthStart } from '../../src/domain/billing-month.js';
+import { receivableBalance, walletBalance } from '../../src/ledger/ledger.js';
 import { STUCK_REFUND_MS, verifyLedger } from '../../src/ledger/verify.js';
 import { createLogger } from '../../src/logger.js';
-import type { Account } from '../../src/services/accounts.js';
+import { type Account, createAccount } from '../../src/services/accounts.js';
+import { recordReading } from '../../src/services/devices.js';
+import { runInvoices } from '../../src/services/invoicing.js';
 import {
   applyRefundOutcome,
   CheckoutClosedError,
@@ -23,6 +26,7 @@ import { fakeStripeProvider } from '../faults/support/app.js';
 import { type FakeStripe, startFakeStripe } from '../faults/support/fake-stripe.js';
 import { describeDatabases } from '../support/db.js';
 import { makeAccount, paidReload } from '../support/fixtures.js';
+import { previousMonth } from '../support/months.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -66,8 +70,10 @@ describeDatabases('refunds a crash left pending, resolved with the sandbox', (t)
       requestKey,
       actor: 'UFIN1',
       now: t0,
+      timeZone: 'UTC',
     });
-  const recover = (ms: number) => recoverMoneyMoves(t.db, sandbox, { now: after(t0, ms), logger });
+  const recover = (ms: number) =>
+    recoverMoneyMoves(t.db, sandbox, { now: after(t0, ms), timeZone: 'UTC', logger });
   const refundRow = async () => (await t.db.select().from(refunds))[0]!;
 
   // Proves: an unanswered refund call leaves the refund pending with the wallet debited (not reversed: the provider
@@ -127,11 +133,46 @@ describeDatabases('refunds a crash left pending, resolved with the sandbox', (t)
     expect((await refund(sandbox, payment, 100_000n, 'T2')).refund.status).toBe('succeeded');
   });
 
+  // Proves: the money a refused refund puts back settles what was invoiced while the refund was pending, oldest
+  // first, like any credit (SPEC §14): the invoice is paid and the wallet holds only what is left.
+  it('a refused refund puts the amount back and pays the invoice made while it was pending', async () => {
+    const lastMonth = previousMonth(monthOf(t0, 'UTC'));
+    const billed = await createAccount(t.db, {
+      name: 'Billed',
+      planCode: 'standard',
+      actor: 'U0OWNER',
+      at: monthStart(lastMonth, 'UTC'),
+    });
+    await recordReading(t.db, {
+      accountId: billed.id,
+      count: 450,
+      at: monthStart(lastMonth, 'UTC'),
+      by: 'U1',
+    });
+    const payment = await paidReload(t.db, sandbox, billed, 100_000n, t0);
+    await expect(refund(answerLost(sandbox, false), payment)).rejects.toBeInstanceOf(RefundPendingError);
+    await runInvoices(t.db, { now: t0, timeZone: 'UTC', month: lastMonth }); // 450 × $2.00 = $900.00
+    const invoice = async () =>
+      (await t.db.select().from(invoices).where(eq(invoices.accountId, billed.id)))[0]!;
+    expect(await invoice()).toMatchObject({ paidFromBalanceCents: 75_000n, outstandingCents: 15_000n });
+
+    expect((await recover(25 * HOUR)).resolved.map((r) => r.status)).toEqual(['failed']);
+    expect(await invoice()).toMatchObject({ outstandingCents: 0n, status: 'paid' });
+    expect(await walletBalance(t.db, billed.id)).toBe(10_000n);
+    expect(await receivableBalance(t.db, billed.id)).toBe(0n);
+    expect((await verifyLedger(t.db, { now: after(t0, 26 * HOUR) })).ok).toBe(true);
+  });
+
   // Proves: an answer is applied only to a pending refund: a late, contrary answer changes nothing.
   it('the first answer wins: a refund already settled is not reversed by a later answer', async () => {
     const payment = await paidReload(t.db, sandbox, acme, 100_000n, t0);
     const { refund: done } = await refund(sandbox, payment);
-    const late = await applyRefundOutcome(t.db, done.id, { kind: 'refused', reason: 'late' }, t0);
+    const late = await applyRefundOutcome(
+      t.db,
+      done.id,
+      { kind: 'refused', reason: 'late' },
+      { now: t0, timeZone: 'UTC' },
+    );
     expect(late.status).toBe('succeeded');
     expect(await walletBalance(t.db, acme.id)).toBe(75_000n);
     expect(await refundKeys(t.db)).toEqual(['refund:T1']);
@@ -228,8 +269,10 @@ describeDatabases('refunds a crash left pending, resolved with Stripe (a local f
       requestKey: `T${Math.random()}`,
       actor: 'UFIN1',
       now: t0,
+      timeZone: 'UTC',
     });
-  const recover = (ms: number) => recoverMoneyMoves(t.db, stripe, { now: after(t0, ms), logger });
+  const recover = (ms: number) =>
+    recoverMoneyMoves(t.db, stripe, { now: after(t0, ms), timeZone: 'UTC', logger });
   /** The refund request is held by Stripe and the client gives up: pending, wallet debited. */
   const unanswered = async (payment: Payment) => {
     const held = fake.holdNextRefund();

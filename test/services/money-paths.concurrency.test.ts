@@ -99,6 +99,7 @@ describePostgres('a request sent many times at once mints once', (t) => {
         requestKey: 'trigger.twin',
         actor: 'UFINANCE1',
         now: REQUEST_NOW,
+        timeZone: 'UTC',
       }),
     );
     expect(new Set(refunded.map((r) => r.refund.id)).size).toBe(1);

@@ -208,6 +208,7 @@ describeDatabases('limits and idempotency on every path to money (services)', (t
         requestKey: 'trigger.refund',
         actor: 'UFINANCE1',
         now: REQUEST_NOW,
+        timeZone: 'UTC',
         ...extra,
       });
     const first = await refund();

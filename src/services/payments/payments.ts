@@ -255,10 +255,10 @@ export interface RefundResult {
 export async function refundPayment(
   db: Db,
   provider: PaymentProvider,
-  input: { paymentId: string; amountCents?: bigint; requestKey: string; actor: string; now: Date },
+  input: { paymentId: string; amountCents?: bigint; requestKey: string; actor: string } & CollectionsContext,
 ): Promise<RefundResult> {
   const refund = await reserveRefund(db, input);
-  if (refund.status === 'pending') await settleRefund(db, provider, refund, input.now);
+  if (refund.status === 'pending') await settleRefund(db, provider, refund, input);
   const payment = (await getPayment(db, refund.paymentId))!;
   const [settled] = await db.select().from(refunds).where(eq(refunds.id, refund.id));
   return {
@@ -340,7 +340,7 @@ function sameRefund(
   return replay;
 }
 
-async function settleRefund(db: Db, provider: PaymentProvider, refund: Refund, now: Date) {
+async function settleRefund(db: Db, provider: PaymentProvider, refund: Refund, context: CollectionsContext) {
   const payment = (await getPayment(db, refund.paymentId))!;
   let outcome: RefundOutcome;
   try {
@@ -348,7 +348,7 @@ async function settleRefund(db: Db, provider: PaymentProvider, refund: Refund, n
   } catch (err) {
     throw new RefundPendingError(err instanceof Error ? err.message : String(err));
   }
-  const settled = await applyRefundOutcome(db, refund.id, outcome, now);
+  const settled = await applyRefundOutcome(db, refund.id, outcome, context);
   if (settled.status === 'failed') {
     throw new RefundRefusedError(outcome.kind === 'refused' ? outcome.reason : 'refused');
   }
@@ -358,26 +358,29 @@ async function settleRefund(db: Db, provider: PaymentProvider, refund: Refund, n
  * Applies the provider's answer to a pending refund, once: under the refund's row lock and only while it is
  * pending, so the command and a recovery (or two replicas recovering) that hold answers at the same moment settle it
  * one way. Refunded: the refund succeeded. Refused: the debit is reversed (its own key, `refund-failed:<id>`) and the
- * refund failed. Returns the refund as it stands.
+ * refund failed; the amount back on the wallet settles what was invoiced meanwhile, like any credit (SPEC §14).
+ * Returns the refund as it stands.
  */
 export async function applyRefundOutcome(
   db: Db,
   refundId: number,
   outcome: RefundOutcome,
-  now: Date,
+  context: CollectionsContext,
 ): Promise<Refund> {
   return db.transaction(async (tx) => {
     const [refund] = await tx.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
     if (!refund) throw new Error(`refund ${refundId} does not exist`);
     if (refund.status !== 'pending') return refund;
     if (outcome.kind === 'refused') {
-      await reverseTransfer(tx, {
+      const restored = await reverseTransfer(tx, {
         transferId: refund.transferId,
         key: `refund-failed:${refund.id}`,
         actor: 'system',
         memo: `Refund ${refund.id} refused by the provider; balance restored`,
-        at: now,
+        at: context.now,
       });
+      const { accountId } = (await getPayment(tx, refund.paymentId))!;
+      await settleOpenInvoices(tx, accountId, restored.transfer.id, { ...context, actor: 'system' });
     }
     const [settled] = await tx
       .update(refunds)

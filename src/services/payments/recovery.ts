@@ -2,6 +2,7 @@ import { and, asc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { payments, refunds } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
+import type { CollectionsContext } from '../collections.js';
 import { applyRefundOutcome, getPayment, type Refund, refundRequest } from './payments.js';
 import type { PaymentProvider, RefundOutcome } from './provider.js';
 
@@ -34,7 +35,7 @@ export interface RecoveryResult {
 export async function recoverMoneyMoves(
   db: Db,
   provider: PaymentProvider,
-  input: { now: Date; logger: Logger; limit?: number },
+  input: CollectionsContext & { logger: Logger; limit?: number },
 ): Promise<RecoveryResult> {
   const { now, logger } = input;
   const result: RecoveryResult = { resolved: [], unresolved: 0, expiredPayments: 0 };
@@ -48,7 +49,7 @@ export async function recoverMoneyMoves(
     .limit(input.limit ?? 100);
   for (const refund of stuck) {
     try {
-      const resolved = await resolveRefund(db, provider, refund, now);
+      const resolved = await resolveRefund(db, provider, refund, input);
       if (resolved.status !== 'pending') result.resolved.push(resolved);
       logger.info(`recovery: refund ${refund.id} of payment ${refund.paymentId} is ${resolved.status}`);
     } catch (err) {
@@ -70,8 +71,9 @@ export async function resolveRefund(
   db: Db,
   provider: PaymentProvider,
   refund: Refund,
-  now: Date,
+  context: CollectionsContext,
 ): Promise<Refund> {
+  const { now } = context;
   const payment = (await getPayment(db, refund.paymentId))!;
   if (payment.provider !== provider.name) {
     throw new Error(`payment ${payment.id} was made with ${payment.provider}, not ${provider.name}`);
@@ -83,7 +85,7 @@ export async function resolveRefund(
     (keyKept
       ? await provider.refund(request)
       : { kind: 'refused', reason: 'the provider has no record of it' });
-  return applyRefundOutcome(db, refund.id, outcome, now);
+  return applyRefundOutcome(db, refund.id, outcome, context);
 }
 
 async function expireLapsedPayments(db: Db, now: Date): Promise<number> {

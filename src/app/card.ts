@@ -23,7 +23,11 @@ export async function cardCommand(ctx: CommandContext, args: string[], account?:
       },
     ];
   }
-  const removed = await removeCard(db, { accountId: account!.id, by: ctx.actor.userId, now: ctx.now });
+  const removed = await removeCard(db, ctx.deps.payments, {
+    accountId: account!.id,
+    by: ctx.actor.userId,
+    now: ctx.now,
+  });
   if (removed) balanceChanged(ctx.deps, account!.id);
   return [
     {

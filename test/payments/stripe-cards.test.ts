@@ -77,6 +77,20 @@ describe('Stripe: customers, saved cards and off-session charges', () => {
     expect(await provider.savedCardOf(session.payment_intent!)).toBeUndefined();
   });
 
+  it('detaches a removed card; an unanswered detach throws and leaves it attached; a retry after a lost answer is done', async () => {
+    const card = await savedCard('pay_DETACH0000000001', VISA);
+    expect(fake.customerOfMethod(card.paymentMethodId)).toBe(card.customerId);
+    fake.failDetaches('before');
+    await expect(provider.detachCard(card.paymentMethodId)).rejects.toThrow();
+    expect(fake.customerOfMethod(card.paymentMethodId)).toBe(card.customerId);
+    fake.failDetaches('after'); // Stripe detached it, and the answer was a 500
+    await expect(provider.detachCard(card.paymentMethodId)).resolves.toBeUndefined();
+    expect(fake.customerOfMethod(card.paymentMethodId)).toBeNull();
+    fake.failDetaches(false);
+    await expect(provider.detachCard(card.paymentMethodId)).resolves.toBeUndefined(); // not attached any more
+    await expect(provider.detachCard('pm_neverexisted')).resolves.toBeUndefined();
+  });
+
   it('charges off-session once per key, with off_session and confirm, and finds the charge by its key', async () => {
     const card = await savedCard('pay_SAVE000000000002', VISA);
     const request = charge('autoreload:1:low:2026-12-01T09:00:00.000Z', card);

@@ -7,6 +7,7 @@ import {
   outbox,
   payments,
   sandboxCharges,
+  savedCards,
   transfers,
 } from '../../src/db/schema.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
@@ -22,7 +23,12 @@ import {
   runCharge,
 } from '../../src/services/autoreload.js';
 import { autoReloadState } from '../../src/services/autoreload-state.js';
-import { customerFor, removeCard, storeCard } from '../../src/services/payments/cards.js';
+import {
+  CardNotDetachedError,
+  customerFor,
+  removeCard,
+  storeCard,
+} from '../../src/services/payments/cards.js';
 import { type SandboxTestCard, sandboxCard, sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { setSetting } from '../../src/services/settings.js';
 import { describeDatabases } from '../support/db.js';
@@ -335,7 +341,20 @@ describeDatabases('auto-reload (SPEC §15)', (t) => {
     expect(await t.db.select().from(autoReloadSettings)).toEqual([]);
 
     const acmeAccount = await acme();
-    expect(await removeCard(t.db, { accountId: acmeAccount.id, by: 'UADMIN2', now: at(2) })).toBeDefined();
+    const unanswered = {
+      ...provider(),
+      detachCard: async () => {
+        throw new Error('socket hang up');
+      },
+    };
+    await expect(
+      removeCard(t.db, unanswered, { accountId: acmeAccount.id, by: 'UADMIN2', now: at(2) }),
+    ).rejects.toBeInstanceOf(CardNotDetachedError);
+    expect(await t.db.select().from(savedCards)).toHaveLength(1); // still on file, and auto-reload still on
+    expect(await settingsOf(acmeAccount)).toMatchObject({ enabled: true, disabledReason: null });
+    expect(
+      await removeCard(t.db, provider(), { accountId: acmeAccount.id, by: 'UADMIN2', now: at(2) }),
+    ).toBeDefined();
     expect(await settingsOf(acmeAccount)).toMatchObject({
       enabled: false,
       disabledReason: 'the card was removed',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { autoReloadSettings, providerCustomers, savedCards } from '../../db/schema.js';
+import { UserError } from '../errors.js';
 import type { Payment } from './payments.js';
 import type { CardOnFile, PaymentProvider } from './provider.js';
 
@@ -91,15 +92,30 @@ export async function cardOf(db: Db, accountId: number): Promise<SavedCard | und
   return card;
 }
 
-/** `/balance card remove`: the card is forgotten and auto-reload, which needs it, turned off, in one transaction. */
+/**
+ * `/balance card remove`: the card is detached at the provider first, then forgotten and auto-reload, which needs it,
+ * turned off in one transaction. If the provider does not answer nothing is written, so the card is either gone in
+ * both places or still on file in both (a card saved with another provider than the configured one cannot be
+ * reached and is only forgotten here).
+ */
 export async function removeCard(
   db: Db,
+  provider: PaymentProvider,
   input: { accountId: number; by: string; now: Date },
 ): Promise<SavedCard | undefined> {
+  const card = await cardOf(db, input.accountId);
+  if (!card) return undefined;
+  if (card.provider === provider.name) {
+    await provider.detachCard(card.paymentMethodId).catch((err: unknown) => {
+      throw new CardNotDetachedError(err instanceof Error ? err.message : String(err));
+    });
+  }
   return db.transaction(async (tx) => {
     const [removed] = await tx
       .delete(savedCards)
-      .where(eq(savedCards.accountId, input.accountId))
+      .where(
+        and(eq(savedCards.accountId, input.accountId), eq(savedCards.paymentMethodId, card.paymentMethodId)),
+      )
       .returning();
     if (!removed) return undefined;
     await tx
@@ -113,4 +129,13 @@ export async function removeCard(
       .where(and(eq(autoReloadSettings.accountId, input.accountId), eq(autoReloadSettings.enabled, true)));
     return removed;
   });
+}
+
+/** The provider did not detach the card: nothing was changed. */
+export class CardNotDetachedError extends UserError {
+  constructor(readonly reason: string) {
+    super(
+      'The payment provider did not answer, so the card is still on file and auto-reload is unchanged. Try again in a moment.',
+    );
+  }
 }

@@ -78,6 +78,8 @@ export interface PaymentProvider {
   createCustomer(input: { idempotencyKey: string; accountName: string }): Promise<string>;
   /** The card a completed checkout saved (Stripe: the payment method of its payment intent); undefined if none. */
   savedCardOf(providerPaymentRef: string): Promise<CardOnFile | undefined>;
+  /** Forgets a saved card at the provider (Stripe: detaches the payment method); one already gone counts as done. */
+  detachCard(paymentMethodId: string): Promise<void>;
   /** Charges the saved card without the payer (Stripe: a PaymentIntent with `off_session`, `confirm`). */
   chargeOffSession(request: OffSessionCharge): Promise<ChargeOutcome>;
   /** Recovery: what became of a charge asked earlier with this key; undefined when the provider has no record of it. */

@@ -89,6 +89,8 @@ export function sandboxProvider(publicUrl: () => string, db: Db): PaymentProvide
     createCustomer: async ({ idempotencyKey }) => `sandbox_cus_${idempotencyKey}`,
     /** The sandbox page saves the card it was given itself (`sandboxCard`): there is nothing to read back. */
     savedCardOf: async () => undefined,
+    // A sandbox card lives only in Balance's own saved_cards row: there is nothing to detach.
+    detachCard: async () => {},
     /** Answers at once, as its own record: the `declines` card declines, any other saved card pays. */
     async chargeOffSession(request) {
       await db

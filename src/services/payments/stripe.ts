@@ -201,6 +201,21 @@ export function stripeProvider(stripe: Stripe, publicUrl: () => string): Payment
         expYear: exp_year,
       };
     },
+    /**
+     * `POST /v1/payment_methods/:id/detach`. Stripe refuses to detach a method that is no longer attached (or
+     * unknown): read back, such a card counts as detached, so a retry after a lost answer succeeds.
+     */
+    async detachCard(paymentMethodId) {
+      try {
+        await stripe.paymentMethods.detach(paymentMethodId);
+      } catch (err) {
+        const gone = await stripe.paymentMethods.retrieve(paymentMethodId).then(
+          (method) => method.customer === null,
+          (missing: { code?: string }) => missing.code === 'resource_missing',
+        );
+        if (!gone) throw err;
+      }
+    },
     /** `POST /v1/payment_intents` with `off_session`, `confirm` and the charge's key: asked again, Stripe replays. */
     async chargeOffSession(request) {
       try {

@@ -32,6 +32,7 @@ export function fakeStripeProvider(): PaymentProvider {
     findRefund: async () => undefined,
     createCustomer: async ({ idempotencyKey }) => `cus_${idempotencyKey.replace(/\W/g, '')}`,
     savedCardOf: async () => undefined,
+    detachCard: async () => {},
     chargeOffSession: async () => ({
       kind: 'declined',
       providerRef: null,

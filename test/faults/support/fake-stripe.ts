@@ -103,6 +103,10 @@ export interface FakeStripe {
   paymentIntents(): StripePaymentIntent[];
   /** From now on `POST /v1/payment_intents` answers with Stripe's 500, or not. */
   failCharges(fail: boolean): void;
+  /** From now on `POST /v1/payment_methods/:id/detach` answers with Stripe's 500 (`after`: once it has detached). */
+  failDetaches(how: false | 'before' | 'after'): void;
+  /** The customer a payment method is attached to (null once detached); undefined for an unknown method. */
+  customerOfMethod(id: string): string | null | undefined;
   close(): Promise<void>;
 }
 
@@ -276,6 +280,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const methods = new Map<string, { id: string; customer: string | null; card: TestCard; expYear: number }>();
   const paymentIntents: StripePaymentIntent[] = [];
   let chargesFailing = false;
+  let detachesFailing: false | 'before' | 'after' = false;
   const now = () => Math.floor(Date.now() / 1000);
   /** The `metadata[…]` fields of a form body. */
   const metadataOf = (params: URLSearchParams) => {
@@ -437,6 +442,27 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     return 200;
   };
 
+  /**
+   * `POST /v1/payment_methods/:id/detach` (docs.stripe.com/api/payment_methods/detach): the PaymentMethod with
+   * `customer: null`; one that is not attached is refused, an unknown one is `resource_missing`.
+   */
+  const detachMethod = (id: string) => {
+    const method = methods.get(id);
+    if (!method) return { ...missing('payment_method', 'PaymentMethod', id), status: 404 };
+    if (detachesFailing === 'before')
+      return err(500, { type: 'api_error', message: 'An unknown error occurred' });
+    if (method.customer === null) {
+      return err(400, {
+        type: 'invalid_request_error',
+        message: 'The payment method you provided is not attached to a customer so detachment is impossible.',
+      });
+    }
+    method.customer = null;
+    if (detachesFailing === 'after')
+      return err(500, { type: 'api_error', message: 'An unknown error occurred' });
+    return { status: 200, body: methodObject(id) };
+  };
+
   /** `GET /v1/payment_intents/search?query=metadata['k']:'v'` (docs.stripe.com/search#query-fields-for-payment-intents). */
   const searchIntents = (res: ServerResponse, query: URLSearchParams): number => {
     const m = /^metadata\['([^']+)'\]:'([^']*)'$/.exec(query.get('query') ?? '');
@@ -464,6 +490,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       let status: number | undefined = 404;
       const form = () => new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       const intentPath = /^\/v1\/payment_intents\/(pi_[A-Za-z0-9]+)$/.exec(url.pathname);
+      const methodPath = /^\/v1\/payment_methods\/([A-Za-z0-9_]+)(\/detach)?$/.exec(url.pathname);
       if (req.method === 'POST' && url.pathname === '/v1/refunds') {
         status = createRefund(res, key, form());
       } else if (req.method === 'POST' && url.pathname === '/v1/customers') {
@@ -474,6 +501,17 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         status = runOnce(res, key, form(), createIntent);
       } else if (req.method === 'GET' && url.pathname === '/v1/payment_intents/search') {
         status = searchIntents(res, url.searchParams);
+      } else if (req.method === 'POST' && methodPath?.[2]) {
+        const answer = detachMethod(methodPath[1]!);
+        send(res, answer.status, answer.body);
+        status = answer.status;
+      } else if (req.method === 'GET' && methodPath && !methodPath[2]) {
+        const known = methods.has(methodPath[1]!);
+        const answer = known
+          ? { status: 200, body: methodObject(methodPath[1]!) }
+          : missing('payment_method', 'PaymentMethod', methodPath[1]!);
+        send(res, known ? 200 : 404, answer.body);
+        status = known ? 200 : 404;
       } else if (req.method === 'GET' && intentPath) {
         status = retrieveIntent(res, intentPath[1]!, url.searchParams);
       } else if (req.method === 'GET' && url.pathname === '/v1/refunds' && gathering) {
@@ -566,6 +604,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     failCharges(fail) {
       chargesFailing = fail;
     },
+    failDetaches(how) {
+      detachesFailing = how;
+    },
+    customerOfMethod: (id) => methods.get(id)?.customer,
     close: () =>
       new Promise<void>((resolve) => {
         held?.res.destroy();

@@ -16,21 +16,28 @@ import { createJamfProClient } from './services/jamf/client.js';
 import type { OutboxSender } from './services/outbox.js';
 import type { PaymentProvider } from './services/payments/provider.js';
 import { shellOutboxSender } from './shell/shell.js';
-import { slackOutboxSender } from './slack/outbox-sender.js';
 
 /** How the outbox reaches people in this process: Slack's Web API, the shell's terminal, or not at all (CLI jobs
  * without Slack credentials: the messages stay queued for the app to send). */
 export type OutboxTarget = { kind: 'slack' } | { kind: 'shell'; output: Writable } | { kind: 'none' };
 
-export function outboxSender(
+export async function outboxSender(
   target: OutboxTarget,
   config: Config,
   db: Db,
   logger: Logger,
   documents: InvoiceDocuments,
-): OutboxSender | undefined {
+): Promise<OutboxSender | undefined> {
   const format = formatOf({ config });
-  if (target.kind === 'slack') return slackOutboxSender(config, db, format, logger, documents);
+  // Slack's Web API (and its HTTP client) is loaded only by a process that sends through it: not by the shell.
+  if (target.kind === 'slack')
+    return (await import('./slack/outbox-sender.js')).slackOutboxSender(
+      config,
+      db,
+      format,
+      logger,
+      documents,
+    );
   if (target.kind === 'shell')
     return shellOutboxSender(target.output, (row) => outboxMessage(db, format, row, documents));
   return undefined;

@@ -14,7 +14,6 @@ import { invoiceDocuments } from './documents/invoice-documents.js';
 import { metricsRoute } from './http/metrics.js';
 import { appRoutes } from './http/routes.js';
 import { createRouteServer } from './http/server.js';
-import { slackEventsRoute } from './http/slack-events.js';
 import { startJobs } from './jobs/jobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { type ConnectorDeps, connectorCount } from './services/connectors.js';
@@ -119,6 +118,19 @@ export async function startApp(
   const payments = await paymentsFor(config, database.db, () => publicUrl);
   registerSecret(codeSecret);
   let slackApp: App | undefined;
+  const sender = await outboxSender(
+    shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
+    config,
+    database.db,
+    logger,
+    invoiceDocuments({
+      db: database.db,
+      config,
+      codeSecret,
+      clock: systemClock,
+      publicUrl: () => publicUrl,
+    }),
+  );
   /** The app's dependencies; on a clock frozen at `now` for a job the shell runs by hand (`jobs … --now`). */
   const depsAt = (now?: Date) =>
     createDeps({
@@ -128,19 +140,7 @@ export async function startApp(
       codeSecret,
       payments: payments.provider,
       door: slackDoor ? slackDoor.slackNotifier(() => slackApp!.client) : shellNotifier(terminal.output),
-      sender: outboxSender(
-        shell ? { kind: 'shell', output: terminal.output } : { kind: 'slack' },
-        config,
-        database.db,
-        logger,
-        invoiceDocuments({
-          db: database.db,
-          config,
-          codeSecret,
-          clock: systemClock,
-          publicUrl: () => publicUrl,
-        }),
-      ),
+      sender,
       connectors,
       ...(now ? { clock: { now: () => new Date(now) } } : {}),
     });
@@ -150,13 +150,16 @@ export async function startApp(
 
   const slack = slackDoor?.createApp({ config, interactions, logger });
   slackApp = slack?.app;
+  // HTTP mode's /slack/events, loaded only then: it verifies requests with Bolt's code, and so loads Bolt.
+  const slackEvents =
+    slack?.receiver &&
+    (await import('./http/slack-events.js')).slackEventsRoute(
+      slack.receiver,
+      config.slack.signingSecret!,
+      logger,
+    );
   // One route table, one server, in every mode; in HTTP mode it also holds Slack's /slack/events.
-  const server = createRouteServer(
-    slack?.receiver
-      ? [...routes, slackEventsRoute(slack.receiver, config.slack.signingSecret!, logger)]
-      : routes,
-    logger,
-  );
+  const server = createRouteServer(slackEvents ? [...routes, slackEvents] : routes, logger);
   const metricsServer =
     config.metricsPort === undefined
       ? undefined

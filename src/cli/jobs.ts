@@ -47,7 +47,7 @@ async function cliDeps(config: Config, database: Database, logger: Logger, now?:
         throw new Error('files cannot be sent from the command line');
       },
     },
-    sender: outboxSender(target, config, database.db, logger, documents),
+    sender: await outboxSender(target, config, database.db, logger, documents),
     clock,
   });
 }

@@ -5,9 +5,7 @@ import type { SQL } from 'drizzle-orm';
 import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
 import type { Config } from '../config.js';
 import { lockPgliteDir } from './pglite-lock.js';
 import * as schema from './schema.js';
@@ -88,7 +86,14 @@ export function preparing(sql: Sql): Sql {
   });
 }
 
-function openPostgres(url: string, max: number): Database {
+async function openPostgres(url: string, max: number): Promise<Database> {
+  // The driver is loaded by a process that uses it: on embedded PGlite it is not held in memory.
+  const [{ default: postgres }, { drizzle: drizzlePostgres }, { migrate: migratePostgres }] =
+    await Promise.all([
+      import('postgres'),
+      import('drizzle-orm/postgres-js'),
+      import('drizzle-orm/postgres-js/migrator'),
+    ]);
   const client = postgres(url, { max, onnotice: () => {} });
   const db = drizzlePostgres({ client: preparing(client), schema }) as unknown as Db;
   return {

@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { exitOf, startCli, waitForOutput } from '../support/cli.js';
+import { childEnv, exitOf, ROOT, startCli, waitForOutput } from '../support/cli.js';
 import { SIGNING_SECRET, sign } from '../support/slack.js';
 
 /** A local stand-in for the Slack Web API: answers auth.test, records every call. */
@@ -16,6 +17,25 @@ async function fakeSlackApi(): Promise<{ url: string; calls: string[]; server: S
 }
 
 describe('npm start, by mode', () => {
+  it('is the compiled app: `npm start` builds src/ into dist/ and runs it with plain node', async () => {
+    const child = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: childEnv({ DATABASE_URL: 'pglite://memory', PORT: '0' }),
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d;
+    });
+    child.stdin.end('/balance account create Acme plus\nexit\n');
+    expect(await exitOf(child)).toBe(0);
+    expect(output).toContain('node dist/cli/main.js start');
+    expect(output).toContain('No Slack credentials: running the shell');
+    expect(output).toContain('Created Acme on Plus ($4.00/device/month)');
+  }, 120_000);
+
   it('without Slack variables opens the shell: a scripted session sets up an account and estimates through the modal', async () => {
     const app = await startCli(['start'], { DATABASE_URL: 'pglite://memory', PORT: '0' }, /balance> /);
     const script = [

@@ -18,6 +18,17 @@ describe('invoicePdf: the same bytes for the same state', () => {
     expect(later.equals(first)).toBe(true);
   });
 
+  it('renders the same bytes and text whatever the process rendered before (its fonts are parsed once)', async () => {
+    // `fi` is drawn with the ﬁ ligature, the glyph of the character ﬁ itself: each must still read back as written.
+    const ligature = documentOf({ accountName: 'Certified Offices' });
+    const literal = documentOf({ accountName: 'ﬁnance' });
+    const literalFirst = await invoicePdf(literal);
+    expect(await pdfText(await invoicePdf(ligature))).toContain('Certified Offices');
+    const literalAgain = await invoicePdf(literal);
+    expect(await pdfText(literalAgain)).toContain('ﬁnance');
+    expect(literalAgain.equals(literalFirst)).toBe(true);
+  });
+
   it('dates its metadata from the invoice: created at issue, modified at the last settlement', async () => {
     expect(await pdfInfo(await invoicePdf(documentOf()))).toMatchObject({
       CreationDate: '2026-02-01T09:00:00Z',

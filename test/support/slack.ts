@@ -124,7 +124,7 @@ export async function startSlack(
     codeSecret: CODE_SECRET,
     payments: payments.provider,
     door: slackNotifier(() => app!.client),
-    sender: outboxSender({ kind: 'slack' }, config, db, logger, testDocuments(db, config, clock)),
+    sender: await outboxSender({ kind: 'slack' }, config, db, logger, testDocuments(db, config, clock)),
     sleep: options.sleep,
     connectors: options.connectors,
   });

@@ -139,8 +139,20 @@ async function postStatement(
   if (id !== null) {
     // Every other column of the new row is a value this call sent, so only the ids come back from the server.
     const { key: idempotencyKey, amount, actor, memo } = input;
-    const ids = { id: Number(id), fromLedgerId: Number(fromId), toLedgerId: Number(toId) };
-    return { transfer: { ...ids, idempotencyKey, amount, reversesId, actor, memo, createdAt } };
+    const [fromLedgerId, toLedgerId] = [Number(fromId), Number(toId)];
+    return {
+      transfer: {
+        id: Number(id),
+        idempotencyKey,
+        fromLedgerId,
+        toLedgerId,
+        amount,
+        reversesId,
+        actor,
+        memo,
+        createdAt,
+      },
+    };
   }
   const balance = balanceBefore === null ? undefined : toBigInt(balanceBefore);
   const debit = 'wallet' in input.from;

@@ -53,26 +53,29 @@ interface Storm {
 }
 
 /**
- * Round trips of one winning and one losing attempt, alone, through a one-connection pool behind a counting relay.
- * At a `now` long before the storms, so its one failure is outside their lockout windows.
+ * Round trips of one winning and one losing attempt, alone, through a one-connection pool behind a counting relay,
+ * then of a second winner on that connection: postgres.js describes a statement with parameters in a round trip of
+ * its own the first time it runs on a connection, so the first winner pays once for each of its statements and the
+ * second shows what a winner costs once they are prepared. At a `now` long before the storms, so its one failure is
+ * outside their lockout windows.
  */
 async function roundTrips(url: string, secret: string, accountIds: number[], now: Date) {
   const relay = await countRoundTrips(url);
   const probe = await openDatabase({ kind: 'postgres', url: relay.url }, { maxConnections: 1 });
   try {
-    const [code] = await issueBalanceCodes(probe.db, {
+    const [code, second] = await issueBalanceCodes(probe.db, {
       amountCents: 100n,
       currency: 'USD',
-      count: 1,
+      count: 2,
       requestId: 'bench:probe',
       actor: 'UBENCH',
       now,
       secret,
     });
-    const attempt = async (i: number) => {
+    const attempt = async (i: number, text = code!.code) => {
       const before = relay.count();
       await redeemCode(probe.db, {
-        text: code!.code,
+        text,
         accountId: accountIds[i]!,
         actor: `UPROBE${i}`,
         now,
@@ -81,7 +84,11 @@ async function roundTrips(url: string, secret: string, accountIds: number[], now
       });
       return relay.count() - before;
     };
-    return { winner: await attempt(0), loser: await attempt(1) };
+    return {
+      winner: await attempt(0),
+      loser: await attempt(1),
+      preparedWinner: await attempt(2, second!.code),
+    };
   } finally {
     await probe.close();
     await relay.close();
@@ -90,7 +97,7 @@ async function roundTrips(url: string, secret: string, accountIds: number[], now
 
 /** What limits the latency and what in src/ would move it; the numbers are this run's. */
 function analysis(f: {
-  trips: { winner: number; loser: number };
+  trips: { winner: number; loser: number; preparedWinner: number };
   storm: number;
   cpu: number;
   appP99: number;
@@ -103,19 +110,23 @@ function analysis(f: {
     '',
     `Every attempt is answered only when its storm is nearly over (p50 ≈ p99): the ${f.attempts} calls queue on the pool of`,
     `${f.pool} connections first come, first served, so they advance in step and each one waits for the storm's`,
-    `whole sequence of round trips. A losing attempt costs ${f.trips.loser} round trips, the winning one ${f.trips.winner}:`,
+    `whole sequence of round trips. A losing attempt costs ${f.trips.loser} round trips, the winning one ${f.trips.winner}`,
+    `(${f.trips.preparedWinner} once its statements are prepared on the connection: each new statement with parameters is`,
+    'described in a round trip of its own, and stops the pipeline behind it, the first time on each connection):',
     "BEGIN; the user's and account's advisory locks and, pipelined right behind them on the same connection, one",
     "statement that checks the lockout of both windows, claims the code and records a loser's failure (its snapshot is",
     'taken once the locks are granted); COMMIT. A loser that raced the winner (the code still claimable in its',
-    "snapshot) reads it again and records its failure in one more statement. The winner's credit adds the",
-    "one-statement posting, the code's transfer id and the settlement. Statements are named and prepared.",
+    "snapshot) reads it again and records its failure in one more statement. The winner's claim returns what its",
+    "credit needs; then, pipelined, the code row with the one-statement posting, and the code's transfer id with the",
+    "settlement's two reads. Statements are named and prepared.",
     `A storm took ${fmt(f.storm, 0)} ms (median), of which ${fmt(f.cpu, 0)} ms was this process's CPU.`,
     "pgbench's transaction latency leaves out any wait for a connection; the comparable pgbench figure is its",
     `completion since start, and the app's p99 is ${fmt(f.appP99 / f.pgStartP99)}× that.`,
     '',
     'What is left (src/services/codes.ts): the losers that raced the winner wait on its row lock for the whole of',
-    "its transaction (claim, credit, transfer id, settlement, 16 round trips); the winner's path as fewer",
-    'statements (the claim returning the code row, the transfer id set in the posting statement) would shorten that.',
+    `its transaction (${f.trips.preparedWinner} round trips prepared, ${f.trips.winner} on a connection that has not run a winner's`,
+    "statements yet); fewer distinct statements (the claim returning the whole code row, the settlement's reads as",
+    'one) would shorten the first, and preparing them when a connection opens would remove the difference.',
   ].join('\n');
 }
 
@@ -160,7 +171,7 @@ export async function run(args: string[]): Promise<void> {
     const base = Date.parse('2026-03-02T09:00:00Z');
     const trips = await roundTrips(app.url, secret, accountIds, new Date(base - 10 * HOUR));
     console.log(
-      `round trips per attempt (counted on the wire): winner ${trips.winner}, loser ${trips.loser}`,
+      `round trips per attempt (counted on the wire): winner ${trips.winner} (${trips.preparedWinner} prepared), loser ${trips.loser}`,
     );
     const storm = async (label: string, index: number, codeCount: number): Promise<Storm> => {
       // Two hours of `now` between storms, so each one's failures leave the lockout windows before the next.

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
+import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
+import { is, Placeholder, type SQL } from 'drizzle-orm';
 import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -135,22 +135,39 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
 }
 
 /**
- * A raw statement whose text and parameter list drizzle builds once, here (values as `sql.placeholder(name)`),
- * then runs on whichever handle or transaction the caller passes. `db.execute` rebuilds both on every call, which
- * was most of a ledger posting's client CPU; on PostgreSQL the text is also a named prepared statement
- * (`preparing`), so a call is Bind/Execute of a statement the server has already planned.
+ * A raw statement whose text and parameter order drizzle builds once, here (every value a `sql.placeholder(name)`),
+ * then runs on whichever handle or transaction the caller passes, its rows as arrays in select-list order.
+ * `db.execute` rebuilds both on every call, and even a drizzle prepared query costs a query object, tracing spans
+ * and a result-cache lookup per call: most of a ledger posting's client CPU. So the text goes straight to the
+ * driver under the handle (postgres.js `unsafe(…).values()`, PGlite `query` in array mode); on PostgreSQL it is
+ * also a named prepared statement (`preparing`), so a call is Bind/Execute of a statement the server has planned.
  */
-export function preparedQuery<T, P extends Record<string, unknown>>(
+export function preparedQuery<Row extends unknown[], P extends Record<string, unknown>>(
   query: SQL,
-): (db: Db, values: P) => Promise<T[]> {
-  const built = dialect.sqlToQuery(query);
-  return async (db, values) => {
-    const result = (await db._.session.prepareQuery(built, undefined, undefined, false).execute(values)) as
-      | T[]
-      | { rows: T[] };
-    return Array.isArray(result) ? result : result.rows;
-  };
+): (db: Db, values: P) => Promise<Row[]> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  const names = params.map((param) => {
+    // A value built into the text would be sent as it was on the first call, whatever the caller passes later.
+    if (!is(param, Placeholder)) throw new Error(`a prepared statement takes placeholders only: ${text}`);
+    return param.name as keyof P;
+  });
+  return (db, values) =>
+    driverOf(db)(
+      text,
+      names.map((name) => values[name]),
+    ) as Promise<Row[]>;
 }
+
+type Driver = (text: string, params: unknown[]) => Promise<unknown[][]>;
+
+/** The driver client under a drizzle handle or transaction (drizzle keeps it on the session of either). */
+function driverOf(db: Db): Driver {
+  const client = (db._.session as unknown as { client: Sql | PGliteInterface }).client;
+  if ('unsafe' in client) return (text, params) => client.unsafe(text, params as never[]).values();
+  return async (text, params) => (await client.query<unknown[]>(text, params, ARRAY_ROWS)).rows;
+}
+
+const ARRAY_ROWS = { rowMode: 'array' } as const;
 
 const dialect = new PgDialect();
 

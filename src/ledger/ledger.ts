@@ -1,4 +1,5 @@
-import { and, desc, eq, or, sql } from 'drizzle-orm';
+import { and, desc, eq, is, or, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { type Db, preparedQuery, queryRows, toBigInt } from '../db/client.js';
 import {
   type AccountLedgerKind,
@@ -123,8 +124,8 @@ async function postStatement(
   input: TransferInput,
   reversesId: number | null,
 ): Promise<{ transfer?: Transfer; shortOf?: bigint }> {
-  const debit = 'wallet' in input.from;
-  const [row] = await postingStatement(input.from, input.to)(db, {
+  const createdAt = new Date(input.at ?? Date.now());
+  const [[id, balanceBefore, fromId, toId]] = (await postingStatement(input.from, input.to)(db, {
     key: input.key,
     fromAccount: ownerOf(input.from),
     toAccount: ownerOf(input.to),
@@ -132,17 +133,34 @@ async function postStatement(
     reversesId,
     actor: input.actor,
     memo: input.memo,
-    at: (input.at ?? new Date()).toISOString(),
-  });
-  if (row!.from_id === null || row!.to_id === null) {
-    throw new UnknownWalletError(row!.from_id === null ? input.from : input.to);
+    at: createdAt.toISOString(),
+  })) as [PostedRow];
+  if (fromId === null || toId === null) throw new UnknownWalletError(fromId === null ? input.from : input.to);
+  if (id !== null) {
+    // Every other column of the new row is a value this call sent, so only the ids come back from the server.
+    const { key: idempotencyKey, amount, actor, memo } = input;
+    const [fromLedgerId, toLedgerId] = [Number(fromId), Number(toId)];
+    return {
+      transfer: {
+        id: Number(id),
+        idempotencyKey,
+        fromLedgerId,
+        toLedgerId,
+        amount,
+        reversesId,
+        actor,
+        memo,
+        createdAt,
+      },
+    };
   }
-  if (row!.id !== null && row!.id !== undefined) return { transfer: toTransfer(row!) };
-  const balance = row!.balance_before === null ? undefined : toBigInt(row!.balance_before);
+  const balance = balanceBefore === null ? undefined : toBigInt(balanceBefore);
+  const debit = 'wallet' in input.from;
   return { shortOf: debit && balance !== undefined && balance < input.amount ? balance : undefined };
 }
 
-type PostedRow = RawTransfer & { balance_before: unknown; from_id: unknown; to_id: unknown };
+/** The new transfer's id (null when nothing was inserted), the debited wallet's balance before, both ledger ids. */
+type PostedRow = [id: unknown, balanceBefore: unknown, fromId: unknown, toId: unknown];
 type PostingValues = {
   key: string;
   fromAccount: number | null;
@@ -153,7 +171,6 @@ type PostingValues = {
   memo: string;
   at: string;
 };
-
 /**
  * The posting statement for one pair of ledger account kinds, its text built once per process: the kinds are part
  * of the text (a system account is found through its own partial unique index), every value is a placeholder.
@@ -183,41 +200,14 @@ function buildPostingStatement(from: LedgerRef, to: LedgerRef) {
                       ${p('reversesId')}::bigint, ${p('actor')}, ${p('memo')}, ${p('at')}::timestamptz
                where not ${sql.raw(String(debit))} or (select balance from locked) >= ${p('amount')}::bigint
                on conflict (idempotency_key) do nothing
-               returning *),
+               returning id, from_ledger_id, to_ledger_id, amount),
              debited as (update ledger_accounts w set balance = w.balance - ins.amount
                          from ins where w.id = ins.from_ledger_id and w.kind in ('wallet', 'receivable') returning w.id),
              credited as (update ledger_accounts w set balance = w.balance + ins.amount
                           from ins where w.id = ins.to_ledger_id and w.kind in ('wallet', 'receivable') returning w.id)
-        select ins.*, (select balance from locked) as balance_before, (select id from src) as from_id,
-               (select id from dst) as to_id
+        select ins.id, (select balance from locked), (select id from src), (select id from dst)
         from (select 1) one left join ins on true`,
   );
-}
-
-interface RawTransfer {
-  id: unknown;
-  idempotency_key: string;
-  from_ledger_id: unknown;
-  to_ledger_id: unknown;
-  amount: unknown;
-  reverses_id: unknown;
-  actor: string;
-  memo: string;
-  created_at: Date | string;
-}
-
-function toTransfer(row: RawTransfer): Transfer {
-  return {
-    id: Number(row.id),
-    idempotencyKey: row.idempotency_key,
-    fromLedgerId: Number(row.from_ledger_id),
-    toLedgerId: Number(row.to_ledger_id),
-    amount: toBigInt(row.amount),
-    reversesId: row.reverses_id === null ? null : Number(row.reverses_id),
-    actor: row.actor,
-    memo: row.memo,
-    createdAt: new Date(row.created_at),
-  };
 }
 
 async function keyExists(db: Db, key: string): Promise<boolean> {
@@ -308,18 +298,52 @@ const balanceStatements = {
   receivable: balanceStatement('receivable'),
 };
 
+/** The balances of one account or several, its ids comma separated (see `joinBatch`). */
 function balanceStatement(kind: AccountLedgerKind) {
-  return preparedQuery<{ balance: unknown }, { accountId: number }>(
-    sql`select balance from ledger_accounts where account_id = ${sql.placeholder('accountId')}::bigint
-        and kind = ${sql.raw(`'${kind}'`)}`,
+  return preparedQuery<[accountId: unknown, balance: unknown], { accountIds: string }>(
+    sql`select account_id, balance from ledger_accounts
+        where account_id = any(string_to_array(${sql.placeholder('accountIds')}::text, ',')::bigint[])
+          and kind = ${sql.raw(`'${kind}'`)}`,
   );
 }
 
+async function balancesOf(db: Db, kind: AccountLedgerKind, accountIds: number[]) {
+  const rows = await balanceStatements[kind](db, { accountIds: accountIds.join(',') });
+  return new Map(rows.map(([id, balance]) => [Number(id), balance]));
+}
+
 async function cachedBalance(db: Db, accountId: number, kind: AccountLedgerKind): Promise<bigint> {
-  const [row] = await balanceStatements[kind](db, { accountId });
-  if (!row)
+  const inTransaction = is(db, PgTransaction);
+  const balances = await (inTransaction ? balancesOf(db, kind, [accountId]) : joinBatch(db, kind, accountId));
+  const balance = balances.get(accountId);
+  if (balance === undefined)
     throw new UnknownWalletError(kind === 'wallet' ? { wallet: accountId } : { receivable: accountId });
-  return toBigInt(row.balance);
+  return toBigInt(balance);
+}
+
+type Batch = { accountIds: number[]; balances: Promise<Map<number, unknown>> };
+const openBatches = new WeakMap<Db, Partial<Record<AccountLedgerKind, Batch>>>();
+
+/**
+ * Balance reads on the handle itself (never in a transaction, whose reads must see its own writes) made in the same
+ * turn of the event loop share one statement: concurrent requests then cost one round trip and one execution
+ * between them instead of one each. The statement is sent after the last of them joined (on `setImmediate`), so each
+ * caller reads what was committed when it called or later: a caller that has just committed a transfer sees it.
+ */
+function joinBatch(db: Db, kind: AccountLedgerKind, accountId: number): Promise<Map<number, unknown>> {
+  const open = openBatches.get(db) ?? {};
+  openBatches.set(db, open);
+  let batch = open[kind];
+  if (!batch) {
+    const accountIds: number[] = [];
+    const balances = new Promise((resolve) => setImmediate(resolve)).then(() => {
+      delete open[kind];
+      return balancesOf(db, kind, accountIds);
+    });
+    batch = open[kind] = { accountIds, balances };
+  }
+  batch.accountIds.push(accountId);
+  return batch.balances;
 }
 
 export function walletBalance(db: Db, accountId: number): Promise<bigint> {

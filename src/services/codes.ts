@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import { type Db, pgErrorCode, preparedQuery } from '../db/client.js';
+import { type Db, pgErrorCode, preparedQuery, toBigInt } from '../db/client.js';
 import { accounts, codeBatches, codes, licensePacks } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';
 import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
@@ -185,7 +185,7 @@ export async function redeemCode(
         attemptClaim(tx, { ...input, hash, kind: parsed.kind }),
       ]);
       if (attempt.until !== null) return { ok: false, reason: 'locked', until: attempt.until };
-      if (attempt.claimedId !== null) return applyClaim(tx, attempt.claimedId, input);
+      if (attempt.claimed !== null) return applyClaim(tx, attempt.claimed, input);
       if (attempt.outcome === 'recorded') return { ok: false, reason: 'invalid' };
       return failure(tx, hash, input);
     });
@@ -205,7 +205,7 @@ async function lockRedemptions(tx: Db, userId: string, accountId: number): Promi
   await lockStatement(tx, { user: `redeem-user:${userId}`, account: `redeem-account:${accountId}` });
 }
 
-const lockStatement = preparedQuery<unknown, { user: string; account: string }>(
+const lockStatement = preparedQuery<unknown[], { user: string; account: string }>(
   sql`select pg_advisory_xact_lock(hashtextextended(${sql.placeholder('user')}::text, 0)),
              pg_advisory_xact_lock(hashtextextended(${sql.placeholder('account')}::text, 0))`,
 );
@@ -226,11 +226,12 @@ async function failure(
     now: input.now.toISOString(),
   });
   if (here) {
+    const [redeemedAt, redeemedBy] = here;
     return {
       ok: false,
       reason: 'already_redeemed_here',
-      redeemedAt: new Date(here.redeemed_at as string | Date),
-      redeemedBy: here.redeemed_by,
+      redeemedAt: new Date(redeemedAt as Date),
+      redeemedBy,
     };
   }
   return { ok: false, reason: 'invalid' };
@@ -238,7 +239,7 @@ async function failure(
 
 const failureStatement = (() => {
   const p = (name: 'hash' | 'accountId' | 'userId' | 'now') => sql.placeholder(name);
-  return preparedQuery<{ redeemed_at: unknown; redeemed_by: string }, Record<string, unknown>>(
+  return preparedQuery<[redeemedAt: unknown, redeemedBy: string], Record<string, unknown>>(
     sql`with here as (
           select c.redeemed_at, c.redeemed_by from codes c
           where c.hash = ${p('hash')}::text and c.status = 'redeemed'
@@ -248,7 +249,7 @@ const failureStatement = (() => {
           select ${p('userId')}::text, ${p('accountId')}::bigint, ${p('now')}::timestamptz
           where not exists (select 1 from here)
           returning id)
-        select * from here`,
+        select redeemed_at, redeemed_by from here`,
   );
 })();
 
@@ -265,7 +266,7 @@ type Attempt = {
   /** Set when the user or the account is locked out: nothing was claimed or recorded. */
   until: Date | null;
   /** The code this attempt claimed (issued → redeemed). */
-  claimedId: number | null;
+  claimed: Claimed | null;
   /** `recorded`: a failure counting toward the lockout was written. `recheck`: the code was claimed by a concurrent
    * attempt after this statement's snapshot, so whether it went to this account is decided by a fresh read. */
   outcome: 'claimed' | 'recorded' | 'recheck' | 'locked';
@@ -289,9 +290,17 @@ async function attemptClaim(
     userId: input.actor,
     now: input.now.toISOString(),
   });
-  const until = row?.until === null || row?.until === undefined ? null : new Date(Number(row.until));
-  const claimedId = row?.claimed_id === null || row?.claimed_id === undefined ? null : Number(row.claimed_id);
-  return { until, claimedId, outcome: row!.outcome as Attempt['outcome'] };
+  const [until, claimedId, kind, amountCents, last4, outcome] = row!;
+  const claimed =
+    claimedId === null
+      ? null
+      : {
+          id: Number(claimedId),
+          kind,
+          amountCents: amountCents === null ? null : toBigInt(amountCents),
+          last4,
+        };
+  return { until: until === null ? null : new Date(Number(until)), claimed, outcome };
 }
 
 const attemptStatement = (() => {
@@ -304,7 +313,17 @@ const attemptStatement = (() => {
          order by f.at desc offset ${sql.raw(String(rule.failures - 1))} limit 1)`;
   const claimable = sql`c.status = 'issued' and (c.expires_at is null or c.expires_at > ${now})
                         and (${p('kind')}::text is null or c.kind = ${p('kind')}::text)`;
-  return preparedQuery<{ until: unknown; claimed_id: unknown; outcome: string }, Record<string, unknown>>(
+  return preparedQuery<
+    [
+      until: unknown,
+      claimedId: unknown,
+      kind: CodeKind,
+      amountCents: unknown,
+      last4: string,
+      outcome: Attempt['outcome'],
+    ],
+    Record<string, unknown>
+  >(
     sql`with lockout as (
           select greatest(${nth(sql`f.user_id = ${p('userId')}::text`, LOCKOUT.user)},
                           ${nth(sql`f.account_id = ${p('accountId')}::bigint`, LOCKOUT.account)})::float8 as until),
@@ -312,7 +331,7 @@ const attemptStatement = (() => {
           update codes c set status = 'redeemed', redeemed_by = ${p('userId')}::text,
                  redeemed_account_id = ${p('accountId')}::bigint, redeemed_at = ${now}
           where c.hash = ${p('hash')}::text and ${claimable} and (select until from lockout) is null
-          returning c.id),
+          returning c.id, c.kind, c.amount_cents, c.last4),
         seen as (select c.status = 'redeemed' and c.redeemed_account_id = ${p('accountId')}::bigint as here,
                         ${claimable} as raced
                  from codes c where c.hash = ${p('hash')}::text),
@@ -322,7 +341,8 @@ const attemptStatement = (() => {
           where (select until from lockout) is null and not exists (select 1 from claimed)
             and not exists (select 1 from seen where here or raced)
           returning id)
-        select (select until from lockout) as until, (select id from claimed) as claimed_id,
+        select (select until from lockout), (select id from claimed), (select kind from claimed),
+               (select amount_cents from claimed), (select last4 from claimed),
                case when (select until from lockout) is not null then 'locked'
                     when exists (select 1 from claimed) then 'claimed'
                     when exists (select 1 from recorded) then 'recorded'
@@ -330,38 +350,57 @@ const attemptStatement = (() => {
   );
 })();
 
+/** What the claim returned of the code: enough to post its credit without reading the row first. */
+interface Claimed {
+  id: number;
+  kind: CodeKind;
+  amountCents: bigint | null;
+  last4: string;
+}
+
 /** The claimed code's credit or pack. */
 async function applyClaim(
   tx: Db,
-  codeId: number,
+  claimed: Claimed,
   input: { accountId: number; actor: string; now: Date; timeZone: string; financeChannel?: string },
 ): Promise<RedeemResult> {
-  const [code] = await tx.select().from(codes).where(eq(codes.id, codeId));
-  return code!.kind === 'balance' ? creditWallet(tx, code!, input) : activatePack(tx, code!, input);
+  if (claimed.kind === 'balance') return creditWallet(tx, claimed, input);
+  const [code] = await tx.select().from(codes).where(eq(codes.id, claimed.id));
+  return activatePack(tx, code!, input);
 }
 
-/** Credits the code's value and, in the same transaction, settles what the account owes (SPEC §14). */
+/**
+ * Credits the code's value and, in the same transaction, settles what the account owes (SPEC §14). Statements that
+ * do not depend on each other go out together, pipelined on the transaction's connection: the code row with the
+ * credit, then the code's transfer id with the settlement's reads.
+ */
 async function creditWallet(
   db: Db,
-  code: Code,
+  claimed: Claimed,
   input: { accountId: number; actor: string; now: Date; timeZone: string; financeChannel?: string },
 ): Promise<RedeemResult> {
-  const { transfer } = await postTransfer(db, {
-    key: `redeem:${code.id}`,
-    from: { system: 'codes' },
-    to: { wallet: input.accountId },
-    amount: code.amountCents!,
-    actor: input.actor,
-    memo: `Balance code …${code.last4}`,
-    at: input.now,
-  });
-  await db.update(codes).set({ transferId: transfer.id }).where(eq(codes.id, code.id));
-  const settlement = await settleOpenInvoices(db, input.accountId, transfer.id, input);
+  const amountCents = claimed.amountCents!;
+  const [[code], { transfer }] = await Promise.all([
+    db.select().from(codes).where(eq(codes.id, claimed.id)),
+    postTransfer(db, {
+      key: `redeem:${claimed.id}`,
+      from: { system: 'codes' },
+      to: { wallet: input.accountId },
+      amount: amountCents,
+      actor: input.actor,
+      memo: `Balance code …${claimed.last4}`,
+      at: input.now,
+    }),
+  ]);
+  const [, settlement] = await Promise.all([
+    db.update(codes).set({ transferId: transfer.id }).where(eq(codes.id, claimed.id)),
+    settleOpenInvoices(db, input.accountId, transfer.id, input),
+  ]);
   return {
     ok: true,
     kind: 'balance',
-    code,
-    amountCents: code.amountCents!,
+    code: code!,
+    amountCents,
     balanceCents: settlement.balanceCents,
     settlement,
   };

@@ -54,13 +54,17 @@ export async function settleOpenInvoices(
   creditTransferId: number,
   context: CollectionsContext & { actor: string },
 ): Promise<Settlement> {
-  const open = await queryRows<{ id: unknown; number: string; month: string; outstanding_cents: unknown }>(
-    tx,
-    sql`select i.id, i.number, i.month, i.outstanding_cents from invoices i
-        where i.account_id = ${accountId} and i.outstanding_cents > 0
-        order by ${settlementOrder('i')} for update`,
-  );
-  const balance = await walletBalance(tx, accountId);
+  // Sent together: the wallet row is already this transaction's (the credit locked it), so its balance is the same
+  // whether it is read before or after the invoices' locks are granted.
+  const [open, balance] = await Promise.all([
+    queryRows<{ id: unknown; number: string; month: string; outstanding_cents: unknown }>(
+      tx,
+      sql`select i.id, i.number, i.month, i.outstanding_cents from invoices i
+          where i.account_id = ${accountId} and i.outstanding_cents > 0
+          order by ${settlementOrder('i')} for update`,
+    ),
+    walletBalance(tx, accountId),
+  ]);
   if (open.length === 0) return { settled: [], balanceCents: balance, restored: false };
   const numbers = new Map(open.map((r) => [Number(r.id), r.number]));
   const plan = allocateSettlement(

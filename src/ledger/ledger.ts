@@ -1,5 +1,4 @@
-import { and, desc, eq, is, or, sql } from 'drizzle-orm';
-import { PgTransaction } from 'drizzle-orm/pg-core';
+import { and, desc, eq, or, sql } from 'drizzle-orm';
 import { type Db, preparedQuery, queryRows, toBigInt } from '../db/client.js';
 import {
   type AccountLedgerKind,
@@ -298,52 +297,18 @@ const balanceStatements = {
   receivable: balanceStatement('receivable'),
 };
 
-/** The balances of one account or several, its ids comma separated (see `joinBatch`). */
 function balanceStatement(kind: AccountLedgerKind) {
-  return preparedQuery<[accountId: unknown, balance: unknown], { accountIds: string }>(
-    sql`select account_id, balance from ledger_accounts
-        where account_id = any(string_to_array(${sql.placeholder('accountIds')}::text, ',')::bigint[])
-          and kind = ${sql.raw(`'${kind}'`)}`,
+  return preparedQuery<[balance: unknown], { accountId: number }>(
+    sql`select balance from ledger_accounts where account_id = ${sql.placeholder('accountId')}::bigint
+        and kind = ${sql.raw(`'${kind}'`)}`,
   );
 }
 
-async function balancesOf(db: Db, kind: AccountLedgerKind, accountIds: number[]) {
-  const rows = await balanceStatements[kind](db, { accountIds: accountIds.join(',') });
-  return new Map(rows.map(([id, balance]) => [Number(id), balance]));
-}
-
 async function cachedBalance(db: Db, accountId: number, kind: AccountLedgerKind): Promise<bigint> {
-  const inTransaction = is(db, PgTransaction);
-  const balances = await (inTransaction ? balancesOf(db, kind, [accountId]) : joinBatch(db, kind, accountId));
-  const balance = balances.get(accountId);
-  if (balance === undefined)
+  const [row] = await balanceStatements[kind](db, { accountId });
+  if (!row)
     throw new UnknownWalletError(kind === 'wallet' ? { wallet: accountId } : { receivable: accountId });
-  return toBigInt(balance);
-}
-
-type Batch = { accountIds: number[]; balances: Promise<Map<number, unknown>> };
-const openBatches = new WeakMap<Db, Partial<Record<AccountLedgerKind, Batch>>>();
-
-/**
- * Balance reads on the handle itself (never in a transaction, whose reads must see its own writes) made in the same
- * turn of the event loop share one statement: concurrent requests then cost one round trip and one execution
- * between them instead of one each. The statement is sent after the last of them joined (on `setImmediate`), so each
- * caller reads what was committed when it called or later: a caller that has just committed a transfer sees it.
- */
-function joinBatch(db: Db, kind: AccountLedgerKind, accountId: number): Promise<Map<number, unknown>> {
-  const open = openBatches.get(db) ?? {};
-  openBatches.set(db, open);
-  let batch = open[kind];
-  if (!batch) {
-    const accountIds: number[] = [];
-    const balances = new Promise((resolve) => setImmediate(resolve)).then(() => {
-      delete open[kind];
-      return balancesOf(db, kind, accountIds);
-    });
-    batch = open[kind] = { accountIds, balances };
-  }
-  batch.accountIds.push(accountId);
-  return batch.balances;
+  return toBigInt(row[0]);
 }
 
 export function walletBalance(db: Db, accountId: number): Promise<bigint> {

@@ -8,7 +8,6 @@ import {
   postTransfer,
   ReversalError,
   reverseTransfer,
-  UnknownWalletError,
   walletBalance,
   walletHistory,
 } from '../../src/ledger/ledger.js';
@@ -202,50 +201,5 @@ describeDatabases('ledger', (t) => {
       'wallet of "Tampered Inc" (ledger account 8): cached balance 150 ≠ sum of its transfers 100',
       'the balances of all ledger accounts add up to 50, not 0',
     ]);
-  });
-  it('balance reads made together on the handle each get their own wallet, and an unknown one fails alone', async () => {
-    const wallets = await Promise.all(Array.from({ length: 6 }, () => makeAccount(t.db)));
-    for (const [i, w] of wallets.entries()) await fund(t.db, w.id, BigInt(100 * (i + 1)));
-    const reads = await Promise.allSettled([
-      ...wallets.map((w) => walletBalance(t.db, w.id)),
-      walletBalance(t.db, 999_999),
-    ]);
-    expect(reads.slice(0, -1)).toEqual(
-      wallets.map((_, i) => ({ status: 'fulfilled', value: BigInt(100 * (i + 1)) })),
-    );
-    expect(reads.at(-1)).toMatchObject({ status: 'rejected', reason: expect.any(UnknownWalletError) });
-  });
-
-  it('a balance read right after a committed transfer sees it, while other callers read alongside', async () => {
-    const wallets = await Promise.all(Array.from({ length: 10 }, () => makeAccount(t.db)));
-    const seen = await Promise.all(
-      wallets.map(async (w, i) => {
-        await fund(t.db, w.id, BigInt(700 + i));
-        return walletBalance(t.db, w.id);
-      }),
-    );
-    expect(seen).toEqual(wallets.map((_, i) => BigInt(700 + i)));
-  });
-
-  it('a balance read inside a transaction runs there: it sees the transaction’s uncommitted posting', async () => {
-    const acme = await makeAccount(t.db);
-    const inside = await t.db.transaction(async (tx) => {
-      await fund(tx, acme.id, 250n);
-      return Promise.all([walletBalance(tx, acme.id), walletBalance(tx, acme.id)]);
-    });
-    expect(inside).toEqual([250n, 250n]);
-    // Sent when it is made, in order with the transaction's other statements: not put off to be batched after them.
-    const [before] = await t.db.transaction((tx) =>
-      Promise.all([walletBalance(tx, acme.id), fund(tx, acme.id, 1n)]),
-    );
-    expect(before).toBe(250n);
-    if (t.kind === 'postgres') {
-      // PGlite has one connection, so a read on the handle would wait for the transaction; PostgreSQL's does not.
-      const both = await t.db.transaction(async (tx) => {
-        await fund(tx, acme.id, 50n);
-        return Promise.all([walletBalance(tx, acme.id), walletBalance(t.db, acme.id)]);
-      });
-      expect(both).toEqual([301n, 251n]);
-    }
   });
 });

@@ -365,9 +365,7 @@ function analysis(f: AnalysisFacts): string {
     'the transfer inserted if the balance covers it, both cached balances updated, in one `WITH` statement). Its text',
     'and parameter list are built once per process and pair of ledger account kinds (`preparedQuery` in',
     'src/db/client.ts, values as `sql.placeholder`), and postgres.js runs it as a named prepared statement;',
-    '`walletBalance` is a prepared select the same way, and calls made on the handle in one turn of the event loop',
-    "share one statement (the workers' reads come back together, so their next ones go out together): the count above",
-    'reads one at a time, the timed runs in batches. A posting costs ' +
+    '`walletBalance` is a prepared select the same way, one statement per call. A posting costs ' +
       `${fmt(f.cpu('many'), 0)} µs of this process's CPU per call` +
       (sketch
         ? `, against ${fmt(f.cpu('sketchMany'), 0)} µs for the bare one-statement credit of the sketch ` +

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
-import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { getTableColumns, type Placeholder, type SQL } from 'drizzle-orm';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTable } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -254,7 +254,24 @@ export function pgErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** A timestamp parameter for raw SQL (postgres.js takes no Date objects there; both drivers take ISO text). */
-export function at(instant: Date): SQL {
-  return sql`${instant.toISOString()}::timestamptz`;
+/** A timestamp parameter for raw SQL (postgres.js takes no Date objects there; both drivers take ISO text), or a
+ * placeholder for one in a `preparedQuery` (its value then ISO text too). */
+export function at(instant: Date | Placeholder): SQL {
+  return sql`${instant instanceof Date ? instant.toISOString() : instant}::timestamptz`;
+}
+
+/**
+ * A table's row from `row_to_json` (keyed by column name), each value mapped as drizzle maps it from the driver:
+ * timestamps to Dates, int8 to bigint (through a JSON number: exact up to 2^53, far beyond any amount Balance
+ * takes). Undefined when there is no row.
+ */
+export function rowFromJson<T extends PgTable>(table: T, json: unknown): T['$inferSelect'] | undefined {
+  const raw = (typeof json === 'string' ? JSON.parse(json) : json) as Record<string, unknown> | null;
+  if (!raw) return undefined;
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T['$inferSelect'];
 }

@@ -18,12 +18,13 @@ export async function statusCommand(
   account?: Account,
 ): Promise<Reply[]> {
   noMoreArguments(args, 0);
-  const { summary, source, openInvoices } = await accountOverview(
+  const { summary, source, openInvoices, directoryVersion } = await accountOverview(
     ctx.deps.db,
     account!,
     ctx.now,
     ctx.deps.config.billingTimeZone,
   );
+  ctx.directory?.confirm(directoryVersion);
   const collections = collectionsModel(ctx, account!, openInvoices);
   return [
     {

@@ -38,19 +38,12 @@ export class Directory {
   lookup(
     person: string,
     channelId: string | undefined,
-  ): { grants: Grants; channel: ChannelAccount | undefined } | undefined {
+  ): { grants: Grants; channel: ChannelAccount | undefined; version: bigint } | undefined {
     const known = this.people.get(person);
-    if (known === undefined) return undefined;
-    if (channelId === undefined) return { grants: known, channel: undefined };
-    return this.channels.has(channelId)
-      ? { grants: known, channel: this.channels.get(channelId)! }
-      : undefined;
-  }
-
-  /** Whether the entries are still those of the database's current version. */
-  async current(db: Db): Promise<boolean> {
-    const [row] = await versionStatement(db, {});
-    return this.version !== undefined && toBigInt(row?.version) === this.version;
+    if (known === undefined || this.version === undefined) return undefined;
+    if (channelId === undefined) return { grants: known, channel: undefined, version: this.version };
+    if (!this.channels.has(channelId)) return undefined;
+    return { grants: known, channel: this.channels.get(channelId)!, version: this.version };
   }
 
   /** A token to hand back to `keep`: what a read found is kept only if no announcement came in between. */
@@ -81,6 +74,43 @@ export const DIRECTORY_VERSION = sql`(select last_value from directory_version)`
 const versionStatement = preparedQuery<{ version: unknown }, Record<string, never>>(
   sql`select ${DIRECTORY_VERSION} as version`,
 );
+
+/** The directory version now, in a round trip of its own. */
+export async function directoryVersionNow(db: Db): Promise<bigint> {
+  const [row] = await versionStatement(db, {});
+  return toBigInt(row?.version);
+}
+
+/** A request served from cached entries turned out to stand on an older directory: it is run again, afresh. */
+export class StaleDirectory extends Error {
+  constructor() {
+    super('the directory changed under a cached request context');
+  }
+}
+
+/**
+ * The check a request served from the cache still owes: the first statement of the request that reads the
+ * directory version (an account's overview does) confirms it at no extra round trip; otherwise `verify` asks. A
+ * use case that writes verifies before it writes; every answer is confirmed before it is given.
+ */
+export class DirectoryCheck {
+  private confirmed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly version: bigint,
+  ) {}
+
+  /** Throws StaleDirectory when the version a statement read is not the one the context was cached at. */
+  confirm(version: bigint): void {
+    if (version !== this.version) throw new StaleDirectory();
+    this.confirmed = true;
+  }
+
+  async verify(): Promise<void> {
+    if (!this.confirmed) this.confirm(await directoryVersionNow(this.db));
+  }
+}
 
 const directories = new WeakMap<Db, Directory>();
 

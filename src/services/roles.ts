@@ -3,7 +3,13 @@ import { type Db, preparedQuery, queryRows, toBigInt } from '../db/client.js';
 import { accountAdmins, type GlobalRole, homeSelections, userRoles } from '../db/schema.js';
 import { type Identity, sameIdentity } from '../domain/identity.js';
 import type { Account } from './accounts.js';
-import { DIRECTORY_VERSION, directoryOf, type Grants } from './directory.js';
+import {
+  DIRECTORY_VERSION,
+  DirectoryCheck,
+  directoryOf,
+  directoryVersionNow,
+  type Grants,
+} from './directory.js';
 
 /** What one person may do (SPEC §3): owners from the configuration, global roles, and the accounts they run. Every
  * one of them names the person's team as well as their user id (SPEC §11). */
@@ -22,22 +28,32 @@ export interface RequestContext {
   roles: Roles;
   /** The account linked to the channel the request came from: null when none is, undefined when not asked. */
   channelAccount: Account | null | undefined;
+  /** Present when the context came from the cache unchecked (`check: 'later'`): the check the request owes. */
+  directory?: DirectoryCheck;
 }
 
 /**
  * Who is asking and which account their channel stands for: every command and action starts here, inside Slack's
  * 3-second ack. Served from the process's directory cache after one check of its version (src/services/directory.ts),
- * else read in one round trip and kept.
+ * or with that check left to the request (`check: 'later'`); else read in one round trip and kept.
  */
 export async function requestContext(
   db: Db,
-  input: { person: Identity; owners: readonly Identity[]; channelId?: string },
+  input: { person: Identity; owners: readonly Identity[]; channelId?: string; check?: 'now' | 'later' },
 ): Promise<RequestContext> {
   const { teamId, userId } = input.person;
   const directory = directoryOf(db);
   const person = `${teamId} ${userId}`;
   const cached = directory?.lookup(person, input.channelId);
-  if (cached && (await directory!.current(db))) return contextOf(input, cached.grants, cached.channel);
+  if (cached && input.check === 'later') {
+    return {
+      ...contextOf(input, cached.grants, cached.channel),
+      directory: new DirectoryCheck(db, cached.version),
+    };
+  }
+  if (cached && (await directoryVersionNow(db)) === cached.version) {
+    return contextOf(input, cached.grants, cached.channel);
+  }
   const reading = directory?.reading();
   const [row] = await contextStatement(db, { teamId, userId, channelId: input.channelId ?? null });
   const granted = jsonValue(row?.roles) as GlobalRole[];

@@ -7,6 +7,7 @@ import { type LowBalanceState, lowBalanceState, type Runway, runway } from '../d
 import type { Account, Plan } from './accounts.js';
 import type { AutoReloadState } from './autoreload-state.js';
 import { type DeviceSource, sourceOf } from './connectors.js';
+import { DIRECTORY_VERSION } from './directory.js';
 import { billedDevices, packCovers, readingInEffect } from './sql/billing-rules.js';
 
 /** What `status`, the Home tab and estimates show of one account (SPEC §4 status, §9). */
@@ -36,6 +37,8 @@ export interface AccountOverview {
   source: DeviceSource;
   /** The invoices with something outstanding, oldest month first. */
   openInvoices: OpenInvoice[];
+  /** The directory version the statement saw: it confirms a request context served from the cache. */
+  directoryVersion: bigint;
 }
 
 export interface OpenInvoice {
@@ -56,7 +59,8 @@ export async function accountSummary(
 }
 
 /**
- * One round trip, one statement built once and prepared (status, estimates and the Home tab all start here, the
+ * One round trip, one statement built once and prepared (with the directory version, which confirms the request's
+ * cached context) (status, estimates and the Home tab all start here, the
  * first two inside Slack's 3-second ack): the wallet, the plan, the reading in effect now, this month's highest
  * count (the reading carried in from before the month included), the license packs covering the month, auto-reload
  * and the card, the Jamf Pro connection and the open invoices.
@@ -136,7 +140,7 @@ export async function accountOverview(
     outstandingCents: toBigInt(i.outstanding_cents),
     dueDate: i.due_date,
   }));
-  return { summary, source, openInvoices };
+  return { summary, source, openInvoices, directoryVersion: toBigInt(row.directory_version) };
 }
 
 const p = {
@@ -169,7 +173,8 @@ const overviewStatement = preparedQuery<
            from jamf_connectors j where j.account_id = ${p.id}) j) as jamf,
         (select coalesce(json_agg(json_build_object('number', i.number, 'month', i.month,
                    'outstanding_cents', i.outstanding_cents::text, 'due_date', i.due_date) order by i.month), '[]'::json)
-         from invoices i where i.account_id = ${p.id} and i.outstanding_cents > 0) as open_invoices
+         from invoices i where i.account_id = ${p.id} and i.outstanding_cents > 0) as open_invoices,
+        ${DIRECTORY_VERSION} as directory_version
       from ledger_accounts w join plans p on p.code = ${p.plan}
       where w.account_id = ${p.id} and w.kind = 'wallet'`,
 );
@@ -198,6 +203,7 @@ interface OverviewRow {
   declined: unknown;
   jamf: unknown;
   open_invoices: unknown;
+  directory_version: unknown;
 }
 
 interface ReadingRow {

@@ -5,6 +5,7 @@ import type { Interactions, Reply } from '../../src/app/types.js';
 import { fixedClock } from '../../src/clock.js';
 import { changesOf, type Database, type Db, openDatabase } from '../../src/db/client.js';
 import { createDeps } from '../../src/deps.js';
+import { walletBalance } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { createAccount, linkChannel, removeAdmins } from '../../src/services/accounts.js';
 import { paymentsFor } from '../../src/services/payments/configured.js';
@@ -94,7 +95,7 @@ describePostgres('directory cache across replicas', (t) => {
   });
 
   /** What the other replica answers `/balance <text>` from #acme, as a view model's kind. */
-  const answerOnReplica = async (who: 'admin' | 'finance', text: string) => {
+  const answerOnReplica = async (who: 'admin' | 'finance' | 'nobody', text: string) => {
     const replies = await other.command(
       { ...person(who), channelId: ACME_CHANNEL, requestId: `t.${text}` },
       text,
@@ -113,6 +114,21 @@ describePostgres('directory cache across replicas', (t) => {
     await revokeRole(t.db, finance, 'finance');
     expect((await ask(replica.db)).roles.finance).toBe(false);
     expect(await answerOnReplica('finance', 'status')).toBe('refusal');
+  });
+
+  it('a write on the other replica checks the roles first: a revoked finance cannot adjust there right after', async () => {
+    expect(await answerOnReplica('finance', 'status')).toBe('status'); // cached on the replica
+    const acme = (await ask(t.db)).channelAccount!;
+    await revokeRole(t.db, finance, 'finance');
+    expect(await answerOnReplica('finance', 'adjust +10 should not land')).toBe('refusal');
+    expect(await walletBalance(t.db, acme.id)).toBe(0n);
+  });
+
+  it('a role granted through one replica is honoured on the other right after, though refused from its cache', async () => {
+    expect(await answerOnReplica('nobody', 'status')).toBe('refusal');
+    expect(await answerOnReplica('nobody', 'status')).toBe('refusal'); // now from the cache
+    await grantRole(t.db, person('nobody'), 'sales', 'U1');
+    expect(await answerOnReplica('nobody', 'status')).toBe('status');
   });
 
   it('a channel linked through one replica stands for its new account on the other right after', async () => {

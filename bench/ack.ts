@@ -6,10 +6,13 @@
 import { createHmac } from 'node:crypto';
 import { Agent, createServer, request, type Server } from 'node:http';
 import {
+  backendsOf,
   type Child,
+  cpuMs,
   createFreshPostgres,
   defer,
   fmt,
+  nodeProcessOf,
   parseOptions,
   printTable,
   ROOT,
@@ -178,6 +181,9 @@ interface Segment {
   errors: number;
   elapsedMs: number;
   requests: number;
+  /** CPU time the target's node process used during the segment, and PostgreSQL's backends for it (app only). */
+  cpuMs: number;
+  dbCpuMs: number;
 }
 
 async function runOne(
@@ -273,6 +279,10 @@ async function runOne(
       if (r.errors > 0) throw new Error(`warm-up ${kind}: ${r.errors} errors, e.g. ${r.errorSamples[0]}`);
     }
 
+    // CPU per request is less sensitive to other load on the machine than latency is.
+    const nodeOf = { app: nodeProcessOf(app.pid), bare: nodeProcessOf(bare.pid) };
+    const dbCpu = () =>
+      fresh ? backendsOf(fresh.name).reduce((sum, pid) => sum + cpuMs(pid), 0) : Number.NaN;
     const callsBefore = sumCalls(slack.calls());
     const perRound = split(o.count, o.rounds);
     const segments: Array<Segment & { round: number }> = [];
@@ -287,9 +297,12 @@ async function runOne(
         ['bare', 'bare-status'],
       ] as const;
       for (const [label, kind] of round % 2 === 0 ? order : [...order].reverse()) {
+        const pid = label === 'bare' ? nodeOf.bare : nodeOf.app;
+        const before = { cpu: cpuMs(pid), db: label === 'bare' ? 0 : dbCpu() };
         const r = await runLoad({ count: n, concurrency: o.concurrency, request: load[kind] });
+        const used = { cpuMs: cpuMs(pid) - before.cpu, dbCpuMs: label === 'bare' ? 0 : dbCpu() - before.db };
         errorSamples.push(...r.errorSamples);
-        segments.push({ label, round, requests: n, ...r });
+        segments.push({ label, round, requests: n, ...r, ...used });
       }
       process.stdout.write(`  round ${round + 1}/${o.rounds} done\n`);
     }
@@ -302,6 +315,8 @@ async function runOne(
         errors: chosen.reduce((a, s) => a + s.errors, 0),
         requests: chosen.reduce((a, s) => a + s.requests, 0),
         elapsedMs: chosen.reduce((a, s) => a + s.elapsedMs, 0),
+        cpuMs: chosen.reduce((a, s) => a + s.cpuMs, 0),
+        dbCpuMs: chosen.reduce((a, s) => a + s.dbCpuMs, 0),
       };
     };
     const rows: Array<Array<string | number>> = [];
@@ -319,9 +334,22 @@ async function runOne(
         fmt(s.p95),
         fmt(s.p99),
         fmt(s.max),
+        fmt((all.cpuMs / all.requests) * 1000, 0),
+        fresh ? fmt((all.dbCpuMs / all.requests) * 1000, 0) : '—',
       ]);
     }
-    const headers = ['target', 'requests', 'errors', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'];
+    const headers = [
+      'target',
+      'requests',
+      'errors',
+      'req/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'max ms',
+      'CPU µs/req',
+      'PostgreSQL CPU µs/req',
+    ];
     process.stdout.write('\n');
     const latencyTable = printTable(headers, rows);
 
@@ -356,7 +384,7 @@ async function runOne(
         'ack',
         [
           `Database: ${db === 'pglite' ? 'PGlite in memory (`DATABASE_URL=pglite://memory`)' : 'PostgreSQL, a fresh database on 127.0.0.1:5432'}.`,
-          `The app is \`tsx src/cli/main.ts start\` in HTTP mode; the baseline is \`tsx bench/support/bare-bolt.ts\` (same Bolt HTTPReceiver and signing secret, one listener that only acks). Both are child processes; the load comes from the parent over keep-alive HTTP on 127.0.0.1.`,
+          `The app is \`tsx src/cli/main.ts start\` in HTTP mode; the baseline is \`tsx bench/support/bare-bolt.ts\` (same Bolt HTTPReceiver and signing secret, one listener that only acks). Both are child processes; the load comes from the parent over keep-alive HTTP on 127.0.0.1. CPU µs/req is the target's node process's user + system time over the timed requests (from /proc, 10 ms ticks), PostgreSQL's that of the backends serving the app's database.`,
           `Account Acme on plus, 120 devices, $3,000.00 in the wallet; requests as its admin in its linked channel. ${o.count} of each command per target, concurrency ${o.concurrency}, ${o.rounds} alternating rounds, ${o.warmup} warm-up requests per target. The bare app received the same two bodies, pooled as "bare".`,
           '',
           latencyTable,

@@ -1,6 +1,6 @@
 import { estimate, reloadToCover } from '../domain/pricing.js';
 import { type Account, requirePlan } from '../services/accounts.js';
-import { accountSummary } from '../services/summary.js';
+import { accountOverview } from '../services/summary.js';
 import { allows } from './access.js';
 import type { CommandContext } from './types.js';
 import { formatOf } from './view-mappers.js';
@@ -13,7 +13,9 @@ export async function estimateModel(
   account?: Account,
 ): Promise<EstimateModel> {
   const { db, config } = ctx.deps;
-  const summary = account ? await accountSummary(db, account, ctx.now, config.billingTimeZone) : undefined;
+  const overview = account && (await accountOverview(db, account, ctx.now, config.billingTimeZone));
+  if (overview) ctx.directory?.confirm(overview.directoryVersion);
+  const summary = overview?.summary;
   // The account's own plan comes with its summary; another plan is looked up.
   const plan =
     summary && (input.planCode ?? summary.plan.code) === summary.plan.code

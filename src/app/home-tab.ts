@@ -8,11 +8,10 @@ import {
   getAccount,
   listAccounts,
 } from '../services/accounts.js';
-import { deviceSource } from '../services/connectors.js';
 import { homeSelection, selectHomeAccount, usersViewingAccount } from '../services/home-selection.js';
 import { namedInvoices } from '../services/invoicing.js';
 import { type Roles, rolesOf } from '../services/roles.js';
-import { accountSummary } from '../services/summary.js';
+import { accountOverview } from '../services/summary.js';
 import { collectionsModel } from './collections-view.js';
 import type { Deps } from './types.js';
 import { formatOf, invoiceModel, transferLine } from './view-mappers.js';
@@ -58,13 +57,12 @@ function withSelected(choices: Account[], selected: Account | undefined): Accoun
 }
 
 async function homeAccount(deps: Deps, account: Account, now: Date, roles: Roles): Promise<HomeAccountModel> {
-  const [summary, source, recent, invoices, collections] = await Promise.all([
-    accountSummary(deps.db, account, now, deps.config.billingTimeZone),
-    deviceSource(deps.db, account.id, now),
+  const [{ summary, source, openInvoices }, recent, invoices] = await Promise.all([
+    accountOverview(deps.db, account, now, deps.config.billingTimeZone),
     walletHistory(deps.db, account.id, HOME_LISTS.recentTransfers),
     namedInvoices(deps.db, { accountId: account.id, limit: HOME_LISTS.invoices }),
-    collectionsModel({ deps, roles, now }, account),
   ]);
+  const collections = collectionsModel({ deps, roles, now }, account, openInvoices);
   const format = formatOf(deps);
   return {
     summary,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ownerIdentities } from '../config.js';
 import { DEVICES, MONTHS } from '../domain/money.js';
 import { type Account, getAccount } from '../services/accounts.js';
+import { StaleDirectory } from '../services/directory.js';
 import { UserError } from '../services/errors.js';
 import { requestContext } from '../services/roles.js';
 import { allows, canRead, refusal, resolveAccount } from './access.js';
@@ -23,18 +24,28 @@ import type { ActionInput, Actor, CommandContext, Deps, Interactions, Reply } fr
 /** The command layer behind both doors. */
 export function createInteractions(deps: Deps): Interactions {
   const owners = ownerIdentities(deps.config);
-  const context = async (actor: Actor): Promise<CommandContext> => ({
+  const context = async (actor: Actor, check: 'now' | 'later' = 'now'): Promise<CommandContext> => ({
     deps,
     actor,
     ...(await requestContext(deps.db, {
       person: { teamId: actor.teamId, userId: actor.userId },
       owners,
       channelId: actor.channelId,
+      check,
     })),
     now: deps.clock.now(),
   });
   return {
-    command: async (actor, text) => runCommand(await context(actor), text),
+    // A command may start on the cached context unchecked (status and estimate confirm it in their own statement):
+    // when the directory moved meanwhile, it runs again on a fresh one.
+    command: async (actor, text) => {
+      try {
+        return await runCommand(await context(actor, 'later'), text);
+      } catch (err) {
+        if (err instanceof StaleDirectory) return runCommand(await context(actor), text);
+        throw err;
+      }
+    },
     action: async (actor, input) => {
       const ctx = await context(actor);
       return answeringRefusals(ctx, () => runAction(ctx, input));

@@ -21,7 +21,9 @@ export async function runCommand(ctx: CommandContext, text: string): Promise<Rep
   const started = performance.now();
   const timing = { subcommand: 'unknown' };
   try {
-    return await routeCommand(ctx, text, timing);
+    const replies = await routeCommand(ctx, text, timing);
+    await ctx.directory?.verify(); // what is answered stood on the directory as it is now
+    return replies;
   } finally {
     observeAnswer(timing.subcommand, (performance.now() - started) / 1000);
   }
@@ -66,6 +68,7 @@ async function routeCommand(
     if (sub.account === 'required' && !allows(sub.access, ctx.roles, account)) {
       return privately(refusalOf(refusal(command, asRoles(sub.access), ctx.roles, account)));
     }
+    if (!sub.confirmsDirectory) await ctx.directory?.verify(); // before anything is written
     return await sub.run(ctx, args, account);
   } catch (err) {
     if (err instanceof UsageError) return privately(usageError(err.problem, usage));

@@ -3,7 +3,7 @@ import { walletBalance, walletHistory } from '../ledger/ledger.js';
 import type { Account } from '../services/accounts.js';
 import { deviceSource } from '../services/connectors.js';
 import { type DeviceReading, readingsOfMonth, recordReading } from '../services/devices.js';
-import { accountSummary } from '../services/summary.js';
+import { accountOverview } from '../services/summary.js';
 import { balanceChanged } from './balance-changed.js';
 import { collectionsModel } from './collections-view.js';
 import { devicesArg, historyCountArg, noMoreArguments, readOptional } from './command-args.js';
@@ -18,11 +18,14 @@ export async function statusCommand(
   account?: Account,
 ): Promise<Reply[]> {
   noMoreArguments(args, 0);
-  const [summary, source, collections] = await Promise.all([
-    accountSummary(ctx.deps.db, account!, ctx.now, ctx.deps.config.billingTimeZone),
-    deviceSource(ctx.deps.db, account!.id, ctx.now),
-    collectionsModel(ctx, account!),
-  ]);
+  const { summary, source, openInvoices, directoryVersion } = await accountOverview(
+    ctx.deps.db,
+    account!,
+    ctx.now,
+    ctx.deps.config.billingTimeZone,
+  );
+  ctx.directory?.confirm(directoryVersion);
+  const collections = collectionsModel(ctx, account!, openInvoices);
   return [
     {
       kind: 'private',

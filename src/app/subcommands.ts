@@ -34,6 +34,9 @@ export interface Subcommand {
   /** `required`: the command acts on one account, resolved before it runs (and admin is checked against it);
    * `optional`: an account's figures are added when one is meant and the user may read it. */
   account: 'required' | 'optional' | 'none';
+  /** It only reads, and confirms a cached request context itself (its statement reads the directory version): it
+   * may run before the context is checked. */
+  confirmsDirectory?: true;
   run(ctx: CommandContext, args: string[], account: Account | undefined): Promise<Reply[]>;
 }
 
@@ -45,6 +48,7 @@ export const SUBCOMMANDS: Subcommand[] = [
     description: 'what devices × months cost, with 12/24/36-month figures; no arguments opens a form',
     access: 'anyone',
     account: 'optional',
+    confirmsDirectory: true,
     run: estimateCommand,
   },
   {
@@ -61,6 +65,7 @@ export const SUBCOMMANDS: Subcommand[] = [
     description: 'balance, devices, monthly cost, runway and next bill',
     access: ['admin', 'finance', 'sales'],
     account: 'required',
+    confirmsDirectory: true,
     run: statusCommand,
   },
   {

@@ -6,6 +6,7 @@ import type { Identity } from '../domain/identity.js';
 import type { Logger } from '../logger.js';
 import type { Account } from '../services/accounts.js';
 import type { ConnectorDeps } from '../services/connectors.js';
+import type { DirectoryCheck } from '../services/directory.js';
 import type { PaymentProvider } from '../services/payments/provider.js';
 import type { Roles } from '../services/roles.js';
 import type { FieldError, HomeModel, MessageModel, ModalModel } from './views.js';
@@ -116,6 +117,9 @@ export interface CommandContext {
   roles: Roles;
   /** The account the actor's channel is linked to (null: none; undefined: no channel). */
   channelAccount: Account | null | undefined;
+  /** When roles and the channel's account came from the process's cache unchecked: the check this request owes
+   * (a statement that reads the directory version confirms it; run-command verifies before a write). */
+  directory?: DirectoryCheck;
   now: Date;
 }
 

@@ -1,11 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
-import { is, Placeholder, type SQL } from 'drizzle-orm';
-import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { getTableColumns, is, Placeholder, type SQL } from 'drizzle-orm';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTable } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import type { Sql } from 'postgres';
+import type { Options, Sql } from 'postgres';
+
+type Postgres = typeof import('postgres');
+
 import type { Config } from '../config.js';
 import { lockPgliteDir } from './pglite-lock.js';
 import * as schema from './schema.js';
@@ -25,6 +28,88 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Tells this process when what it caches of the directory (roles, admins, channel links, plans, accounts) may have
+ * been changed by another: drizzle/0014's triggers announce every such change on `balance_directory` at commit.
+ */
+export interface ChangeFeed {
+  /** False while an announcement could go unheard (PostgreSQL: the listening connection is down or reconnecting):
+   * a cache must not be trusted or filled then. */
+  readonly live: boolean;
+  /** `fn` runs at every announcement, and whenever the feed goes down or comes back; the first call starts it. */
+  subscribe(fn: () => void): void;
+}
+
+const CHANGES_CHANNEL = 'balance_directory';
+const RELISTEN_MS = 1_000;
+
+/**
+ * PGlite is one process on one connection that runs a transaction to its end before any other query, so a change
+ * is committed before anyone here reads again and the directory's version (read with every use) says it all.
+ */
+const PGLITE_FEED: ChangeFeed = { live: true, subscribe: () => {} };
+
+const feeds = new WeakMap<Db, ChangeFeed>();
+
+/** The change feed of a handle from openDatabase; none for a transaction (which reads afresh anyway). */
+export function changesOf(db: Db): ChangeFeed | undefined {
+  return feeds.get(db);
+}
+
+/** LISTEN on a connection of its own, started by the first subscriber, listening again after any drop. */
+function postgresChangeFeed(postgres: Postgres, url: string): ChangeFeed & { close(): Promise<void> } {
+  const subscribers: Array<() => void> = [];
+  let live = false;
+  let closed = false;
+  const announce = () => {
+    for (const fn of subscribers) fn();
+  };
+  // `onnotify` is postgres.js's own hook for a connection's notifications (what its `listen` is built on; missing
+  // from its types). Its `listen` could not say when the connection dropped: this one is watched by `onclose`.
+  const options: Options<Record<string, never>> & { onnotify: (channel: string) => void } = {
+    max: 1,
+    max_lifetime: null,
+    fetch_types: false,
+    onnotice: () => {},
+    onnotify: (channel) => {
+      if (channel === CHANGES_CHANNEL) announce();
+    },
+    onclose: () => {
+      if (!live) return;
+      live = false; // what changes meanwhile goes unheard
+      announce();
+      relisten();
+    },
+  };
+  const connection = postgres(url, options);
+  const listen = async (): Promise<void> => {
+    try {
+      await connection.unsafe(`listen ${CHANGES_CHANNEL}`);
+      live = true;
+      announce(); // anything read while the feed was down is dropped
+    } catch {
+      relisten();
+    }
+  };
+  // After a pause, so that a server that is going away is not hammered (the cache is bypassed meanwhile).
+  const relisten = () => {
+    if (!closed) setTimeout(() => void listen(), RELISTEN_MS).unref();
+  };
+  return {
+    get live() {
+      return live && !closed;
+    },
+    subscribe: (fn) => {
+      subscribers.push(fn);
+      if (subscribers.length === 1) void listen();
+    },
+    close: async () => {
+      closed = true;
+      await connection.end({ timeout: 5 });
+    },
+  };
+}
+
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 /** Any number above is fine; it only has to be the same for every replica. */
@@ -41,6 +126,7 @@ export async function openDatabase(
     const client = new PGlite(target.kind === 'pglite-dir' ? target.dir : undefined);
     await client.waitReady;
     const db = drizzlePglite({ client, schema }) as unknown as Db;
+    feeds.set(db, PGLITE_FEED);
     return {
       db,
       kind: 'pglite',
@@ -96,6 +182,8 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     ]);
   const client = postgres(url, { max, onnotice: () => {} });
   const db = drizzlePostgres({ client: preparing(client), schema }) as unknown as Db;
+  const changes = postgresChangeFeed(postgres, url);
+  feeds.set(db, changes);
   return {
     db,
     kind: 'postgres',
@@ -111,7 +199,9 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       }
     },
     ping: () => pingWith(db),
-    close: () => client.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([changes.close(), client.end({ timeout: 5 })]);
+    },
   };
 }
 
@@ -189,7 +279,24 @@ export function pgErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** A timestamp parameter for raw SQL (postgres.js takes no Date objects there; both drivers take ISO text). */
-export function at(instant: Date): SQL {
-  return sql`${instant.toISOString()}::timestamptz`;
+/** A timestamp parameter for raw SQL (postgres.js takes no Date objects there; both drivers take ISO text), or a
+ * placeholder for one in a `preparedQuery` (its value then ISO text too). */
+export function at(instant: Date | Placeholder): SQL {
+  return sql`${instant instanceof Date ? instant.toISOString() : instant}::timestamptz`;
+}
+
+/**
+ * A table's row from `row_to_json` (keyed by column name), each value mapped as drizzle maps it from the driver:
+ * timestamps to Dates, int8 to bigint (through a JSON number: exact up to 2^53, far beyond any amount Balance
+ * takes). Undefined when there is no row.
+ */
+export function rowFromJson<T extends PgTable>(table: T, json: unknown): T['$inferSelect'] | undefined {
+  const raw = (typeof json === 'string' ? JSON.parse(json) : json) as Record<string, unknown> | null;
+  if (!raw) return undefined;
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T['$inferSelect'];
 }

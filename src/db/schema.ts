@@ -8,6 +8,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -113,6 +114,14 @@ export const userRoles = pgTable(
     check('user_roles_role', sql`${t.role} in ('sales', 'finance')`),
   ],
 );
+
+/**
+ * Moves on (never back: no column owns it, so `truncate … restart identity` leaves it) at every statement that
+ * changes who may do what or which account a channel stands for: user_roles, account_admins, channel_links, plans,
+ * accounts (triggers of drizzle/0014, which also announce the change on the `balance_directory` channel). Each
+ * process's cache of these (src/services/directory.ts) is good only for the value it was read at.
+ */
+export const directoryVersion = pgSequence('directory_version');
 
 /** Deployment settings changed at run time (finance channel, generated secrets). */
 export const settings = pgTable('settings', {

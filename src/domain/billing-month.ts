@@ -137,12 +137,24 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * Readings already made, by zone and whole second (the formatter shows no finer): `formatToParts` was a hot spot of
+ * every answer, which reads the same few instants (now, the month's start and the offsets around it) many times.
+ */
+const wallClocks = new Map<string, Readonly<WallClock>>();
+const WALL_CLOCKS_KEPT = 4_096;
+
 function wallClockAt(ms: number, timeZone: string): WallClock {
   if (!Number.isFinite(ms)) throw new RangeError('invalid date');
+  const key = `${timeZone} ${Math.floor(ms / 1000)}`;
+  const known = wallClocks.get(key);
+  if (known) return { ...known };
   const wall: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   for (const part of formatterFor(timeZone).formatToParts(ms)) {
     if (part.type in wall) wall[part.type as keyof WallClock] = Number(part.value);
   }
+  if (wallClocks.size >= WALL_CLOCKS_KEPT) wallClocks.clear();
+  wallClocks.set(key, { ...wall });
   return wall;
 }
 

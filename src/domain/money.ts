@@ -33,16 +33,31 @@ function currencyFormatter(currency: string): Intl.NumberFormat {
   return formatter;
 }
 
+// What a currency's formatter says of it, asked once per currency: `resolvedOptions` and `formatToParts` build
+// fresh objects on every call, and every amount shown asks.
+const digitsOf = new Map<string, number>();
+const symbolOf = new Map<string, string>();
+
 /** How many minor digits the currency has: USD 2, JPY 0, BHD 3. */
 export function minorDigits(currency: string): number {
-  return currencyFormatter(currency).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsOf.get(currency);
+  if (digits === undefined) {
+    digits = currencyFormatter(currency).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsOf.set(currency, digits);
+  }
+  return digits;
 }
 
 export function currencySymbol(currency: string): string {
-  const part = currencyFormatter(currency)
-    .formatToParts(1)
-    .find((p) => p.type === 'currency');
-  return part?.value ?? currency;
+  let symbol = symbolOf.get(currency);
+  if (symbol === undefined) {
+    const part = currencyFormatter(currency)
+      .formatToParts(1)
+      .find((p) => p.type === 'currency');
+    symbol = part?.value ?? currency;
+    symbolOf.set(currency, symbol);
+  }
+  return symbol;
 }
 
 /** The smallest and largest amount a user may enter: 1 to 10,000,000 major units. */

@@ -1,10 +1,5 @@
 import { parse as parseQuery } from 'node:querystring';
-import {
-  type BufferedIncomingMessage,
-  HTTPModuleFunctions,
-  type HTTPReceiver,
-  verifySlackRequest,
-} from '@slack/bolt';
+import { type BufferedIncomingMessage, type HTTPReceiver, verifySlackRequest } from '@slack/bolt';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { readBody, utf8 } from './body.js';
@@ -85,9 +80,14 @@ const EventsApi = z.discriminatedUnion('type', [
 const isForm = (req: BufferedIncomingMessage) =>
   req.headers['content-type'] === 'application/x-www-form-urlencoded';
 
-/** Slack's SSL check: unsigned by design; Bolt strips everything but `ssl_check=1` and answers 200. */
-function isSslCheck(req: BufferedIncomingMessage): boolean {
-  return isForm(req) && parseQuery(req.rawBody.toString()).ssl_check === '1';
+/** A form body's fields, parsed once for the checks below. */
+function formOf(req: BufferedIncomingMessage): ReturnType<typeof parseQuery> | undefined {
+  return isForm(req) ? parseQuery(req.rawBody.toString()) : undefined;
+}
+
+/** Slack's SSL check: unsigned by design; Bolt answers 200 to `ssl_check=1` without dispatching anything. */
+function isSslCheck(form: ReturnType<typeof parseQuery> | undefined): boolean {
+  return form?.ssl_check === '1';
 }
 
 /** Signed with our secret (Bolt's check, which refuses stamps over 5 minutes old) and not stamped in the future. */
@@ -121,24 +121,25 @@ function holdsNul(body: unknown): boolean {
   return false;
 }
 
-/** The body as Bolt will parse it, refused unless it is one of Slack's shapes. */
-function checkEnvelope(req: BufferedIncomingMessage): void {
-  const form = isForm(req);
+/** The body as Bolt will parse it (`HTTPModuleFunctions.parseHTTPRequestBody`), refused unless it is one of Slack's
+ * shapes. A form body arrives parsed: Bolt's own parse would be the third of the same text. */
+function checkEnvelope(req: BufferedIncomingMessage, form: ReturnType<typeof parseQuery> | undefined): void {
   const json = (req.headers['content-type'] ?? '').split(';')[0]!.trim() === 'application/json';
   if (!form && !json)
     throw new HttpError(415, 'Slack sends application/x-www-form-urlencoded or application/json');
   utf8(req.rawBody);
+  const payload = form?.payload;
   let body: unknown;
   try {
-    body = HTTPModuleFunctions.parseHTTPRequestBody(req);
+    body = form
+      ? typeof payload === 'string'
+        ? JSON.parse(payload)
+        : form
+      : JSON.parse(req.rawBody.toString());
   } catch {
     throw new HttpError(400, 'the body is not valid JSON');
   }
-  const schema = !form
-    ? EventsApi
-    : typeof parseQuery(req.rawBody.toString()).payload === 'string'
-      ? Interaction
-      : SlashCommand;
+  const schema = !form ? EventsApi : typeof payload === 'string' ? Interaction : SlashCommand;
   schema.parse(body);
   if (holdsNul(body)) throw new HttpError(400, 'the body holds a NUL character');
 }
@@ -155,14 +156,15 @@ export function slackEventsRoute(receiver: HTTPReceiver, signingSecret: string, 
     path: SLACK_EVENTS_PATH,
     handle: async (req, res) => {
       const buffered = Object.assign(req, { rawBody: await readBody(req, MAX_BODY_BYTES) });
-      if (!isSslCheck(buffered)) {
+      const form = formOf(buffered);
+      if (!isSslCheck(form)) {
         try {
           verifySignature(buffered, signingSecret);
         } catch (err) {
           logger.warn(`refused a Slack request: ${err instanceof Error ? err.message : String(err)}`);
           throw new HttpError(401, 'the request is not signed by Slack');
         }
-        checkEnvelope(buffered);
+        checkEnvelope(buffered, form);
       }
       forward(buffered, res);
     },

@@ -182,6 +182,19 @@ export async function deviceSource(db: Db, accountId: number, now: Date): Promis
     readingAt(db, accountId, now),
     jamfConnection(db, accountId),
   ]);
+  return sourceOf(reading, connection);
+}
+
+type ConnectionShown = Pick<
+  JamfConnection,
+  'url' | 'lastSyncAt' | 'consecutiveFailures' | 'failingSince' | 'lastError'
+>;
+
+/** The device source of the reading in effect and the connection (either may be missing). */
+export function sourceOf(
+  reading: Pick<DeviceReading, 'count' | 'source' | 'recordedBy' | 'effectiveAt'> | null | undefined,
+  connection: ConnectionShown | null | undefined,
+): DeviceSource {
   return {
     reading: reading
       ? { count: reading.count, source: reading.source, by: reading.recordedBy, at: reading.effectiveAt }
@@ -192,7 +205,7 @@ export async function deviceSource(db: Db, accountId: number, now: Date): Promis
   };
 }
 
-function failingOf(connection: JamfConnection): NonNullable<DeviceSource['jamf']>['failing'] {
+function failingOf(connection: ConnectionShown): NonNullable<DeviceSource['jamf']>['failing'] {
   const { consecutiveFailures, failingSince, lastError } = connection;
   if (consecutiveFailures === 0 || !failingSince || !lastError) return null;
   return { since: failingSince, failures: consecutiveFailures, reason: lastError };

@@ -1,8 +1,15 @@
 import { and, eq, getTableName, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.js';
+import { type Db, preparedQuery, queryRows, toBigInt } from '../db/client.js';
 import { accountAdmins, type GlobalRole, homeSelections, userRoles } from '../db/schema.js';
 import { type Identity, sameIdentity } from '../domain/identity.js';
 import type { Account } from './accounts.js';
+import {
+  DIRECTORY_VERSION,
+  DirectoryCheck,
+  directoryOf,
+  directoryVersionNow,
+  type Grants,
+} from './directory.js';
 
 /** What one person may do (SPEC §3): owners from the configuration, global roles, and the accounts they run. Every
  * one of them names the person's team as well as their user id (SPEC §11). */
@@ -21,54 +28,101 @@ export interface RequestContext {
   roles: Roles;
   /** The account linked to the channel the request came from: null when none is, undefined when not asked. */
   channelAccount: Account | null | undefined;
+  /** Present when the context came from the cache unchecked (`check: 'later'`): the check the request owes. */
+  directory?: DirectoryCheck;
 }
 
 /**
- * Who is asking and which account their channel stands for, in one round trip: every command and action starts
- * here, inside Slack's 3-second ack.
+ * Who is asking and which account their channel stands for: every command and action starts here, inside Slack's
+ * 3-second ack. Served from the process's directory cache after one check of its version (src/services/directory.ts),
+ * or with that check left to the request (`check: 'later'`); else read in one round trip and kept.
  */
 export async function requestContext(
   db: Db,
-  input: { person: Identity; owners: readonly Identity[]; channelId?: string },
+  input: { person: Identity; owners: readonly Identity[]; channelId?: string; check?: 'now' | 'later' },
 ): Promise<RequestContext> {
   const { teamId, userId } = input.person;
-  const [row] = await queryRows<{ roles: unknown; admin_of: unknown; channel_account: unknown }>(
-    db,
-    sql`select (select coalesce(json_agg(role), '[]'::json) from user_roles
-                where team_id = ${teamId} and user_id = ${userId}) as roles,
-               (select coalesce(json_agg(account_id order by account_id), '[]'::json)
-                from account_admins where team_id = ${teamId} and user_id = ${userId}) as admin_of,
-               (select json_build_object('id', a.id, 'name', a.name, 'planCode', a.plan_code,
-                         'billingChannelId', a.billing_channel_id, 'alertChannelId', a.alert_channel_id,
-                         'alertThresholdTenths', a.alert_threshold_tenths, 'createdBy', a.created_by,
-                         'createdAt', a.created_at, 'suspendedSince', a.suspended_since)
-                from channel_links l join accounts a on a.id = l.account_id
-                where l.channel_id = ${input.channelId ?? null}) as channel_account`,
-  );
-  const granted = jsonValue(row?.roles) as GlobalRole[];
-  const linked = jsonValue(row?.channel_account) as
-    | (Omit<Account, 'createdAt' | 'suspendedSince'> & { createdAt: string; suspendedSince: string | null })
-    | null;
+  const directory = directoryOf(db);
+  const person = `${teamId} ${userId}`;
+  const cached = directory?.lookup(person, input.channelId);
+  if (cached && input.check === 'later') {
+    return {
+      ...contextOf(input, cached.grants, cached.channel),
+      directory: new DirectoryCheck(db, cached.version),
+    };
+  }
+  if (cached && (await directoryVersionNow(db)) === cached.version) {
+    return contextOf(input, cached.grants, cached.channel);
+  }
+  const reading = directory?.reading();
+  const [row] = await contextStatement(db, { teamId, userId, channelId: input.channelId ?? null });
+  const [roles, adminOf, channelAccount, version] = row ?? [];
+  const granted = jsonValue(roles) as GlobalRole[];
+  const grants: Grants = {
+    finance: granted.includes('finance'),
+    sales: granted.includes('sales'),
+    adminOf: (jsonValue(adminOf) as unknown[]).map(Number),
+  };
+  const channel = input.channelId === undefined ? undefined : accountOf(jsonValue(channelAccount));
+  if (directory && reading !== undefined && row) {
+    directory.keep(reading, toBigInt(version), {
+      person: [person, grants],
+      channel: input.channelId === undefined ? undefined : [input.channelId, channel ?? null],
+    });
+  }
+  return contextOf(input, grants, channel);
+}
+
+const contextStatement = preparedQuery<
+  [roles: unknown, adminOf: unknown, channelAccount: unknown, version: unknown],
+  { teamId: string; userId: string; channelId: string | null }
+>(
+  sql`select (select coalesce(json_agg(role), '[]'::json) from user_roles
+              where team_id = ${sql.placeholder('teamId')} and user_id = ${sql.placeholder('userId')}) as roles,
+             (select coalesce(json_agg(account_id order by account_id), '[]'::json) from account_admins
+              where team_id = ${sql.placeholder('teamId')} and user_id = ${sql.placeholder('userId')}) as admin_of,
+             (select json_build_object('id', a.id, 'name', a.name, 'planCode', a.plan_code,
+                       'billingChannelId', a.billing_channel_id, 'alertChannelId', a.alert_channel_id,
+                       'alertThresholdTenths', a.alert_threshold_tenths, 'createdBy', a.created_by,
+                       'createdAt', a.created_at, 'suspendedSince', a.suspended_since)
+              from channel_links l join accounts a on a.id = l.account_id
+              where l.channel_id = ${sql.placeholder('channelId')}) as channel_account,
+             ${DIRECTORY_VERSION} as version`,
+);
+
+function contextOf(
+  input: { person: Identity; owners: readonly Identity[] },
+  grants: Grants,
+  channelAccount: Account | null | undefined,
+): RequestContext {
   return {
     roles: {
-      teamId,
-      userId,
+      teamId: input.person.teamId,
+      userId: input.person.userId,
       owner: input.owners.some((owner) => sameIdentity(owner, input.person)),
-      finance: granted.includes('finance'),
-      sales: granted.includes('sales'),
-      adminOf: (jsonValue(row?.admin_of) as unknown[]).map(Number),
+      ...grants,
+      adminOf: [...grants.adminOf], // the cached list stays the cache's
     },
-    channelAccount:
-      input.channelId === undefined
-        ? undefined
-        : linked && {
-            ...linked,
-            id: Number(linked.id),
-            createdAt: new Date(linked.createdAt),
-            // Every column of the row: a field left out here reads as undefined, not as what is stored.
-            suspendedSince: linked.suspendedSince === null ? null : new Date(linked.suspendedSince),
-          },
+    channelAccount,
   };
+}
+
+type LinkedAccount = Omit<Account, 'createdAt' | 'suspendedSince'> & {
+  createdAt: string;
+  suspendedSince: string | null;
+};
+
+function accountOf(linked: unknown): Account | null {
+  const account = linked as LinkedAccount | null;
+  return (
+    account && {
+      ...account,
+      id: Number(account.id),
+      createdAt: new Date(account.createdAt),
+      // Every column of the row: a field left out here reads as undefined, not as what is stored.
+      suspendedSince: account.suspendedSince === null ? null : new Date(account.suspendedSince),
+    }
+  );
 }
 
 /** A json column, as both drivers hand it over (parsed, or as text). */

@@ -34,7 +34,11 @@ export function createApp({ config, interactions, logger, retries }: SlackAppOpt
   const { slack } = config;
   if (!slack.botToken || !slack.signingSecret) throw new Error('Slack credentials are missing');
   const receiver =
-    slack.mode === 'socket' ? undefined : new HTTPReceiver({ signingSecret: slack.signingSecret, logger });
+    slack.mode === 'socket'
+      ? undefined
+      : // The route in front of it (src/http/slack-events.ts) has checked the signature already: checking it twice
+        // was a second HMAC of every body.
+        new HTTPReceiver({ signingSecret: slack.signingSecret, signatureVerification: false, logger });
   const app = new App({
     token: slack.botToken,
     ...(receiver
@@ -44,6 +48,8 @@ export function createApp({ config, interactions, logger, retries }: SlackAppOpt
     ...(slack.botUserId ? { botUserId: slack.botUserId } : {}),
     logger,
     logLevel: logger.getLevel(),
+    // Balance keeps no conversation state in Bolt: its store middleware ran on every request for nothing.
+    convoStore: false,
     clientOptions: {
       ...(slack.apiUrl ? { slackApiUrl: ensureTrailingSlash(slack.apiUrl) } : {}),
       ...(retries === undefined ? {} : { retryConfig: { retries } }),

@@ -22,7 +22,6 @@ import {
   recoverCharges,
   runCharge,
 } from '../../src/services/autoreload.js';
-import { autoReloadState } from '../../src/services/autoreload-state.js';
 import {
   CardNotDetachedError,
   customerFor,
@@ -31,6 +30,7 @@ import {
 } from '../../src/services/payments/cards.js';
 import { type SandboxTestCard, sandboxCard, sandboxProvider } from '../../src/services/payments/sandbox.js';
 import { setSetting } from '../../src/services/settings.js';
+import { accountSummary } from '../../src/services/summary.js';
 import { describeDatabases } from '../support/db.js';
 import { billedAccount, fund, owe, spend } from '../support/fixtures.js';
 
@@ -205,8 +205,8 @@ describeDatabases('auto-reload (SPEC §15)', (t) => {
     ]);
     expect(await check(account, at(6))).toEqual([]);
     expect(await charges()).toHaveLength(3);
-    const state = await autoReloadState(t.db, account.id, { now: at(6), timeZone: TZ });
-    expect(state.lastDecline).toMatchObject({
+    const { autoReload } = await accountSummary(t.db, account, at(6), TZ);
+    expect(autoReload.lastDecline).toMatchObject({
       at: at(4, 11),
       reason: 'card_declined: Your card was declined.',
     });

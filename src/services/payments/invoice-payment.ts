@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { invoices, payments } from '../../db/schema.js';
 import { parseInvoiceNumber } from '../../domain/invoice.js';
@@ -99,24 +99,4 @@ export async function startInvoicePayment(
     requestedBy: input.requestedBy,
     now: input.now,
   });
-}
-
-/** An account's invoices with something outstanding, oldest first: what `status` and Home offer to pay. */
-export async function openInvoicesOf(
-  db: Db,
-  accountId: number,
-): Promise<Array<PayableInvoice & { dueDate: string }>> {
-  const rows = await db
-    .select()
-    .from(invoices)
-    .where(and(eq(invoices.accountId, accountId), gt(invoices.outstandingCents, 0n)))
-    .orderBy(asc(invoices.month));
-  return rows.map((r) => ({
-    id: r.id,
-    number: r.number,
-    accountId: r.accountId,
-    month: r.month,
-    outstandingCents: r.outstandingCents,
-    dueDate: r.dueDate,
-  }));
 }

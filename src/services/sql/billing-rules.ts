@@ -3,13 +3,21 @@
 // balance check all build on these and on nothing else. test/services/billing-rules.property.test.ts holds each
 // fragment to its TypeScript rule on random data; change one, change both.
 
-import { type SQL, sql } from 'drizzle-orm';
+import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { at } from '../../db/client.js';
 
+/** An instant, or a placeholder for one in a statement built once (`preparedQuery`). */
+type Instant = Date | Placeholder;
+
+/** The reading in effect at `instant` (as `r`, the `select` list before it): the latest at or before it. */
+export function readingInEffect(columns: SQL, accountId: SQL, instant: Instant): SQL {
+  return sql`select ${columns} from device_readings r where r.account_id = ${accountId}
+             and r.effective_at <= ${at(instant)} order by r.effective_at desc, r.id desc limit 1`;
+}
+
 /** The count in effect at `instant`: the latest reading at or before it (null before the first). */
-export function deviceCountAt(accountId: SQL, instant: Date): SQL {
-  return sql`(select r.count from device_readings r where r.account_id = ${accountId}
-              and r.effective_at <= ${at(instant)} order by r.effective_at desc, r.id desc limit 1)`;
+export function deviceCountAt(accountId: SQL, instant: Instant): SQL {
+  return sql`(${readingInEffect(sql`r.count`, accountId, instant)})`;
 }
 
 /**
@@ -17,7 +25,10 @@ export function deviceCountAt(accountId: SQL, instant: Date): SQL {
  * before `start` and every reading in the window (`end` excluded for a whole month; included for the month so far,
  * so a reading taken at this very instant counts). Zero before any reading.
  */
-export function billedDevices(accountId: SQL, window: { start: Date; end: Date; endIncluded: boolean }): SQL {
+export function billedDevices(
+  accountId: SQL,
+  window: { start: Instant; end: Instant; endIncluded: boolean },
+): SQL {
   const beforeEnd = window.endIncluded
     ? sql`r.effective_at <= ${at(window.end)}`
     : sql`r.effective_at < ${at(window.end)}`;
@@ -29,7 +40,7 @@ export function billedDevices(accountId: SQL, window: { start: Date; end: Date; 
 }
 
 /** `packCovers`: the condition on a `license_packs` row (under `alias`) of being active in `month`. */
-export function packCovers(alias: string, month: string): SQL {
+export function packCovers(alias: string, month: string | Placeholder): SQL {
   const pack = sql.raw(alias);
   return sql`${pack}.start_month <= ${month} and ${pack}.end_month >= ${month}`;
 }

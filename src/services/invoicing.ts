@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { at, type Db, queryRows, toBigInt } from '../db/client.js';
+import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { at, type Db, queryRows } from '../db/client.js';
 import { accounts, closedMonths, invoiceRuns, invoices, plans } from '../db/schema.js';
 import { localDate, monthOf, monthStart, monthsBetween, nextMonth } from '../domain/billing-month.js';
-import { chargeFor, formatInvoiceNumber } from '../domain/invoice.js';
 import { dueDateFor, PAYMENT_TERMS } from '../domain/receivables.js';
-import { postAccountDebits } from '../ledger/batch.js';
+import { accountDebits } from '../ledger/batch.js';
+import { IdempotencyConflictError } from '../ledger/ledger.js';
 import { checkAlerts } from './alerts.js';
 import { renewLease, withLease } from './leases.js';
-import { enqueue, type OutboxItem } from './outbox.js';
-import { billedDevices, coveredDevices } from './sql/billing-rules.js';
+import { enqueue, outboxInsert } from './outbox.js';
+import { billedDevices, coveredDevices, invoiceNumber, monthCharge } from './sql/billing-rules.js';
 
 export type Invoice = typeof invoices.$inferSelect;
 
@@ -44,8 +44,9 @@ export type InvoiceRunResult =
 /**
  * The monthly invoice run (SPEC §8, §14). Closes every ended, unclosed billing month, oldest first; per chunk of
  * accounts one transaction writes their invoices, their usage and amount-due transfers and their messages together,
- * in a handful of set-based statements. Exactly once: an account-month is unique in the database, one replica at a time holds the run's lease,
- * and a run that stopped part-way (a crash, SIGTERM) is carried on by the next, under the same run id.
+ * in one set-based statement (then the low-balance check and the lease renewal). Exactly once: an account-month is
+ * unique in the database, one replica at a time holds the run's lease, and a run that stopped part-way (a crash,
+ * SIGTERM) is carried on by the next, under the same run id.
  */
 export async function runInvoices(db: Db, options: InvoiceRunOptions): Promise<InvoiceRunResult> {
   const holder = options.holder ?? randomUUID();
@@ -111,16 +112,6 @@ async function monthsToClose(db: Db, options: InvoiceRunOptions): Promise<string
   );
 }
 
-interface ChunkRow {
-  account_id: unknown;
-  billing_channel_id: string | null;
-  price_cents: unknown;
-  plan_code: string;
-  balance: unknown;
-  billed: unknown;
-  covered: unknown;
-}
-
 async function closeMonth(
   db: Db,
   options: InvoiceRunOptions & { month: string; runId: number; holder: string },
@@ -131,11 +122,15 @@ async function closeMonth(
   let after = 0;
   for (;;) {
     if (options.shouldStop?.()) return { invoiced, stopped: true };
-    const chunk = await db.transaction((tx) => invoiceChunk(tx, { ...options, start, end, after }));
+    const chunk = await db.transaction(async (tx) => {
+      const done = await invoiceChunk(tx, { ...options, start, end, after });
+      // Renewed in the chunk's own transaction: one commit per chunk, and a chunk never commits on a lost lease.
+      if (done.count > 0) await renewLease(tx, INVOICE_LEASE, options.holder, LEASE_MS);
+      return done;
+    });
     if (chunk.count === 0) break;
     invoiced += chunk.count;
     after = chunk.lastAccountId;
-    await renewLease(db, INVOICE_LEASE, options.holder, LEASE_MS);
     await options.afterChunk?.(chunk.count);
   }
   await db
@@ -145,124 +140,118 @@ async function closeMonth(
   return { invoiced, stopped: false };
 }
 
+interface ChunkResult {
+  count: unknown;
+  last: unknown;
+  /** The accounts whose wallet paid, as a bigint[] (text or an array, as the driver gives it). */
+  debited: unknown;
+  conflict: string | null;
+}
+
 /**
- * Invoices the next chunk of accounts of a month in one transaction. The chunk's wallets and receivables are locked
- * in account order, as the suspension review locks receivables, so the two never deadlock; a credit to one of these
- * wallets waits for the chunk and then settles the invoice it made (SPEC §14).
+ * Invoices the next chunk of accounts of a month in one transaction, in one statement: the chunk's wallets and
+ * receivables are locked in account order, as the suspension review locks receivables, so the two never deadlock (a
+ * credit to one of these wallets waits for the chunk and then settles the invoice it made, SPEC §14); then, from
+ * that same row set, the charges (the domain's `chargeFor` in its SQL form), the invoice numbers, the usage and
+ * amount-due transfers and their debits, the invoices and their messages. Only the low-balance check follows it.
  */
 async function invoiceChunk(
   tx: Db,
   o: InvoiceRunOptions & { month: string; runId: number; start: Date; end: Date; after: number },
 ): Promise<{ count: number; lastAccountId: number }> {
-  const rows = await queryRows<ChunkRow>(
-    tx,
-    sql`select a.id as account_id, a.billing_channel_id, a.plan_code, p.price_cents, w.balance,
-          ${billedDevices(sql`a.id`, { start: o.start, end: o.end, endIncluded: false })} as billed,
-          ${coveredDevices(sql`a.id`, o.month)} as covered
-        from accounts a
-        join plans p on p.code = a.plan_code
-        join ledger_accounts w on w.account_id = a.id and w.kind = 'wallet'
-        join ledger_accounts r on r.account_id = a.id and r.kind = 'receivable'
-        where a.id > ${o.after} and a.created_at < ${at(o.end)}
-          and not exists (select 1 from invoices i where i.account_id = a.id and i.month = ${o.month})
-        order by a.id
-        limit ${o.chunkSize ?? DEFAULT_CHUNK}
-        for update of w, r`,
-  );
-  if (rows.length === 0) return { count: 0, lastAccountId: o.after };
-  const charges = rows.map((r) => {
-    const accountId = Number(r.account_id);
-    const unitPriceCents = toBigInt(r.price_cents);
-    const billedDevices = Number(r.billed);
-    const coveredDevices = Number(r.covered);
-    return {
-      accountId,
-      billingChannelId: r.billing_channel_id,
-      planCode: r.plan_code,
-      unitPriceCents,
-      billedDevices,
-      coveredDevices,
-      ...chargeFor(billedDevices, coveredDevices, unitPriceCents, toBigInt(r.balance)),
-    };
-  });
+  // The statement's estimated cost (CTEs are planned blind) can pass jit_above_cost, and compiling it took seconds:
+  // far more than running it.
+  await tx.execute(sql`set local jit = off`);
+  const [row] = await queryRows<ChunkResult>(tx, chunkStatement(o));
+  const count = Number(row?.count ?? 0);
+  if (count === 0) return { count: 0, lastAccountId: o.after };
+  if (row!.conflict) throw new IdempotencyConflictError(row!.conflict);
+  await checkAlerts(tx, { accountIds: idList(row!.debited), now: o.now, timeZone: o.timeZone });
+  return { count, lastAccountId: Number(row!.last) };
+}
+
+/** A bigint[] as postgres.js (an array) or PGlite (an array, or '{1,2}' text) returns it. */
+function idList(value: unknown): number[] {
+  if (value === null || value === undefined) return [];
+  const items = Array.isArray(value) ? value : String(value).replace(/[{}]/g, '').split(',');
+  return items.filter((v) => v !== '').map(Number);
+}
+
+function chunkStatement(
+  o: InvoiceRunOptions & { month: string; runId: number; start: Date; end: Date; after: number },
+): SQL {
   const year = o.month.slice(0, 4);
-  const [{ last } = { last: 0 }] = await queryRows<{ last: unknown }>(
-    tx,
-    sql`insert into number_sequences (scope, last) values (${`invoice:${year}`}, ${charges.length})
-        on conflict (scope) do update set last = number_sequences.last + ${charges.length}
-        returning last`,
-  );
-  const firstNumber = Number(last) - charges.length + 1;
-  // What the wallet paid goes to revenue from the wallet, the rest from the receivable: revenue holds the charge.
-  const usageKey = (accountId: number) => `usage:${accountId}:${o.month}`;
-  const dueKey = (accountId: number) => `due:${accountId}:${o.month}`;
-  const transferIds = await postAccountDebits(
-    tx,
-    charges.flatMap((c) => [
-      {
-        key: usageKey(c.accountId),
-        accountId: c.accountId,
-        from: 'wallet' as const,
-        amount: c.paidFromBalanceCents,
-        memo: `Usage ${o.month}: ${c.billableDevices} devices`,
-      },
-      {
-        key: dueKey(c.accountId),
-        accountId: c.accountId,
-        from: 'receivable' as const,
-        amount: c.amountDueCents,
-        memo: `Amount due ${o.month}: ${c.billableDevices} devices`,
-      },
-    ]),
-    { to: 'usage_revenue', actor: 'system', at: o.now },
-  );
   const issueDate = localDate(o.now, o.timeZone);
-  const invoiceRows = charges.map((c, i) => ({
-    number: formatInvoiceNumber(year, firstNumber + i),
-    account_id: c.accountId,
-    plan_code: c.planCode,
-    unit_price: c.unitPriceCents.toString(),
-    billed: c.billedDevices,
-    covered: c.coveredDevices,
-    billable: c.billableDevices,
-    charge: c.chargeCents.toString(),
-    paid: c.paidFromBalanceCents.toString(),
-    due: c.amountDueCents.toString(),
-    status: c.status,
-    transfer_id: transferIds.get(usageKey(c.accountId)) ?? null,
-    due_transfer_id: transferIds.get(dueKey(c.accountId)) ?? null,
-  }));
-  // One parameter for the whole chunk: the outstanding amount starts at the amount due.
-  const created = await queryRows<{ id: unknown; account_id: unknown; charge_cents: unknown }>(
-    tx,
-    sql`insert into invoices (number, account_id, month, plan_code, unit_price_cents, billed_devices, covered_devices,
-          billable_devices, charge_cents, paid_from_balance_cents, amount_due_cents, issue_date, due_date,
-          outstanding_cents, status, transfer_id, due_transfer_id, run_id, created_at)
-        select x.number, x.account_id, ${o.month}, x.plan_code, x.unit_price::bigint, x.billed, x.covered, x.billable,
-               x.charge::bigint, x.paid::bigint, x.due::bigint, ${issueDate}::date,
-               ${dueDateFor(issueDate, o.paymentTermsDays ?? PAYMENT_TERMS.default)}::date, x.due::bigint,
-               x.status, x.transfer_id, x.due_transfer_id, ${o.runId}, ${at(o.now)}
-        from jsonb_to_recordset(${JSON.stringify(invoiceRows)}::jsonb) as x(number text, account_id bigint, plan_code text,
-          unit_price text, billed integer, covered integer, billable integer, charge text, paid text, due text,
-          status text, transfer_id bigint, due_transfer_id bigint)
-        returning id, account_id, charge_cents`,
-  );
-  const channelOf = new Map(charges.map((c) => [c.accountId, c.billingChannelId]));
-  // $0.00 invoices (no billable devices) are recorded but not posted; the others are posted, then their PDF.
-  const messages: OutboxItem[] = created
-    .filter((inv) => toBigInt(inv.charge_cents) > 0n && channelOf.get(Number(inv.account_id)))
-    .flatMap((inv) => {
-      const channelId = channelOf.get(Number(inv.account_id))!;
-      const invoiceId = Number(inv.id);
-      return [
-        { dedupeKey: `invoice:${inv.id}`, channelId, event: { type: 'invoice', invoiceId } },
-        { dedupeKey: `invoice-pdf:${inv.id}`, channelId, event: { type: 'invoice_pdf', invoiceId } },
-      ] satisfies OutboxItem[];
-    });
-  await enqueue(tx, messages, o.now);
-  const debited = charges.filter((c) => c.paidFromBalanceCents > 0n).map((c) => c.accountId);
-  await checkAlerts(tx, { accountIds: debited, now: o.now, timeZone: o.timeZone });
-  return { count: charges.length, lastAccountId: charges.at(-1)!.accountId };
+  const dueDate = dueDateFor(issueDate, o.paymentTermsDays ?? PAYMENT_TERMS.default);
+  const usageKey = sql`'usage:' || c.account_id || ':' || ${o.month}::text`;
+  const dueKey = sql`'due:' || c.account_id || ':' || ${o.month}::text`;
+  // The bounds on w, r and i repeat a.id > after so that every index scan starts at the chunk, not at the first
+  // account: without them each chunk read all the month's invoices and ledger accounts before it.
+  return sql`
+    with chunk as materialized (
+      select a.id as account_id, a.billing_channel_id as channel_id, a.plan_code, p.price_cents, w.balance,
+             w.id as wallet_id, r.id as receivable_id, r.balance as receivable_balance,
+             ${billedDevices(sql`a.id`, { start: o.start, end: o.end, endIncluded: false })} as billed,
+             ${coveredDevices(sql`a.id`, o.month)} as covered
+      from accounts a
+      join plans p on p.code = a.plan_code
+      join ledger_accounts w on w.account_id = a.id and w.kind = 'wallet' and w.account_id > ${o.after}
+      join ledger_accounts r on r.account_id = a.id and r.kind = 'receivable' and r.account_id > ${o.after}
+      where a.id > ${o.after} and a.created_at < ${at(o.end)}
+        and not exists (select 1 from invoices i
+                        where i.account_id = a.id and i.account_id > ${o.after} and i.month = ${o.month})
+      order by a.id
+      limit ${o.chunkSize ?? DEFAULT_CHUNK}
+      for update of w, r
+    ), charged as materialized (
+      select c.*, ch.*, row_number() over (order by c.account_id) as n, count(*) over () as total
+      from chunk c
+      cross join lateral ${monthCharge(sql`c.billed`, sql`c.covered`, sql`c.price_cents`, sql`c.balance`)} ch
+    ), numbered as (
+      insert into number_sequences (scope, last) select ${`invoice:${year}`}, count(*) from chunk having count(*) > 0
+      on conflict (scope) do update set last = number_sequences.last + excluded.last
+      returning last
+    ), wanted as materialized (
+      -- What the wallet paid goes to revenue from the wallet, the rest from the receivable: revenue holds the charge.
+      select m.key, m.ledger_id, m.amount, m.memo, m.balance
+      from charged c cross join lateral (values
+        (${usageKey}, c.wallet_id, c.paid, 'Usage ' || ${o.month}::text || ': ' || c.billable || ' devices', c.balance),
+        (${dueKey}, c.receivable_id, c.due, 'Amount due ' || ${o.month}::text || ': ' || c.billable || ' devices',
+         c.receivable_balance)
+      ) as m(key, ledger_id, amount, memo, balance)
+      where m.amount > 0
+      order by c.account_id
+    ), ${accountDebits('wanted', { to: 'usage_revenue', actor: 'system', at: o.now })},
+    invoiced as (
+      insert into invoices (number, account_id, month, plan_code, unit_price_cents, billed_devices, covered_devices,
+        billable_devices, charge_cents, paid_from_balance_cents, amount_due_cents, issue_date, due_date,
+        outstanding_cents, status, transfer_id, due_transfer_id, run_id, created_at)
+      select ${invoiceNumber(year, sql`s.last - c.total + c.n`)}, c.account_id, ${o.month}, c.plan_code, c.price_cents,
+             c.billed, c.covered, c.billable, c.charge, c.paid, c.due, ${issueDate}::date, ${dueDate}::date,
+             c.due, c.status, u.id, d.id, ${o.runId}, ${at(o.now)}
+      from charged c cross join numbered s
+      left join movements u on u.key = ${usageKey}
+      left join movements d on d.key = ${dueKey}
+      order by c.account_id
+      returning id, account_id, charge_cents
+    ), messages as (
+      -- $0.00 invoices (no billable devices) are recorded but not posted; the others are posted, then their PDF.
+      ${outboxInsert(
+        sql`select m.dedupe_key, c.channel_id, m.payload
+            from invoiced i join charged c on c.account_id = i.account_id
+            cross join lateral (values
+              (0, 'invoice:' || i.id, jsonb_build_object('type', 'invoice', 'invoiceId', i.id)),
+              (1, 'invoice-pdf:' || i.id, jsonb_build_object('type', 'invoice_pdf', 'invoiceId', i.id))
+            ) as m(part, dedupe_key, payload)
+            where i.charge_cents > 0 and c.channel_id <> ''
+            order by i.id, m.part`,
+        o.now,
+      )}
+    )
+    select (select count(*) from charged) as count, (select max(account_id) from charged) as last,
+           (select array_agg(account_id order by account_id) from charged where paid > 0) as debited,
+           (select min(x.key) from wanted x left join movements m on m.key = x.key where m.same is not true)
+             as conflict`;
 }
 
 /** Marks the run finished and, in the same transaction, writes its summary and CSV for finance. */

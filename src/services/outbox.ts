@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { at, type Db, queryRows } from '../db/client.js';
 import { outbox } from '../db/schema.js';
 import type { Json } from '../domain/json-codec.js';
@@ -69,22 +69,32 @@ const FILE_EVENTS: ReadonlySet<OutboxEvent['type']> = new Set(['run_csv', 'invoi
 /** Queues items in the caller's transaction (one statement however many). */
 export async function enqueue(db: Db, items: OutboxItem[], now: Date): Promise<number> {
   if (items.length === 0) return 0;
-  const rows = items.map((i) => ({
-    dedupe_key: i.dedupeKey,
-    kind: FILE_EVENTS.has(i.event.type) ? 'file' : 'message',
-    channel_id: i.channelId,
-    payload: i.event,
-  }));
+  const rows = items.map((i) => ({ dedupe_key: i.dedupeKey, channel_id: i.channelId, payload: i.event }));
   const inserted = await queryRows<{ id: unknown }>(
     db,
-    sql`insert into outbox (dedupe_key, kind, channel_id, payload, next_attempt_at, created_at)
-        select x.dedupe_key, x.kind, x.channel_id, x.payload, ${at(now)}, ${at(now)}
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          as x(dedupe_key text, kind text, channel_id text, payload jsonb)
-        on conflict (dedupe_key) do nothing
-        returning id`,
+    sql`${outboxInsert(
+      sql`select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+            as r(dedupe_key text, channel_id text, payload jsonb)`,
+      now,
+    )} returning id`,
   );
   return inserted.length;
+}
+
+/**
+ * The INSERT that queues the rows of `source` — (dedupe key, channel id, event as jsonb), in the order given — for
+ * `enqueue`, or as a CTE of a set-based statement that writes its messages itself (the invoice run).
+ */
+export function outboxInsert(source: SQL, now: Date): SQL {
+  const files = sql.join(
+    [...FILE_EVENTS].map((type) => sql`${type}`),
+    sql`, `,
+  );
+  return sql`insert into outbox (dedupe_key, kind, channel_id, payload, next_attempt_at, created_at)
+    select x.dedupe_key, case when x.payload->>'type' in (${files}) then 'file' else 'message' end,
+           x.channel_id, x.payload, ${at(now)}, ${at(now)}
+    from (${source}) as x(dedupe_key, channel_id, payload)
+    on conflict (dedupe_key) do nothing`;
 }
 
 /**

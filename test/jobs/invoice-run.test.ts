@@ -2,7 +2,7 @@ import { eq, like } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { closedMonths, invoiceRuns, invoices, outbox, transfers } from '../../src/db/schema.js';
 import { generateCode } from '../../src/domain/code-format.js';
-import { walletBalance } from '../../src/ledger/ledger.js';
+import { IdempotencyConflictError, postTransfer, walletBalance } from '../../src/ledger/ledger.js';
 import { createAccount, linkChannel } from '../../src/services/accounts.js';
 import { importLicensePacks, redeemCode } from '../../src/services/codes.js';
 import { recordReading } from '../../src/services/devices.js';
@@ -167,6 +167,37 @@ describeDatabases('the invoice run', (t) => {
     expect(await t.db.select().from(transfers).where(like(transfers.idempotencyKey, 'usage:%'))).toHaveLength(
       7,
     );
+  });
+
+  // The usage and amount-due keys are claimed in the chunk's one statement; a key already taken (SPEC §2) is linked
+  // when it names the same movement and refused, with nothing of the chunk written, when it names another.
+  const usageBefore = async (name: string, amount: bigint) => {
+    const a = await account(name);
+    await reading(a.id, 5, '2026-11-02T00:00:00Z');
+    await fund(t.db, a.id, 10_000n);
+    const { transfer } = await postTransfer(t.db, {
+      key: `usage:${a.id}:2026-11`,
+      from: { wallet: a.id },
+      to: { system: 'usage_revenue' },
+      amount,
+      actor: 'system',
+      memo: 'posted before the run',
+    });
+    return { account: a, transfer };
+  };
+
+  it('links a usage transfer posted before with the same movement, and debits the wallet once', async () => {
+    const { account: same, transfer } = await usageBefore('Same', 1_000n);
+    await run();
+    expect(await invoiceOf(same.id)).toMatchObject({ chargeCents: 1_000n, transferId: transfer.id });
+    expect(await walletBalance(t.db, same.id)).toBe(9_000n);
+  });
+
+  it('refuses a usage key posted before with another amount, and writes nothing of the chunk', async () => {
+    const { account: other } = await usageBefore('Other', 500n);
+    await expect(run()).rejects.toThrow(IdempotencyConflictError);
+    expect(await invoiceOf(other.id)).toBeUndefined();
+    expect(await walletBalance(t.db, other.id)).toBe(9_500n);
   });
 
   it('catches up: closed through July, a run in November closes August, September and October in order', async () => {

@@ -11,6 +11,7 @@ import {
   type Reading,
   readingInEffect,
 } from '../../src/domain/devices.js';
+import { chargeFor, formatInvoiceNumber } from '../../src/domain/invoice.js';
 import { monthlyCost } from '../../src/domain/pricing.js';
 import {
   agingBucket,
@@ -154,6 +155,54 @@ describeDatabases('billing rules in SQL', (t) => {
           sql`${price.toString()}::bigint`,
         );
         expect(toBigInt(await value(fragment))).toBe(monthlyCost(devices ?? 0, covered, price));
+      }),
+      RUNS,
+    );
+  });
+
+  // Balances around the charge as well as anywhere: paid = min(charge, balance) turns there.
+  const chargeInputs = fc.oneof(
+    fc.tuple(count, count, cents, cents),
+    fc
+      .tuple(count, count, fc.bigInt({ min: 1n, max: 10n ** 6n }), fc.bigInt({ min: -1n, max: 1n }))
+      .map(([billed, covered, price, nudge]) => {
+        const balance = BigInt(Math.max(billed - covered, 0)) * price + nudge;
+        return [billed, covered, price, balance < 0n ? 0n : balance] as const;
+      }),
+  );
+
+  it("a month's charge and how it is paid", async () => {
+    await fc.assert(
+      fc.asyncProperty(chargeInputs, async ([billed, covered, price, balance]) => {
+        const fragment = rules.monthCharge(
+          sql`${billed}::integer`,
+          sql`${covered}::bigint`,
+          sql`${price.toString()}::bigint`,
+          sql`${balance.toString()}::bigint`,
+        );
+        const [row] = await queryRows<Record<string, unknown>>(t.db, sql`select * from ${fragment} ch`);
+        const expected = chargeFor(billed, covered, price, balance);
+        expect({
+          billableDevices: Number(row!.billable),
+          chargeCents: toBigInt(row!.charge),
+          paidFromBalanceCents: toBigInt(row!.paid),
+          amountDueCents: toBigInt(row!.due),
+          status: row!.status,
+        }).toEqual(expected);
+      }),
+      RUNS,
+    );
+  });
+
+  it('the invoice number', async () => {
+    const n = fc.oneof(
+      fc.integer({ min: 1, max: 200_000 }),
+      fc.constantFrom(9_999, 10_000, 99_999, 100_000, 999_999_999),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1000, max: 9999 }), n, async (year, number) => {
+        const got = await value(rules.invoiceNumber(String(year), sql`${number}::bigint`));
+        expect(got).toBe(formatInvoiceNumber(String(year), number));
       }),
       RUNS,
     );

@@ -56,6 +56,23 @@ export function monthlyCost(devices: SQL, covered: SQL, unitPriceCents: SQL): SQ
   return sql`(greatest(coalesce(${devices}, 0) - ${covered}, 0) * ${unitPriceCents})`;
 }
 
+/**
+ * `chargeFor`: what a month costs and how it is paid, as a one-row subquery to join laterally, with the columns
+ * billable, charge, paid (what the balance pays: never more than it holds) and due (the rest), and status.
+ */
+export function monthCharge(billed: SQL, covered: SQL, unitPriceCents: SQL, balanceCents: SQL): SQL {
+  return sql`(select x.billable, x.charge, x.paid, x.charge - x.paid as due,
+                     case when x.charge = x.paid then 'paid' else 'due' end as status
+              from (select greatest(${billed} - ${covered}, 0) as billable,
+                           ${monthlyCost(billed, covered, unitPriceCents)} as charge,
+                           least(${monthlyCost(billed, covered, unitPriceCents)}, ${balanceCents}) as paid) x)`;
+}
+
+/** `formatInvoiceNumber`: `INV-YYYY-NNNNN`, the number padded to five digits or more. */
+export function invoiceNumber(year: string, n: SQL): SQL {
+  return sql`('INV-' || ${year}::text || '-' || lpad((${n})::text, greatest(5, length((${n})::text)), '0'))`;
+}
+
 /** `lowBalanceState`: 'ok' | 'low' | 'empty' (runway below the threshold in tenths, in exact integer form). */
 export function lowBalanceState(balanceCents: SQL, monthlyCents: SQL, thresholdTenths: SQL): SQL {
   return sql`(case when ${monthlyCents} <= 0 then 'ok'

@@ -185,23 +185,28 @@ function chunkStatement(
   const dueDate = dueDateFor(issueDate, o.paymentTermsDays ?? PAYMENT_TERMS.default);
   const usageKey = sql`'usage:' || c.account_id || ':' || ${o.month}::text`;
   const dueKey = sql`'due:' || c.account_id || ':' || ${o.month}::text`;
-  // The bounds on w, r and i repeat a.id > after so that every index scan starts at the chunk, not at the first
-  // account: without them each chunk read all the month's invoices and ledger accounts before it.
+  // The chunk's accounts are picked first, under their LIMIT, and their wallets and receivables found from them by
+  // index: the planner expects at most a chunk of rows whatever its statistics. Bounding w and r by a.id > after as
+  // well (so that merge joins started at the chunk) multiplied the bound's selectivity three times: late in a large
+  // run the chunk was estimated at a few rows, so it hash-joined every account left and then sorted them, and the
+  // steps after it nested-looped the chunk's transfers against each other. The bound on i, repeated, keeps the
+  // anti-join's estimate (and its index scan) to the accounts after the chunk.
   return sql`
     with chunk as materialized (
       select a.id as account_id, a.billing_channel_id as channel_id, a.plan_code, p.price_cents, w.balance,
              w.id as wallet_id, r.id as receivable_id, r.balance as receivable_balance,
              ${billedDevices(sql`a.id`, { start: o.start, end: o.end, endIncluded: false })} as billed,
              ${coveredDevices(sql`a.id`, o.month)} as covered
-      from accounts a
+      from (select a.id, a.billing_channel_id, a.plan_code from accounts a
+            where a.id > ${o.after} and a.created_at < ${at(o.end)}
+              and not exists (select 1 from invoices i
+                              where i.account_id = a.id and i.account_id > ${o.after} and i.month = ${o.month})
+            order by a.id
+            limit ${o.chunkSize ?? DEFAULT_CHUNK}) a
       join plans p on p.code = a.plan_code
-      join ledger_accounts w on w.account_id = a.id and w.kind = 'wallet' and w.account_id > ${o.after}
-      join ledger_accounts r on r.account_id = a.id and r.kind = 'receivable' and r.account_id > ${o.after}
-      where a.id > ${o.after} and a.created_at < ${at(o.end)}
-        and not exists (select 1 from invoices i
-                        where i.account_id = a.id and i.account_id > ${o.after} and i.month = ${o.month})
+      join ledger_accounts w on w.account_id = a.id and w.kind = 'wallet'
+      join ledger_accounts r on r.account_id = a.id and r.kind = 'receivable'
       order by a.id
-      limit ${o.chunkSize ?? DEFAULT_CHUNK}
       for update of w, r
     ), charged as materialized (
       select c.*, ch.*, row_number() over (order by c.account_id) as n, count(*) over () as total

@@ -285,13 +285,18 @@ export function at(instant: Date | Placeholder): SQL {
   return sql`${instant instanceof Date ? instant.toISOString() : instant}::timestamptz`;
 }
 
+/** A json column as either driver hands it over (parsed, or as text); SQL null is null. */
+export function jsonColumn(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : (value ?? null);
+}
+
 /**
  * A table's row from `row_to_json` (keyed by column name), each value mapped as drizzle maps it from the driver:
  * timestamps to Dates, int8 to bigint (through a JSON number: exact up to 2^53, far beyond any amount Balance
  * takes). Undefined when there is no row.
  */
 export function rowFromJson<T extends PgTable>(table: T, json: unknown): T['$inferSelect'] | undefined {
-  const raw = (typeof json === 'string' ? JSON.parse(json) : json) as Record<string, unknown> | null;
+  const raw = jsonColumn(json) as Record<string, unknown> | null;
   if (!raw) return undefined;
   const row: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(getTableColumns(table))) {

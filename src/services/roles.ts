@@ -1,6 +1,6 @@
 import { and, eq, getTableName, sql } from 'drizzle-orm';
-import { type Db, preparedQuery, queryRows, toBigInt } from '../db/client.js';
-import { accountAdmins, type GlobalRole, homeSelections, userRoles } from '../db/schema.js';
+import { type Db, jsonColumn, preparedQuery, queryRows, rowFromJson, toBigInt } from '../db/client.js';
+import { accountAdmins, accounts, type GlobalRole, homeSelections, userRoles } from '../db/schema.js';
 import { type Identity, sameIdentity } from '../domain/identity.js';
 import type { Account } from './accounts.js';
 import {
@@ -57,13 +57,13 @@ export async function requestContext(
   const reading = directory?.reading();
   const [row] = await contextStatement(db, { teamId, userId, channelId: input.channelId ?? null });
   const [roles, adminOf, channelAccount, version] = row ?? [];
-  const granted = jsonValue(roles) as GlobalRole[];
+  const granted = jsonColumn(roles) as GlobalRole[];
   const grants: Grants = {
     finance: granted.includes('finance'),
     sales: granted.includes('sales'),
-    adminOf: (jsonValue(adminOf) as unknown[]).map(Number),
+    adminOf: (jsonColumn(adminOf) as unknown[]).map(Number),
   };
-  const channel = input.channelId === undefined ? undefined : accountOf(jsonValue(channelAccount));
+  const channel = input.channelId === undefined ? undefined : (rowFromJson(accounts, channelAccount) ?? null);
   if (directory && reading !== undefined && row) {
     directory.keep(reading, toBigInt(version), {
       person: [person, grants],
@@ -81,10 +81,7 @@ const contextStatement = preparedQuery<
               where team_id = ${sql.placeholder('teamId')} and user_id = ${sql.placeholder('userId')}) as roles,
              (select coalesce(json_agg(account_id order by account_id), '[]'::json) from account_admins
               where team_id = ${sql.placeholder('teamId')} and user_id = ${sql.placeholder('userId')}) as admin_of,
-             (select json_build_object('id', a.id, 'name', a.name, 'planCode', a.plan_code,
-                       'billingChannelId', a.billing_channel_id, 'alertChannelId', a.alert_channel_id,
-                       'alertThresholdTenths', a.alert_threshold_tenths, 'createdBy', a.created_by,
-                       'createdAt', a.created_at, 'suspendedSince', a.suspended_since)
+             (select row_to_json(a)
               from channel_links l join accounts a on a.id = l.account_id
               where l.channel_id = ${sql.placeholder('channelId')}) as channel_account,
              ${DIRECTORY_VERSION} as version`,
@@ -105,29 +102,6 @@ function contextOf(
     },
     channelAccount,
   };
-}
-
-type LinkedAccount = Omit<Account, 'createdAt' | 'suspendedSince'> & {
-  createdAt: string;
-  suspendedSince: string | null;
-};
-
-function accountOf(linked: unknown): Account | null {
-  const account = linked as LinkedAccount | null;
-  return (
-    account && {
-      ...account,
-      id: Number(account.id),
-      createdAt: new Date(account.createdAt),
-      // Every column of the row: a field left out here reads as undefined, not as what is stored.
-      suspendedSince: account.suspendedSince === null ? null : new Date(account.suspendedSince),
-    }
-  );
-}
-
-/** A json column, as both drivers hand it over (parsed, or as text). */
-function jsonValue(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : (value ?? null);
 }
 
 /** Grants a global role; false when the person already had it. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type Db, preparedQuery, rowFromJson, toBigInt } from '../db/client.js';
+import { type Db, jsonColumn, preparedQuery, rowFromJson, toBigInt } from '../db/client.js';
 import { autoReloadSettings, type ReadingSource, savedCards } from '../db/schema.js';
 import { monthOf, monthStart } from '../domain/billing-month.js';
 import { monthlyCost } from '../domain/pricing.js';
@@ -99,13 +99,13 @@ export async function accountOverview(
   ] = row;
   const plan: Plan = { code, name, priceCents: toBigInt(priceCents), createdAt: new Date(createdAt) };
   const balanceCents = toBigInt(balance);
-  const packs = jsonOf(packsJson) as AccountSummary['packs'];
+  const packs = jsonColumn(packsJson) as AccountSummary['packs'];
   const coveredDevices = packs.reduce((sum, pack) => sum + pack.devices, 0);
-  const reading = jsonOf(readingJson) as ReadingRow | null;
+  const reading = jsonColumn(readingJson) as ReadingRow | null;
   const devices = reading === null ? null : Number(reading.count);
   const billedSoFar = Number(monthMax);
   const monthlyCents = monthlyCost(devices ?? 0, coveredDevices, plan.priceCents);
-  const declined = jsonOf(declinedJson) as { resolved_at: string; decline_reason: string | null } | null;
+  const declined = jsonColumn(declinedJson) as { resolved_at: string; decline_reason: string | null } | null;
   const summary: AccountSummary = {
     account,
     plan,
@@ -130,7 +130,7 @@ export async function accountOverview(
         : undefined,
     },
   };
-  const jamf = jsonOf(jamfJson) as JamfRow | null;
+  const jamf = jsonColumn(jamfJson) as JamfRow | null;
   const source = sourceOf(
     reading && {
       count: Number(reading.count),
@@ -146,7 +146,7 @@ export async function accountOverview(
       lastError: jamf.last_error,
     },
   );
-  const openInvoices = (jsonOf(openInvoicesJson) as OpenInvoiceRow[]).map((i) => ({
+  const openInvoices = (jsonColumn(openInvoicesJson) as OpenInvoiceRow[]).map((i) => ({
     number: i.number,
     month: i.month,
     outstandingCents: toBigInt(i.outstanding_cents),
@@ -190,11 +190,6 @@ const overviewStatement = preparedQuery<
       from ledger_accounts w join plans p on p.code = ${p.plan}
       where w.account_id = ${p.id} and w.kind = 'wallet'`,
 );
-
-/** A json column, as both drivers hand it over (parsed, or as text). */
-function jsonOf(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : (value ?? null);
-}
 
 function dateOrNull(value: string | null): Date | null {
   return value === null ? null : new Date(value);

@@ -9,9 +9,12 @@ export function encodeJson(value: unknown): Json {
   if (value instanceof Date) return { $date: value.toISOString() };
   if (Array.isArray(value)) return value.map(encodeJson);
   if (value !== null && typeof value === 'object') {
-    const out: { [key: string]: Json } = {};
-    for (const [key, v] of Object.entries(value)) if (v !== undefined) out[key] = encodeJson(v);
-    return out;
+    // fromEntries defines own properties: a key "__proto__" stays data instead of setting the prototype.
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([key, v]) => [key, encodeJson(v)]),
+    );
   }
   if (typeof value === 'number' && !Number.isFinite(value))
     throw new RangeError(`not a JSON number: ${value}`);
@@ -31,7 +34,5 @@ function decode(json: Json): unknown {
   const keys = Object.keys(json);
   if (keys.length === 1 && typeof json.$bigint === 'string') return BigInt(json.$bigint);
   if (keys.length === 1 && typeof json.$date === 'string') return new Date(json.$date);
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(json)) out[key] = decode(v);
-  return out;
+  return Object.fromEntries(Object.entries(json).map(([key, v]) => [key, decode(v)]));
 }

@@ -37,6 +37,15 @@ describe('json-codec', () => {
     expect(decodeJson(JSON.parse(stored))).toEqual(model);
   });
 
+  it("keeps a key named __proto__ as data, not as the decoded object's prototype", () => {
+    const stored = '{"__proto__":{"polluted":true},"amountCents":{"$bigint":"5"}}';
+    const decoded = decodeJson<Record<string, unknown>>(JSON.parse(stored));
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(Object.keys(decoded)).toEqual(['__proto__', 'amountCents']);
+    expect((decoded as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(JSON.stringify(encodeJson(decoded))).toBe(stored);
+  });
+
   it('refuses what JSON cannot hold instead of storing it wrong', () => {
     expect(() => encodeJson({ n: Number.NaN })).toThrow(RangeError);
     expect(() => encodeJson({ f: () => 1 })).toThrow(TypeError);

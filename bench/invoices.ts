@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { type Db, queryRows } from '../src/db/client.js';
 import { monthStart, nextMonth } from '../src/domain/billing-month.js';
 import { verifyLedger } from '../src/ledger/verify.js';
-import { DEFAULT_CHUNK, runInvoices } from '../src/services/invoicing.js';
+import { chunkWorkers, DEFAULT_CHUNK, runInvoices } from '../src/services/invoicing.js';
 import { describeMachine, fmt, machineFacts, parseOptions, printTable, writeSection } from './lib.js';
 import {
   checkpoint,
@@ -109,6 +109,7 @@ async function runSize(
   const app = await openAppDatabase('balance_bench_invoices', 4);
   try {
     const { db } = app.database;
+    const workers = chunkWorkers(app.database.kind);
     const t0 = performance.now();
     await seed(app.url, count, month);
     const seedSeconds = (performance.now() - t0) / 1000;
@@ -119,7 +120,7 @@ async function runSize(
     await checkpoint(app.url);
     const cpu0 = process.cpuUsage();
     let t = performance.now();
-    const first = await runInvoices(db, { now, timeZone: TIME_ZONE, month });
+    const first = await runInvoices(db, { now, timeZone: TIME_ZONE, month, workers });
     const firstSeconds = (performance.now() - t) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -128,7 +129,7 @@ async function runSize(
 
     await checkpoint(app.url);
     t = performance.now();
-    const second = await runInvoices(db, { now, timeZone: TIME_ZONE, month });
+    const second = await runInvoices(db, { now, timeZone: TIME_ZONE, month, workers });
     const rerunSeconds = (performance.now() - t) / 1000;
     const afterRerun = await counts(db);
 
@@ -301,7 +302,7 @@ export async function run(args: string[]): Promise<void> {
     'invoices',
     [
       `Month ${o.month} (${TIME_ZONE}), \`runInvoices\` with its`,
-      `default chunk of ${DEFAULT_CHUNK} accounts per transaction, pool of 4 postgres.js connections. Each size runs on a`,
+      `default chunk of ${DEFAULT_CHUNK} accounts per transaction, ${chunkWorkers('postgres')} chunks at once, pool of 4 postgres.js connections. Each size runs on a`,
       'fresh database seeded set-based outside the timing (accounts with a billing channel, one device reading in the',
       'month, a wallet funded by a reload transfer with a matching cached balance; every 10th wallet holds half a',
       'month, so its invoice is partly due and raises an alert), then `VACUUM ANALYZE` and `CHECKPOINT`. TPC-B is',

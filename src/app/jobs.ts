@@ -9,7 +9,7 @@ import {
   sendReminders,
 } from '../services/collections.js';
 import { type ConnectorDeps, type DeviceSyncResult, syncDevices } from '../services/connectors.js';
-import { type InvoiceRunResult, runInvoices } from '../services/invoicing.js';
+import { chunkWorkers, type InvoiceRunResult, runInvoices } from '../services/invoicing.js';
 import { type RecoveryResult, recoverMoneyMoves } from '../services/payments/recovery.js';
 import { financeChannelOf } from '../services/settings.js';
 import { autoReloadAfterCheck, autoReloadAfterInvoiceRun, recoverAutoReloads } from './auto-reload.js';
@@ -39,6 +39,7 @@ export async function invoiceJob(
     paymentTermsDays: deps.config.paymentTermsDays,
     financeChannel: await financeChannel(deps),
     shouldStop: () => input.control?.stopping === true,
+    workers: chunkWorkers(deps.config.database.kind),
   });
   if (result.kind === 'busy') deps.logger.info('invoice run skipped: another process is running it');
   else if (result.runId === null) deps.logger.info('invoice run: no ended month left to close');

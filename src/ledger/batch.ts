@@ -9,7 +9,9 @@ import type { SystemLedgerKind } from '../db/schema.js';
  *
  * - `posted` (id, idempotency_key, from_ledger_id, amount): the transfers inserted; keys posted before are skipped;
  * - `debited`: each wallet or receivable debited by its new transfer (one per ledger account and statement), from
- *   the balance locked: the statement's snapshot may predate a credit the lock waited for;
+ *   the balance locked: the statement's snapshot may predate a credit the lock waited for. A movement is new when its
+ *   key was not posted before the statement; one taken by another transaction meanwhile is missing from `movements`,
+ *   so the statement is refused and its debit undone;
  * - `movements` (key, id, same): the transfer of each wanted key, new or posted before; `same` is false when a key
  *   posted before names another movement (SPEC §2), and a wanted key missing from `movements` was taken meanwhile:
  *   either way the caller must refuse the statement (an idempotency conflict) and roll back.
@@ -28,8 +30,11 @@ export function accountDebits(wanted: string, input: { to: SystemLedgerKind; act
       on conflict (idempotency_key) do nothing
       returning id, idempotency_key, from_ledger_id, amount
     ), debited as (
-      update ledger_accounts l set balance = x.balance - p.amount
-      from posted p join ${w} x on x.key = p.idempotency_key where l.id = p.from_ledger_id
+      -- Found by index from the movements, not by joining them to \`posted\`: two CTEs are planned blind (a few rows
+      -- each), and that join was a nested loop, every movement against every other.
+      update ledger_accounts l set balance = x.balance - x.amount
+      from ${w} x
+      where l.id = x.ledger_id and not exists (select 1 from transfers t where t.idempotency_key = x.key)
       returning l.id
     ), movements as (
       select p.idempotency_key as key, p.id, true as same from posted p

@@ -17,6 +17,15 @@ export const INVOICE_LEASE = 'invoice-run';
 const LEASE_MS = 5 * 60_000;
 export const DEFAULT_CHUNK = 1_000;
 
+/**
+ * Chunks run side by side on PostgreSQL, each on its own connection: they lock disjoint accounts, and the one row
+ * they share, the year's invoice counter, is taken late in a chunk's statement, so a chunk waits for the one before to
+ * commit only for its numbers (kept gapless: an undone chunk gives its numbers back). PGlite has one connection.
+ */
+export function chunkWorkers(databaseKind: string): number {
+  return databaseKind === 'postgres' ? 2 : 1;
+}
+
 export interface InvoiceRunOptions {
   /** The time the run stands for (`--now`): months that ended before it are closed. */
   now: Date;
@@ -30,6 +39,8 @@ export interface InvoiceRunOptions {
   financeChannel?: string;
   /** Checked between chunks: on SIGTERM the run stops after the chunk in hand. */
   shouldStop?: () => boolean;
+  /** Chunks in their own transactions at once (`chunkWorkers`); 1 when unset. */
+  workers?: number;
   /** Called after each committed chunk (tests use it to crash a run part-way). */
   afterChunk?: (invoiced: number) => void | Promise<void>;
   /** Identifies this process in the lease. */
@@ -116,23 +127,45 @@ async function closeMonth(
   db: Db,
   options: InvoiceRunOptions & { month: string; runId: number; holder: string },
 ): Promise<{ invoiced: number; stopped: boolean }> {
-  const start = monthStart(options.month, options.timeZone);
-  const end = monthStart(nextMonth(options.month), options.timeZone);
+  const month = {
+    ...options,
+    start: monthStart(options.month, options.timeZone),
+    end: monthStart(nextMonth(options.month), options.timeZone),
+  };
+  const claim = chunkClaims(db, month);
   let invoiced = 0;
-  let after = 0;
-  for (;;) {
-    if (options.shouldStop?.()) return { invoiced, stopped: true };
-    const chunk = await db.transaction(async (tx) => {
-      const done = await invoiceChunk(tx, { ...options, start, end, after });
-      // Renewed in the chunk's own transaction: one commit per chunk, and a chunk never commits on a lost lease.
-      if (done.count > 0) await renewLease(tx, INVOICE_LEASE, options.holder, LEASE_MS);
-      return done;
-    });
-    if (chunk.count === 0) break;
-    invoiced += chunk.count;
-    after = chunk.lastAccountId;
-    await options.afterChunk?.(chunk.count);
-  }
+  let stopped = false;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (failed) return;
+      if (options.shouldStop?.()) {
+        stopped = true;
+        return;
+      }
+      const range = await claim();
+      if (!range) return;
+      const count = await db.transaction(async (tx) => {
+        const done = await invoiceChunk(tx, { ...month, ...range });
+        // Renewed in the chunk's own transaction: one commit per chunk, and a chunk never commits on a lost lease.
+        if (done > 0) await renewLease(tx, INVOICE_LEASE, options.holder, LEASE_MS);
+        return done;
+      });
+      invoiced += count;
+      await options.afterChunk?.(count);
+    }
+  };
+  const workers = Array.from({ length: options.workers ?? 1 }, () =>
+    worker().catch((err: unknown) => {
+      failed = true;
+      throw err;
+    }),
+  );
+  // Every worker has stopped before the run reports (or throws): no chunk is left committing behind it.
+  const ends = await Promise.allSettled(workers);
+  const failure = ends.find((end) => end.status === 'rejected');
+  if (failure) throw failure.reason;
+  if (stopped) return { invoiced, stopped: true };
   await db
     .insert(closedMonths)
     .values({ month: options.month, runId: options.runId, closedAt: options.now })
@@ -140,9 +173,57 @@ async function closeMonth(
   return { invoiced, stopped: false };
 }
 
+interface MonthScope extends InvoiceRunOptions {
+  month: string;
+  runId: number;
+  start: Date;
+  end: Date;
+}
+
+/** A chunk: the month's uninvoiced accounts after `after`, up to `last`. */
+interface ChunkRange {
+  after: number;
+  last: number;
+}
+
+/**
+ * Hands out the month's chunks in account order, one claim at a time (each begins where the one before ended), so
+ * the workers' chunks never share an account; undefined once no account is left.
+ */
+function chunkClaims(db: Db, month: MonthScope): () => Promise<ChunkRange | undefined> {
+  let after = 0;
+  let claims: Promise<ChunkRange | undefined> = Promise.resolve(undefined);
+  return () => {
+    claims = claims.then(async () => {
+      const [row] = await queryRows<{ last: unknown }>(
+        db,
+        sql`select max(a.id) as last from (${uninvoicedAccounts({ ...month, after }, sql`a.id`)}) a`,
+      );
+      if (row?.last === null || row?.last === undefined) return undefined;
+      const range = { after, last: Number(row.last) };
+      after = range.last;
+      return range;
+    });
+    return claims;
+  };
+}
+
+/**
+ * The next chunk's worth of the month's accounts after `after` (up to `last`, a claimed chunk) that have no invoice
+ * for it yet, in account order.
+ */
+function uninvoicedAccounts(o: MonthScope & { after: number; last?: number }, columns: SQL): SQL {
+  const upTo = o.last === undefined ? sql`` : sql`and a.id <= ${o.last}`;
+  return sql`select ${columns} from accounts a
+    where a.id > ${o.after} ${upTo} and a.created_at < ${at(o.end)}
+      and not exists (select 1 from invoices i
+                      where i.account_id = a.id and i.account_id > ${o.after} and i.month = ${o.month})
+    order by a.id
+    limit ${o.chunkSize ?? DEFAULT_CHUNK}`;
+}
+
 interface ChunkResult {
   count: unknown;
-  last: unknown;
   /** The accounts whose wallet paid, as a bigint[] (text or an array, as the driver gives it). */
   debited: unknown;
   conflict: string | null;
@@ -155,19 +236,16 @@ interface ChunkResult {
  * that same row set, the charges (the domain's `chargeFor` in its SQL form), the invoice numbers, the usage and
  * amount-due transfers and their debits, the invoices and their messages. Only the low-balance check follows it.
  */
-async function invoiceChunk(
-  tx: Db,
-  o: InvoiceRunOptions & { month: string; runId: number; start: Date; end: Date; after: number },
-): Promise<{ count: number; lastAccountId: number }> {
+async function invoiceChunk(tx: Db, o: MonthScope & ChunkRange): Promise<number> {
   // The statement's estimated cost (CTEs are planned blind) can pass jit_above_cost, and compiling it took seconds:
   // far more than running it.
   await tx.execute(sql`set local jit = off`);
   const [row] = await queryRows<ChunkResult>(tx, chunkStatement(o));
   const count = Number(row?.count ?? 0);
-  if (count === 0) return { count: 0, lastAccountId: o.after };
+  if (count === 0) return 0;
   if (row!.conflict) throw new IdempotencyConflictError(row!.conflict);
   await checkAlerts(tx, { accountIds: idList(row!.debited), now: o.now, timeZone: o.timeZone });
-  return { count, lastAccountId: Number(row!.last) };
+  return count;
 }
 
 /** A bigint[] as postgres.js (an array) or PGlite (an array, or '{1,2}' text) returns it. */
@@ -177,9 +255,7 @@ function idList(value: unknown): number[] {
   return items.filter((v) => v !== '').map(Number);
 }
 
-function chunkStatement(
-  o: InvoiceRunOptions & { month: string; runId: number; start: Date; end: Date; after: number },
-): SQL {
+function chunkStatement(o: MonthScope & ChunkRange): SQL {
   const year = o.month.slice(0, 4);
   const issueDate = localDate(o.now, o.timeZone);
   const dueDate = dueDateFor(issueDate, o.paymentTermsDays ?? PAYMENT_TERMS.default);
@@ -193,16 +269,11 @@ function chunkStatement(
   // anti-join's estimate (and its index scan) to the accounts after the chunk.
   return sql`
     with chunk as materialized (
-      select a.id as account_id, a.billing_channel_id as channel_id, a.plan_code, p.price_cents, w.balance,
+      select a.id as account_id, a.plan_code, p.price_cents, w.balance,
              w.id as wallet_id, r.id as receivable_id, r.balance as receivable_balance,
              ${billedDevices(sql`a.id`, { start: o.start, end: o.end, endIncluded: false })} as billed,
              ${coveredDevices(sql`a.id`, o.month)} as covered
-      from (select a.id, a.billing_channel_id, a.plan_code from accounts a
-            where a.id > ${o.after} and a.created_at < ${at(o.end)}
-              and not exists (select 1 from invoices i
-                              where i.account_id = a.id and i.account_id > ${o.after} and i.month = ${o.month})
-            order by a.id
-            limit ${o.chunkSize ?? DEFAULT_CHUNK}) a
+      from (${uninvoicedAccounts(o, sql`a.id, a.plan_code`)}) a
       join plans p on p.code = a.plan_code
       join ledger_accounts w on w.account_id = a.id and w.kind = 'wallet'
       join ledger_accounts r on r.account_id = a.id and r.kind = 'receivable'
@@ -242,18 +313,20 @@ function chunkStatement(
     ), messages as (
       -- $0.00 invoices (no billable devices) are recorded but not posted; the others are posted, then their PDF.
       ${outboxInsert(
-        sql`select m.dedupe_key, c.channel_id, m.payload
-            from invoiced i join charged c on c.account_id = i.account_id
+        // The channel by index from the invoice's account (as the chunk read it): joined to `charged` instead, two
+        // CTEs planned blind, it was a nested loop of every invoice against every account of the chunk.
+        sql`select m.dedupe_key, a.billing_channel_id, m.payload
+            from invoiced i join accounts a on a.id = i.account_id
             cross join lateral (values
               (0, 'invoice:' || i.id, jsonb_build_object('type', 'invoice', 'invoiceId', i.id)),
               (1, 'invoice-pdf:' || i.id, jsonb_build_object('type', 'invoice_pdf', 'invoiceId', i.id))
             ) as m(part, dedupe_key, payload)
-            where i.charge_cents > 0 and c.channel_id <> ''
+            where i.charge_cents > 0 and a.billing_channel_id <> ''
             order by i.id, m.part`,
         o.now,
       )}
     )
-    select (select count(*) from charged) as count, (select max(account_id) from charged) as last,
+    select (select count(*) from charged) as count,
            (select array_agg(account_id order by account_id) from charged where paid > 0) as debited,
            (select min(x.key) from wanted x left join movements m on m.key = x.key where m.same is not true)
              as conflict`;

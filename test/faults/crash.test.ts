@@ -15,14 +15,15 @@ const NOW = '2026-12-01T09:00:00Z';
 // A real `balance jobs invoices` process on PostgreSQL: PGlite is embedded in one process and cannot be shared.
 describePostgres('the invoice run killed part-way', (t) => {
   // Proves: a run that dies with SIGKILL mid-chunk loses nothing and doubles nothing — its lease keeps a second run
-  // out until it expires, the next run carries it on (same run, gapless numbers), and the ledger verifies.
+  // out until it expires, the next run carries it on (same run, gapless numbers), and the ledger verifies. On
+  // PostgreSQL the run works two chunks at once: the third commits beside the stuck second one, before the kill.
   it('SIGKILL inside the second chunk; the restart finishes: every account invoiced once, numbers gapless, verify ok', async () => {
     await seedAccounts(t.db, { count: ACCOUNTS, prefix: 'Crash', channelPrefix: 'C0CRASH' });
     const env = { DATABASE_URL: t.url!, CODE_SECRET };
     const count = async (query: string) =>
       Number((await queryRows<{ n: unknown }>(t.db, sql.raw(query)))[0]?.n ?? 0);
 
-    // Another connection holds the wallet of an account of the second chunk, so the child commits chunk 1 and then
+    // Another connection holds the wallet of an account of the second chunk, so the child commits chunks 1 and 3 and
     // waits inside chunk 2's transaction (rows locked, nothing committed): the kill lands there, every time.
     const [blocker] = await queryRows<{ id: unknown }>(
       t.db,
@@ -46,11 +47,11 @@ describePostgres('the invoice run killed part-way', (t) => {
       await isLocked;
       const run = spawnBalance(['jobs', 'invoices', '--now', NOW], env);
       try {
-        // Some invoices exist (chunk 1 committed) and the child waits on the held row, inside chunk 2.
+        // Chunks 1 and 3 committed and the child waits on the held row, inside chunk 2.
         await poll(
           () => count('select count(*) as n from invoices'),
-          (n) => n >= CHUNK,
-          'chunk 1',
+          (n) => n >= 2 * CHUNK,
+          'chunks 1 and 3',
         );
         await poll(
           () =>
@@ -65,7 +66,13 @@ describePostgres('the invoice run killed part-way', (t) => {
       }
       run.child.kill('SIGKILL');
       expect(await run.exited).toMatchObject({ code: null, signal: 'SIGKILL' });
-      expect(await count('select count(*) as n from invoices')).toBe(CHUNK);
+      expect(await count('select count(*) as n from invoices')).toBe(2 * CHUNK);
+      // Nothing of chunk 2 was written: its wallets' lock and its invoices went with the connection.
+      expect(
+        await count(`select count(*) as n from invoices i join accounts a on a.id = i.account_id
+                     where a.id > (select id from accounts order by id offset ${CHUNK - 1} limit 1)
+                       and a.id <= (select id from accounts order by id offset ${2 * CHUNK - 1} limit 1)`),
+      ).toBe(0);
     } finally {
       release();
       await holding.catch(() => {});
@@ -76,13 +83,13 @@ describePostgres('the invoice run killed part-way', (t) => {
     const early = await runBalance(['jobs', 'invoices', '--now', NOW], env);
     expect(early.stdout).toContain('another process is running the invoice run; nothing done');
     expect(early.code).toBe(1);
-    expect(await count('select count(*) as n from invoices')).toBe(CHUNK);
+    expect(await count('select count(*) as n from invoices')).toBe(2 * CHUNK);
 
     // The lease runs 5 minutes on the database's clock. This update stands for those 5 minutes passing (waiting them
     // out would make the test slow); it is what `takeLease` checks: `job_leases.expires_at < now()`.
     await t.db.execute(sql`update job_leases set expires_at = now() - interval '1 second'`);
     const restart = await runBalance(['jobs', 'invoices', '--now', NOW], env);
-    expect(restart.stdout).toMatch(/run 1: 2000 invoices; months closed: 2026-11/);
+    expect(restart.stdout).toMatch(/run 1: 1000 invoices; months closed: 2026-11/);
     expect(restart.code).toBe(0);
 
     // Every account invoiced exactly once, in one run, now finished.
@@ -104,7 +111,7 @@ describePostgres('the invoice run killed part-way', (t) => {
     ).toEqual([{ month: '2026-11' }]);
 
     // Numbers gapless: INV-2026-00001 … INV-2026-03000, and the sequence stands at 3,000 (the killed chunk's
-    // numbers were rolled back with it).
+    // numbers were rolled back with it: chunk 3 took 01001–02000, chunk 2 took the rest on the restart).
     const numbers = await queryRows<{ number: string }>(
       t.db,
       sql`select number from invoices order by number`,

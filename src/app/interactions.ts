@@ -39,10 +39,11 @@ export function createInteractions(deps: Deps): Interactions {
     // A command may start on the cached context unchecked (status and estimate confirm it in their own statement):
     // when the directory moved meanwhile, it runs again on a fresh one.
     command: async (actor, text) => {
+      const started = performance.now();
       try {
-        return await runCommand(await context(actor, 'later'), text);
+        return await runCommand(await context(actor, 'later'), text, started);
       } catch (err) {
-        if (err instanceof StaleDirectory) return runCommand(await context(actor), text);
+        if (err instanceof StaleDirectory) return runCommand(await context(actor), text, started);
         throw err;
       }
     },

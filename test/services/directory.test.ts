@@ -7,6 +7,7 @@ import { changesOf, type Database, type Db, openDatabase } from '../../src/db/cl
 import { createDeps } from '../../src/deps.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logger.js';
+import { registry } from '../../src/metrics.js';
 import { createAccount, linkChannel, removeAdmins } from '../../src/services/accounts.js';
 import { paymentsFor } from '../../src/services/payments/configured.js';
 import { grantRole, requestContext, revokeRole } from '../../src/services/roles.js';
@@ -66,6 +67,46 @@ describeDatabases('directory cache', (t) => {
     await linkChannel(t.db, ACME_CHANNEL, globex.id, 'U1');
     expect((await ask(t.db)).channelAccount?.name).toBe('Globex');
     expect((await ask(t.db, 'C0UNLINKED')).channelAccount).toBeNull();
+  });
+
+  // Proves: a command that started on a cached context which turned out stale is run again on a fresh one, and its
+  // answer is timed once in /metrics (from its first start), not once per run.
+  it('a command run again on a fresh directory answers once and is counted once in the answer histogram', async () => {
+    const config = testConfig();
+    const here = createInteractions(
+      createDeps({
+        config,
+        db: t.db,
+        logger: createLogger({ level: 'error', sink: () => {} }),
+        clock: fixedClock('2026-11-26T10:00:00Z'),
+        codeSecret: CODE_SECRET,
+        payments: (await paymentsFor(config, t.db)).provider,
+        door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
+        sender: undefined,
+      }),
+    );
+    const status = async () => {
+      const replies = await here.command(
+        { ...person('admin'), channelId: ACME_CHANNEL, requestId: 't.status' },
+        'status',
+      );
+      return replies.map((r) => (r as Extract<Reply, { kind: 'private' }>).message.kind);
+    };
+    const statusCount = async () => {
+      const metric = await registry.getSingleMetric('balance_answer_duration_seconds')!.get();
+      const row = metric.values.find(
+        (v) =>
+          (v as { metricName?: string }).metricName === 'balance_answer_duration_seconds_count' &&
+          v.labels.subcommand === 'status',
+      );
+      return row?.value ?? 0;
+    };
+    expect(await status()).toEqual(['status']); // the context is cached now
+    // The version moves on with no announcement: the cached context is stale, and only its statement can tell.
+    await t.db.execute(sql`select nextval('directory_version')`);
+    const before = await statusCount();
+    expect(await status()).toEqual(['status']);
+    expect(await statusCount()).toBe(before + 1);
   });
 });
 

@@ -23,7 +23,7 @@ export function financeChannel(deps: Pick<Deps, 'db' | 'config'>): Promise<strin
 }
 
 export interface JobControl {
-  /** Set on shutdown: the invoice run stops after the chunk in hand. */
+  /** Set on shutdown: the invoice run stops after the chunks in hand. */
   stopping: boolean;
 }
 

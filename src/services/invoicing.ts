@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
-import { at, type Db, queryRows } from '../db/client.js';
+import { at, type Db, jsonColumn, queryRows } from '../db/client.js';
 import { accounts, closedMonths, invoiceRuns, invoices, plans } from '../db/schema.js';
 import { localDate, monthOf, monthStart, monthsBetween, nextMonth } from '../domain/billing-month.js';
 import { dueDateFor, PAYMENT_TERMS } from '../domain/receivables.js';
@@ -37,7 +37,7 @@ export interface InvoiceRunOptions {
   chunkSize?: number;
   /** Where the run's summary goes (none: no summary is written). */
   financeChannel?: string;
-  /** Checked between chunks: on SIGTERM the run stops after the chunk in hand. */
+  /** Checked before each chunk is claimed: on SIGTERM the run stops after the chunks in hand. */
   shouldStop?: () => boolean;
   /** Chunks in their own transactions at once (`chunkWorkers`); 1 when unset. */
   workers?: number;
@@ -224,7 +224,7 @@ function uninvoicedAccounts(o: MonthScope & { after: number; last?: number }, co
 
 interface ChunkResult {
   count: unknown;
-  /** The accounts whose wallet paid, as a bigint[] (text or an array, as the driver gives it). */
+  /** The accounts whose wallet paid, as a json array (null when none did). */
   debited: unknown;
   conflict: string | null;
 }
@@ -244,15 +244,9 @@ async function invoiceChunk(tx: Db, o: MonthScope & ChunkRange): Promise<number>
   const count = Number(row?.count ?? 0);
   if (count === 0) return 0;
   if (row!.conflict) throw new IdempotencyConflictError(row!.conflict);
-  await checkAlerts(tx, { accountIds: idList(row!.debited), now: o.now, timeZone: o.timeZone });
+  const debited = (jsonColumn(row!.debited) as number[] | null) ?? [];
+  await checkAlerts(tx, { accountIds: debited, now: o.now, timeZone: o.timeZone });
   return count;
-}
-
-/** A bigint[] as postgres.js (an array) or PGlite (an array, or '{1,2}' text) returns it. */
-function idList(value: unknown): number[] {
-  if (value === null || value === undefined) return [];
-  const items = Array.isArray(value) ? value : String(value).replace(/[{}]/g, '').split(',');
-  return items.filter((v) => v !== '').map(Number);
 }
 
 function chunkStatement(o: MonthScope & ChunkRange): SQL {
@@ -327,7 +321,7 @@ function chunkStatement(o: MonthScope & ChunkRange): SQL {
       )}
     )
     select (select count(*) from charged) as count,
-           (select array_agg(account_id order by account_id) from charged where paid > 0) as debited,
+           (select json_agg(account_id order by account_id) from charged where paid > 0) as debited,
            (select min(x.key) from wanted x left join movements m on m.key = x.key where m.same is not true)
              as conflict`;
 }

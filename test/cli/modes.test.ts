@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { childEnv, exitOf, ROOT, startCli, waitForOutput } from '../support/cli.js';
 import { SIGNING_SECRET, sign } from '../support/slack.js';
@@ -35,6 +37,20 @@ describe('npm start, by mode', () => {
     expect(output).toContain('No Slack credentials: running the shell');
     expect(output).toContain('Created Acme on Plus ($4.00/device/month)');
   }, 120_000);
+
+  // Proves: another `npm start` in the same checkout (building at the same moment, or running and importing a module
+  // lazily) never finds a module rewritten under it: a build rewrites only what changed, each file whole.
+  it('builds only what changed: two builds at once rewrite nothing that stood and leave no file half written', async () => {
+    const build = () => exitOf(spawn('node', ['bin/build.mjs'], { cwd: ROOT, stdio: 'ignore' }));
+    expect(await build()).toBe(0);
+    const main = join(ROOT, 'dist', 'cli', 'main.js');
+    const before = statSync(main).mtimeMs;
+    expect(await Promise.all([build(), build()])).toEqual([0, 0]);
+    expect(statSync(main).mtimeMs).toBe(before);
+    const files = readdirSync(join(ROOT, 'dist'), { recursive: true }).map(String);
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(files).toContain(join('cli', 'main.js'));
+  }, 60_000);
 
   it('without Slack variables opens the shell: a scripted session sets up an account and estimates through the modal', async () => {
     const app = await startCli(['start'], { DATABASE_URL: 'pglite://memory', PORT: '0' }, /balance> /);

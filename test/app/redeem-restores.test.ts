@@ -1,18 +1,15 @@
 import { expect, it } from 'vitest';
 import { createInteractions } from '../../src/app/interactions.js';
-import { fixedClock } from '../../src/clock.js';
 import { outbox } from '../../src/db/schema.js';
-import { createDeps } from '../../src/deps.js';
-import { createLogger } from '../../src/logger.js';
 import { addAdmins, getAccount, linkChannel } from '../../src/services/accounts.js';
 import { reviewSuspensions } from '../../src/services/collections.js';
 import { runInvoices } from '../../src/services/invoicing.js';
-import { paymentsFor } from '../../src/services/payments/configured.js';
 import { grantRole } from '../../src/services/roles.js';
 import { describeDatabases } from '../support/db.js';
+import { testDeps } from '../support/deps.js';
 import { billedAccount } from '../support/fixtures.js';
 import { person } from '../support/people.js';
-import { CODE_SECRET, OWNER, testConfig } from '../support/slack.js';
+import { OWNER, testConfig } from '../support/slack.js';
 
 // A redemption is a credit like any other (SPEC §14): it settles the overdue invoice, restores the suspended account,
 // and finance hears of it in FINANCE_CHANNEL when no finance channel was set in Slack.
@@ -28,18 +25,7 @@ describeDatabases('a redemption that restores a suspended account', (t) => {
     await reviewSuspensions(t.db, { now: new Date('2026-12-09T09:00:00Z'), timeZone: TZ });
     expect((await getAccount(t.db, acme.id))?.suspendedSince).not.toBeNull();
 
-    const interactions = createInteractions(
-      createDeps({
-        config,
-        db: t.db,
-        logger: createLogger({ level: 'error', sink: () => {} }),
-        clock: fixedClock('2026-12-10T10:00:00Z'),
-        codeSecret: CODE_SECRET,
-        payments: (await paymentsFor(config, t.db)).provider,
-        door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
-        sender: undefined,
-      }),
-    );
+    const interactions = createInteractions(await testDeps(t.db, { config, at: '2026-12-10T10:00:00Z' }));
     const ask = async (who: 'sales' | 'admin', text: string) =>
       (await interactions.command({ ...person(who), channelId: 'C0ACME', requestId: `t.${text}` }, text))[0];
     const issued = await ask('sales', 'codes issue 200');

@@ -3,13 +3,9 @@ import { ACTION } from '../../src/app/ids.js';
 import { createInteractions } from '../../src/app/interactions.js';
 import type { Actor, Interactions, Reply } from '../../src/app/types.js';
 import type { MessageModel, ModalModel } from '../../src/app/views.js';
-import { fixedClock } from '../../src/clock.js';
-import { createDeps } from '../../src/deps.js';
-import { createLogger } from '../../src/logger.js';
-import { paymentsFor } from '../../src/services/payments/configured.js';
 import { describeDatabases, tableCounts } from '../support/db.js';
+import { testDeps } from '../support/deps.js';
 import { ACME_CHANNEL, type Person, person, seedPeople } from '../support/people.js';
-import { CODE_SECRET, testConfig } from '../support/slack.js';
 
 // The use cases on their view models: what a command or a click answers, as plain data, before any door renders it
 // (the Block Kit of each model is asserted in test/slack/render).
@@ -17,18 +13,7 @@ import { CODE_SECRET, testConfig } from '../support/slack.js';
 describeDatabases('use cases answer with view models', (t) => {
   let interactions: Interactions;
   beforeAll(async () => {
-    const config = testConfig();
-    const deps = createDeps({
-      config,
-      db: t.db,
-      logger: createLogger({ level: 'error', sink: () => {} }),
-      clock: fixedClock('2026-11-26T10:00:00Z'),
-      codeSecret: CODE_SECRET,
-      payments: (await paymentsFor(config, t.db)).provider,
-      door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
-      sender: undefined,
-    });
-    interactions = createInteractions(deps);
+    interactions = createInteractions(await testDeps(t.db));
   });
   beforeEach(async () => {
     await seedPeople(t.db);

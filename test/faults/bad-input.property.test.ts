@@ -17,16 +17,12 @@ import type {
   SubmittedView,
   ViewValues,
 } from '../../src/app/types.js';
-import { fixedClock } from '../../src/clock.js';
-import { createDeps } from '../../src/deps.js';
-import { createLogger } from '../../src/logger.js';
 import type { Account } from '../../src/services/accounts.js';
 import { createJamfProClient } from '../../src/services/jamf/client.js';
-import { paymentsFor } from '../../src/services/payments/configured.js';
 import { describeDatabases } from '../support/db.js';
+import { testDeps } from '../support/deps.js';
 import { ACME_CHANNEL, person as identityOf, type Person, seedPeople } from '../support/people.js';
 import { slackReplies, slackResult } from '../support/rendered.js';
-import { CODE_SECRET, testConfig } from '../support/slack.js';
 import { fastCounts } from './support/counts.js';
 
 /** Text that has broken parsers, databases, HTML and Slack's mrkdwn before. */
@@ -199,16 +195,7 @@ describeDatabases(
     let deps: Deps;
     let acme: Account;
     beforeAll(async () => {
-      const config = testConfig();
-      deps = createDeps({
-        config,
-        db: t.db,
-        logger: createLogger({ level: 'error', sink: () => {} }),
-        clock: fixedClock('2026-11-26T10:00:00Z'),
-        codeSecret: CODE_SECRET,
-        payments: (await paymentsFor(config, t.db)).provider,
-        door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
-        sender: undefined,
+      deps = await testDeps(t.db, {
         connectors: {
           jamf: createJamfProClient({ timeoutMs: 1_000 }),
           secretsKey: 'property-secrets-key-0123456789',

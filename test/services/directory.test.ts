@@ -2,18 +2,14 @@ import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { createInteractions } from '../../src/app/interactions.js';
 import type { Interactions, Reply } from '../../src/app/types.js';
-import { fixedClock } from '../../src/clock.js';
 import { changesOf, type Database, type Db, openDatabase } from '../../src/db/client.js';
-import { createDeps } from '../../src/deps.js';
 import { walletBalance } from '../../src/ledger/ledger.js';
-import { createLogger } from '../../src/logger.js';
 import { registry } from '../../src/metrics.js';
 import { createAccount, linkChannel, removeAdmins } from '../../src/services/accounts.js';
-import { paymentsFor } from '../../src/services/payments/configured.js';
 import { grantRole, requestContext, revokeRole } from '../../src/services/roles.js';
 import { describeDatabases, describePostgres } from '../support/db.js';
+import { testDeps } from '../support/deps.js';
 import { ACME_CHANNEL, person, seedPeople } from '../support/people.js';
-import { CODE_SECRET, testConfig } from '../support/slack.js';
 
 // The per-process directory cache (src/services/directory.ts): roles and channel links are served from it, and a
 // change made anywhere — this process, another replica, a transaction still open, a dropped listener — is never
@@ -72,19 +68,7 @@ describeDatabases('directory cache', (t) => {
   // Proves: a command that started on a cached context which turned out stale is run again on a fresh one, and its
   // answer is timed once in /metrics (from its first start), not once per run.
   it('a command run again on a fresh directory answers once and is counted once in the answer histogram', async () => {
-    const config = testConfig();
-    const here = createInteractions(
-      createDeps({
-        config,
-        db: t.db,
-        logger: createLogger({ level: 'error', sink: () => {} }),
-        clock: fixedClock('2026-11-26T10:00:00Z'),
-        codeSecret: CODE_SECRET,
-        payments: (await paymentsFor(config, t.db)).provider,
-        door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
-        sender: undefined,
-      }),
-    );
+    const here = createInteractions(await testDeps(t.db));
     const status = async () => {
       const replies = await here.command(
         { ...person('admin'), channelId: ACME_CHANNEL, requestId: 't.status' },
@@ -116,19 +100,7 @@ describePostgres('directory cache across replicas', (t) => {
   beforeEach(async () => {
     await seedPeople(t.db);
     replica = await openDatabase({ kind: 'postgres', url: t.url! });
-    const config = testConfig();
-    other = createInteractions(
-      createDeps({
-        config,
-        db: replica.db,
-        logger: createLogger({ level: 'error', sink: () => {} }),
-        clock: fixedClock('2026-11-26T10:00:00Z'),
-        codeSecret: CODE_SECRET,
-        payments: (await paymentsFor(config, replica.db)).provider,
-        door: { publishHome: async () => {}, sendFile: async () => 'in your DM' },
-        sender: undefined,
-      }),
-    );
+    other = createInteractions(await testDeps(replica.db));
     await listening(replica.db);
   });
   afterEach(async () => {

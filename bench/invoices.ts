@@ -192,13 +192,15 @@ function analysis(results: SizeResult[]): string {
     'the debited accounts and the lease renewal, in the same transaction. JIT is off for it (its cost estimate passed',
     '`jit_above_cost`, and compiling took seconds a chunk). Each index scan is bounded below by the chunk, so a chunk',
     "reads only its own accounts' rows whatever the size.",
+    `${chunkWorkers('postgres')} chunks run at once, each on its own connection; the second waits for the first's`,
+    "commit only for the year's invoice counter, which a chunk takes late in its statement.",
     `App CPU (this process): ${share}.`,
     '',
-    'What is left (server time per account): the row locks of two ledger accounts, a non-HOT wallet update (seeded',
-    'pages are full), about four foreign-key checks (each a row lock), six invoice, five transfer and three outbox',
-    'index entries, and the WAL of all of it; at 1,000,000 accounts the tables outgrow shared_buffers. Larger chunks',
-    '(2,000–5,000) measured ~30% faster per account on a loaded machine, but the crash test pins the default chunk',
-    'at 1,000.',
+    'What is left (server time per account, perf on a development run): index inserts (~16%: six invoice, four',
+    'transfer and three outbox entries), index lookups (~13%), the foreign-key checks (~14%: invoice → account and',
+    "transfers, transfer → ledger accounts, each an SPI query with its own executor start), the CTEs' hashing and",
+    'sorting, and the WAL of all of it; the wallet updates stay on their page (fillfactor 70). Both cores are busy',
+    'with PostgreSQL; while one chunk holds the counter the other can only run the first part of its statement.',
   ].join('\n');
 }
 

@@ -1,5 +1,5 @@
 // `npm run bench -- ack`: how fast the real app acknowledges signed `/balance estimate 120 24` and `/balance status`
-// on its real HTTP receiver, beside a bare Bolt app (same receiver, same signing secret, a listener that only acks)
+// on its real HTTP receiver, beside a bare Bolt app (same receiver, same signing secret, a listener that acks with a static text)
 // started the same way. Both run as child processes (`tsx src/cli/main.ts start` and `tsx bench/support/bare-bolt.ts`),
 // so neither shares an event loop with the load generator or with the other; the runs alternate between them.
 // The Slack Web API is a local fake that answers {ok:true}: nothing leaves 127.0.0.1.
@@ -384,7 +384,7 @@ async function runOne(
         'ack',
         [
           `Database: ${db === 'pglite' ? 'PGlite in memory (`DATABASE_URL=pglite://memory`)' : 'PostgreSQL, a fresh database on 127.0.0.1:5432'}.`,
-          `The app is \`tsx src/cli/main.ts start\` in HTTP mode; the baseline is \`tsx bench/support/bare-bolt.ts\` (same Bolt HTTPReceiver and signing secret, one listener that only acks). Both are child processes; the load comes from the parent over keep-alive HTTP on 127.0.0.1. CPU µs/req is the target's node process's user + system time over the timed requests (from /proc, 10 ms ticks), PostgreSQL's that of the backends serving the app's database.`,
+          `The app is \`tsx src/cli/main.ts start\` in HTTP mode; the baseline is \`tsx bench/support/bare-bolt.ts\` (same Bolt HTTPReceiver and signing secret, one listener that acks with a static text). Both are child processes; the load comes from the parent over keep-alive HTTP on 127.0.0.1. CPU µs/req is the target's node process's user + system time over the timed requests (from /proc, 10 ms ticks), PostgreSQL's that of the backends serving the app's database.`,
           `Account Acme on plus, 120 devices, $3,000.00 in the wallet; requests as its admin in its linked channel. ${o.count} of each command per target, concurrency ${o.concurrency}, ${o.rounds} alternating rounds, ${o.warmup} warm-up requests per target. The bare app received the same two bodies, pooled as "bare".`,
           '',
           latencyTable,

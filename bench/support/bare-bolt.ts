@@ -1,5 +1,6 @@
 // The baseline of `npm run bench -- ack`: a bare Bolt app on the same default HTTPReceiver, with the same signing
-// secret and Web API settings as the real app, and one listener that only acks `/balance`. Started the same way as
+// secret and Web API settings as the real app, and one listener that answers `/balance` with a static text in its
+// ack (issue 16's baseline). Started the same way as
 // the app (a `tsx` child process), it prints `bare Bolt listening on <port>` and runs until SIGTERM.
 import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
@@ -14,7 +15,7 @@ const app = new App({
   logLevel: LogLevel.INFO,
   clientOptions: apiUrl ? { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {},
 });
-app.command('/balance', async ({ ack }) => ack());
+app.command('/balance', async ({ ack }) => ack('Balance of Acme: $3,000.00'));
 
 const server = (await app.start(Number(env.PORT ?? 0))) as Server;
 process.stdout.write(`bare Bolt listening on ${(server.address() as { port: number }).port}\n`);

@@ -367,14 +367,13 @@ export function cpuMs(pid: number): number {
   }
 }
 
-/** The PostgreSQL backends serving one database (their process title names it), from /proc. */
-export function backendsOf(database: string): number[] {
+/** The processes whose /proc/<pid>/<file> passes `keep` (a process gone meanwhile is skipped). */
+function processesWhere(file: 'cmdline' | 'stat', keep: (text: string) => boolean): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (title.startsWith('postgres: ') && title.includes(` ${database} `)) found.push(Number(entry));
+      if (keep(readFileSync(`/proc/${entry}/${file}`, 'utf8'))) found.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -382,20 +381,20 @@ export function backendsOf(database: string): number[] {
   return found;
 }
 
+/** The PostgreSQL backends serving one database (their process title names it), from /proc. */
+export function backendsOf(database: string): number[] {
+  return processesWhere(
+    'cmdline',
+    (title) => title.startsWith('postgres: ') && title.includes(` ${database} `),
+  );
+}
+
 /** Live (not zombie) processes of a process group, from /proc. */
 export function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') members.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return members;
+  return processesWhere('stat', (stat) => {
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(pgrp) === pgid && state !== 'Z' && state !== 'X';
+  });
 }
 
 /** Every descendant of `pid` (children first, then theirs), from /proc. */

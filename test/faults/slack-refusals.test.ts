@@ -4,13 +4,12 @@ import { fixedClock } from '../../src/clock.js';
 import { outbox } from '../../src/db/schema.js';
 import { dispatchOutbox } from '../../src/jobs/dispatch.js';
 import { createLogger } from '../../src/logger.js';
-import { createAccount, linkChannel } from '../../src/services/accounts.js';
-import { recordReading } from '../../src/services/devices.js';
+import { linkChannel } from '../../src/services/accounts.js';
 import { runInvoices } from '../../src/services/invoicing.js';
 import { enqueue } from '../../src/services/outbox.js';
 import { slackOutboxSender } from '../../src/slack/outbox-sender.js';
 import { describeDatabases } from '../support/db.js';
-import { fund } from '../support/fixtures.js';
+import { billedAccount } from '../support/fixtures.js';
 import { testConfig, testDocuments } from '../support/slack.js';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 
@@ -48,20 +47,8 @@ describeDatabases('Slack refusing a message', (t) => {
   };
   /** November's invoice for an account linked to #C0BILL: a message with blocks, in the outbox. */
   const invoiced = async () => {
-    const account = await createAccount(t.db, {
-      name: 'Refused Co',
-      planCode: 'standard',
-      actor: 'U1',
-      at: new Date('2026-11-01T00:00:00Z'),
-    });
+    const account = await billedAccount(t.db, 'Refused Co', 10, 50_000n);
     await linkChannel(t.db, 'C0BILL', account.id, 'U1');
-    await recordReading(t.db, {
-      accountId: account.id,
-      count: 10,
-      at: new Date('2026-11-02T00:00:00Z'),
-      by: 'U1',
-    });
-    await fund(t.db, account.id, 50_000n);
     await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC' });
     // The invoice's PDF is a file upload of its own, whose delivery test/jobs/invoice-pdf-outbox.test.ts follows.
     await t.db.delete(outbox).where(sql`${outbox.payload}->>'type' = 'invoice_pdf'`);

@@ -9,12 +9,10 @@ import { guardedJob } from '../../src/jobs/jobs.js';
 import { postTransfer } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { startApp } from '../../src/main.js';
-import { createAccount } from '../../src/services/accounts.js';
 import { createApiToken } from '../../src/services/api-tokens.js';
-import { recordReading } from '../../src/services/devices.js';
 import { runInvoices } from '../../src/services/invoicing.js';
 import { describeDatabases } from '../support/db.js';
-import { fund } from '../support/fixtures.js';
+import { billedAccount } from '../support/fixtures.js';
 import { ACME_CHANNEL, PEOPLE, seedPeople } from '../support/people.js';
 import { type SlackHarness, slackApi, startSlack, testConfig } from '../support/slack.js';
 
@@ -111,19 +109,7 @@ describeDatabases('GET /metrics', (t) => {
     const before = await figures(); // no run yet: zeros, as the help text says
     for (const name of ['accounts', 'duration_seconds', 'last_finished_timestamp_seconds'])
       expect(before).toMatch(new RegExp(`^balance_invoice_run_${name} 0$`, 'm'));
-    const metered = await createAccount(t.db, {
-      name: 'Metered',
-      planCode: 'standard',
-      actor: 'U1',
-      at: new Date('2026-10-01T00:00:00Z'),
-    });
-    await recordReading(t.db, {
-      accountId: metered.id,
-      count: 12,
-      at: new Date('2026-10-02T00:00:00Z'),
-      by: 'U1',
-    });
-    await fund(t.db, metered.id, 100_000n);
+    await billedAccount(t.db, 'Metered', 12, 100_000n, { month: '2026-10' });
     await runInvoices(t.db, { now: new Date('2026-11-02T09:00:00Z'), timeZone: 'UTC', month: '2026-10' });
     const [run] = await t.db.select().from(invoiceRuns);
     const text = await figures();

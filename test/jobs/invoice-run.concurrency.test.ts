@@ -4,25 +4,17 @@ import { type Db, openDatabase, queryRows } from '../../src/db/client.js';
 import { invoiceRuns, invoices, outbox, transfers } from '../../src/db/schema.js';
 import { IdempotencyConflictError, postTransfer } from '../../src/ledger/ledger.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
-import { createAccount, linkChannel } from '../../src/services/accounts.js';
-import { recordReading } from '../../src/services/devices.js';
+import { linkChannel } from '../../src/services/accounts.js';
 import { runInvoices } from '../../src/services/invoicing.js';
 import { describePostgres } from '../support/db.js';
-import { fund } from '../support/fixtures.js';
+import { billedAccount } from '../support/fixtures.js';
 
 /** Accounts on standard from November, 7 devices ($14.00 a month), $10.00 in the wallet: each owes $4.00. */
 async function twins(db: Db, count: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) {
-    const a = await createAccount(db, {
-      name: `Twin ${i}`,
-      planCode: 'standard',
-      actor: 'U1',
-      at: new Date('2026-11-01T00:00:00Z'),
-    });
+    const a = await billedAccount(db, `Twin ${i}`, 7, 1_000n);
     await linkChannel(db, `C0TWIN${i}`, a.id, 'U1');
-    await recordReading(db, { accountId: a.id, count: 7, at: new Date('2026-11-02T00:00:00Z'), by: 'U1' });
-    await fund(db, a.id, 1_000n);
     ids.push(a.id);
   }
   return ids;

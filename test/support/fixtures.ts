@@ -221,18 +221,25 @@ export function gate(): { closed: Promise<void>; open: () => void } {
   return { closed, open };
 }
 
-/** An account billed `devices` devices a month on Standard from November 2026, holding `funded`. */
-export async function billedAccount(db: Db, name: string, devices: number, funded = 0n) {
+/** An account billed `devices` devices a month (on Standard, from November 2026, unless told), holding `funded`. */
+export async function billedAccount(
+  db: Db,
+  name: string,
+  devices: number,
+  funded = 0n,
+  options: { month?: string; planCode?: string } = {},
+) {
+  const { month = '2026-11', planCode = 'standard' } = options;
   const account = await createAccount(db, {
     name,
-    planCode: 'standard',
+    planCode,
     actor: 'U1',
-    at: new Date('2026-11-01T00:00:00Z'),
+    at: new Date(`${month}-01T00:00:00Z`),
   });
   await recordReading(db, {
     accountId: account.id,
     count: devices,
-    at: new Date('2026-11-02T00:00:00Z'),
+    at: new Date(`${month}-02T00:00:00Z`),
     by: 'U1',
   });
   if (funded > 0n) await fund(db, account.id, funded);

@@ -19,7 +19,7 @@ export const DEFAULT_CHUNK = 1_000;
 
 /**
  * Chunks run side by side on PostgreSQL, each on its own connection: they lock disjoint accounts, and the one row
- * they share, the year's invoice counter, is taken late in a chunk's statement, so a chunk waits for the one before to
+ * they share, the year's invoice counter, is taken in a chunk's last statement, so a chunk waits for the one before to
  * commit only for its numbers (kept gapless: an undone chunk gives its numbers back). PGlite has one connection.
  */
 export function chunkWorkers(databaseKind: string): number {
@@ -55,7 +55,7 @@ export type InvoiceRunResult =
 /**
  * The monthly invoice run (SPEC §8, §14). Closes every ended, unclosed billing month, oldest first; per chunk of
  * accounts one transaction writes their invoices, their usage and amount-due transfers and their messages together,
- * in one set-based statement (then the low-balance check and the lease renewal). Exactly once: an account-month is
+ * in two set-based statements (`invoiceChunk`), then renews the lease. Exactly once: an account-month is
  * unique in the database, one replica at a time holds the run's lease, and a run that stopped part-way (a crash,
  * SIGTERM) is carried on by the next, under the same run id.
  */
@@ -222,37 +222,40 @@ function uninvoicedAccounts(o: MonthScope & { after: number; last?: number }, co
     limit ${o.chunkSize ?? DEFAULT_CHUNK}`;
 }
 
-interface ChunkResult {
+interface ChunkCharges {
   count: unknown;
   /** The accounts whose wallet paid, as a json array (null when none did). */
   debited: unknown;
   conflict: string | null;
+  /** The chunk's invoices but their numbers, as json text that goes back as it came to `invoiceInsert`. */
+  invoices: string | null;
 }
 
 /**
- * Invoices the next chunk of accounts of a month in one transaction, in one statement: the chunk's wallets and
- * receivables are locked in account order, as the suspension review locks receivables, so the two never deadlock (a
- * credit to one of these wallets waits for the chunk and then settles the invoice it made, SPEC §14); then, from
- * that same row set, the charges (the domain's `chargeFor` in its SQL form), the invoice numbers, the usage and
- * amount-due transfers and their debits, the invoices and their messages. Only the low-balance check follows it.
+ * Invoices the next chunk of accounts of a month in one transaction, in two statements. The first
+ * (`chargeStatement`) locks the chunk's wallets and receivables in account order, as the suspension review locks
+ * receivables, so the two never deadlock (a credit to one of these wallets waits for the chunk and then settles the
+ * invoice it made, SPEC §14); then, from that same row set, it charges (the domain's `chargeFor` in its SQL form),
+ * posts the usage and amount-due transfers and their debits, and queues the messages of the invoices it takes ids
+ * for. The low-balance check follows. Only then does the second (`invoiceInsert`) take the year's invoice numbers
+ * and write the invoices: the counter is the one row the chunks at work share, and each holds it from there to its
+ * commit, so what comes after it is kept short.
  */
 async function invoiceChunk(tx: Db, o: MonthScope & ChunkRange): Promise<number> {
   // The statement's estimated cost (CTEs are planned blind) can pass jit_above_cost, and compiling it took seconds:
   // far more than running it.
   await tx.execute(sql`set local jit = off`);
-  const [row] = await queryRows<ChunkResult>(tx, chunkStatement(o));
+  const [row] = await queryRows<ChunkCharges>(tx, chargeStatement(o));
   const count = Number(row?.count ?? 0);
   if (count === 0) return 0;
   if (row!.conflict) throw new IdempotencyConflictError(row!.conflict);
   const debited = (jsonColumn(row!.debited) as number[] | null) ?? [];
   await checkAlerts(tx, { accountIds: debited, now: o.now, timeZone: o.timeZone });
+  await tx.execute(invoiceInsert(o, count, row!.invoices!));
   return count;
 }
 
-function chunkStatement(o: MonthScope & ChunkRange): SQL {
-  const year = o.month.slice(0, 4);
-  const issueDate = localDate(o.now, o.timeZone);
-  const dueDate = dueDateFor(issueDate, o.paymentTermsDays ?? PAYMENT_TERMS.default);
+function chargeStatement(o: MonthScope & ChunkRange): SQL {
   const usageKey = sql`'usage:' || c.account_id || ':' || ${o.month}::text`;
   const dueKey = sql`'due:' || c.account_id || ':' || ${o.month}::text`;
   // The chunk's accounts are picked first, under their LIMIT, and their wallets and receivables found from them by
@@ -263,24 +266,22 @@ function chunkStatement(o: MonthScope & ChunkRange): SQL {
   // anti-join's estimate (and its index scan) to the accounts after the chunk.
   return sql`
     with chunk as materialized (
-      select a.id as account_id, a.plan_code, p.price_cents, w.balance,
+      select a.id as account_id, a.plan_code, a.billing_channel_id, p.price_cents, w.balance,
              w.id as wallet_id, r.id as receivable_id, r.balance as receivable_balance,
              ${billedDevices(sql`a.id`, { start: o.start, end: o.end, endIncluded: false })} as billed,
              ${coveredDevices(sql`a.id`, o.month)} as covered
-      from (${uninvoicedAccounts(o, sql`a.id, a.plan_code`)}) a
+      from (${uninvoicedAccounts(o, sql`a.id, a.plan_code, a.billing_channel_id`)}) a
       join plans p on p.code = a.plan_code
       join ledger_accounts w on w.account_id = a.id and w.kind = 'wallet'
       join ledger_accounts r on r.account_id = a.id and r.kind = 'receivable'
       order by a.id
       for update of w, r
     ), charged as materialized (
-      select c.*, ch.*, row_number() over (order by c.account_id) as n, count(*) over () as total
+      -- The invoice's id is taken here so that its messages can be queued before its number is.
+      select c.*, ch.*, row_number() over (order by c.account_id) as n,
+             nextval(pg_get_serial_sequence('invoices', 'id')) as invoice_id
       from chunk c
       cross join lateral ${monthCharge(sql`c.billed`, sql`c.covered`, sql`c.price_cents`, sql`c.balance`)} ch
-    ), numbered as (
-      insert into number_sequences (scope, last) select ${`invoice:${year}`}, count(*) from chunk having count(*) > 0
-      on conflict (scope) do update set last = number_sequences.last + excluded.last
-      returning last
     ), wanted as materialized (
       -- What the wallet paid goes to revenue from the wallet, the rest from the receivable: revenue holds the charge.
       select m.key, m.ledger_id, m.amount, m.memo, m.balance
@@ -292,38 +293,59 @@ function chunkStatement(o: MonthScope & ChunkRange): SQL {
       where m.amount > 0
       order by c.account_id
     ), ${accountDebits('wanted', { to: 'usage_revenue', actor: 'system', at: o.now })},
-    invoiced as (
-      insert into invoices (number, account_id, month, plan_code, unit_price_cents, billed_devices, covered_devices,
-        billable_devices, charge_cents, paid_from_balance_cents, amount_due_cents, issue_date, due_date,
-        outstanding_cents, status, transfer_id, due_transfer_id, run_id, created_at)
-      select ${invoiceNumber(year, sql`s.last - c.total + c.n`)}, c.account_id, ${o.month}, c.plan_code, c.price_cents,
-             c.billed, c.covered, c.billable, c.charge, c.paid, c.due, ${issueDate}::date, ${dueDate}::date,
-             c.due, c.status, u.id, d.id, ${o.runId}, ${at(o.now)}
-      from charged c cross join numbered s
-      left join movements u on u.key = ${usageKey}
-      left join movements d on d.key = ${dueKey}
-      order by c.account_id
-      returning id, account_id, charge_cents
-    ), messages as (
+    messages as (
       -- $0.00 invoices (no billable devices) are recorded but not posted; the others are posted, then their PDF.
       ${outboxInsert(
-        // The channel by index from the invoice's account (as the chunk read it): joined to `charged` instead, two
-        // CTEs planned blind, it was a nested loop of every invoice against every account of the chunk.
-        sql`select m.dedupe_key, a.billing_channel_id, m.payload
-            from invoiced i join accounts a on a.id = i.account_id
-            cross join lateral (values
-              (0, 'invoice:' || i.id, jsonb_build_object('type', 'invoice', 'invoiceId', i.id)),
-              (1, 'invoice-pdf:' || i.id, jsonb_build_object('type', 'invoice_pdf', 'invoiceId', i.id))
+        sql`select m.dedupe_key, c.billing_channel_id, m.payload
+            from charged c cross join lateral (values
+              (0, 'invoice:' || c.invoice_id, jsonb_build_object('type', 'invoice', 'invoiceId', c.invoice_id)),
+              (1, 'invoice-pdf:' || c.invoice_id, jsonb_build_object('type', 'invoice_pdf', 'invoiceId', c.invoice_id))
             ) as m(part, dedupe_key, payload)
-            where i.charge_cents > 0 and a.billing_channel_id <> ''
-            order by i.id, m.part`,
+            where c.charge > 0 and c.billing_channel_id <> ''
+            order by c.account_id, m.part`,
         o.now,
       )}
     )
     select (select count(*) from charged) as count,
            (select json_agg(account_id order by account_id) from charged where paid > 0) as debited,
            (select min(x.key) from wanted x left join movements m on m.key = x.key where m.same is not true)
-             as conflict`;
+             as conflict,
+           (select json_agg(json_build_object(
+                     'id', c.invoice_id, 'n', c.n, 'account_id', c.account_id, 'plan_code', c.plan_code,
+                     'price_cents', c.price_cents, 'billed', c.billed, 'covered', c.covered, 'billable', c.billable,
+                     'charge', c.charge, 'paid', c.paid, 'due', c.due, 'status', c.status,
+                     'transfer_id', u.id, 'due_transfer_id', d.id) order by c.account_id)::text
+            from charged c
+            left join movements u on u.key = ${usageKey}
+            left join movements d on d.key = ${dueKey}) as invoices`;
+}
+
+/**
+ * Takes `count` invoice numbers of the year and writes the chunk's invoices (`invoices`, from `chargeStatement`) with
+ * them, in account order: the counter stays locked to the commit, so an undone chunk gives its numbers back.
+ */
+function invoiceInsert(o: MonthScope, count: number, invoices: string): SQL {
+  const year = o.month.slice(0, 4);
+  const issueDate = localDate(o.now, o.timeZone);
+  const dueDate = dueDateFor(issueDate, o.paymentTermsDays ?? PAYMENT_TERMS.default);
+  return sql`
+    with numbered as (
+      insert into number_sequences (scope, last) values (${`invoice:${year}`}, ${count})
+      on conflict (scope) do update set last = number_sequences.last + excluded.last
+      returning last
+    )
+    insert into invoices (id, number, account_id, month, plan_code, unit_price_cents, billed_devices, covered_devices,
+      billable_devices, charge_cents, paid_from_balance_cents, amount_due_cents, issue_date, due_date,
+      outstanding_cents, status, transfer_id, due_transfer_id, run_id, created_at)
+    overriding system value
+    select c.id, ${invoiceNumber(year, sql`s.last - ${count} + c.n`)}, c.account_id, ${o.month}, c.plan_code,
+           c.price_cents, c.billed, c.covered, c.billable, c.charge, c.paid, c.due, ${issueDate}::date,
+           ${dueDate}::date, c.due, c.status, c.transfer_id, c.due_transfer_id, ${o.runId}, ${at(o.now)}
+    from json_to_recordset(${invoices}::json) as c(id bigint, n bigint, account_id bigint, plan_code text,
+           price_cents bigint, billed integer, covered integer, billable integer, charge bigint, paid bigint,
+           due bigint, status text, transfer_id bigint, due_transfer_id bigint)
+    cross join numbered s
+    order by c.account_id`;
 }
 
 /** Marks the run finished and, in the same transaction, writes its summary and CSV for finance. */

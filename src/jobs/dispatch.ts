@@ -97,7 +97,7 @@ async function sendOne(
     // Delivered, but not as built: a rendering bug to fix, so it is an error in the log (once: the row is sent).
     const note = layoutRefused ? `blocks refused (${layoutRefused}); sent as plain text` : undefined;
     if (note) logger.error(`outbox message ${row.id} to ${row.channelId}: ${note}`);
-    await markSent(db, row.id, { ts, now: clock.now(), note });
+    await markSent(db, row, { ts, now: clock.now(), note });
     result.sent++;
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);

@@ -294,15 +294,14 @@ function chargeStatement(o: MonthScope & ChunkRange): SQL {
       order by c.account_id
     ), ${accountDebits('wanted', { to: 'usage_revenue', actor: 'system', at: o.now })},
     messages as (
-      -- $0.00 invoices (no billable devices) are recorded but not posted; the others are posted, then their PDF.
+      -- $0.00 invoices (no billable devices) are recorded but not posted; the others are posted, and their PDF is
+      -- queued when the message is sent (markSent in outbox.ts).
       ${outboxInsert(
-        sql`select m.dedupe_key, c.billing_channel_id, m.payload
-            from charged c cross join lateral (values
-              (0, 'invoice:' || c.invoice_id, jsonb_build_object('type', 'invoice', 'invoiceId', c.invoice_id)),
-              (1, 'invoice-pdf:' || c.invoice_id, jsonb_build_object('type', 'invoice_pdf', 'invoiceId', c.invoice_id))
-            ) as m(part, dedupe_key, payload)
+        sql`select 'invoice:' || c.invoice_id, c.billing_channel_id,
+                   jsonb_build_object('type', 'invoice', 'invoiceId', c.invoice_id)
+            from charged c
             where c.charge > 0 and c.billing_channel_id <> ''
-            order by c.account_id, m.part`,
+            order by c.account_id`,
         o.now,
       )}
     )

@@ -122,22 +122,50 @@ export async function claimDue(
   return claimed.sort((a, b) => a.id - b.id);
 }
 
-/** `note`: how the sending went wrong without losing the message (its blocks refused, its text sent), kept. */
+/**
+ * What a message's delivery queues next: an invoice's PDF follows its message into the channel (SPEC §17), so it is
+ * never posted before the message, nor at all for a message Slack refuses.
+ */
+function followUpOf(row: Pick<OutboxRow, 'channelId' | 'payload'>): OutboxItem | undefined {
+  const event = row.payload as OutboxEvent;
+  if (event.type !== 'invoice') return undefined;
+  return {
+    dedupeKey: `invoice-pdf:${event.invoiceId}`,
+    channelId: row.channelId,
+    event: { type: 'invoice_pdf', invoiceId: event.invoiceId },
+  };
+}
+
+/**
+ * Marks a pending message sent and, in the same transaction, queues what follows it: a message marked sent always
+ * has its follow-up, and a second mark (the row no longer pending) queues none. `note`: how the sending went wrong
+ * without losing the message (its blocks refused, its text sent), kept.
+ */
 export async function markSent(
   db: Db,
-  id: number,
+  row: Pick<OutboxRow, 'id' | 'channelId' | 'payload'>,
   input: { ts: string | null; now: Date; note?: string },
 ): Promise<void> {
-  await db
-    .update(outbox)
-    .set({
-      status: 'sent',
-      sentAt: input.now,
-      slackTs: input.ts,
-      leaseUntil: null,
-      lastError: input.note?.slice(0, 500) ?? null,
-    })
-    .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')));
+  const mark = (handle: Db) =>
+    handle
+      .update(outbox)
+      .set({
+        status: 'sent',
+        sentAt: input.now,
+        slackTs: input.ts,
+        leaseUntil: null,
+        lastError: input.note?.slice(0, 500) ?? null,
+      })
+      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending')))
+      .returning({ id: outbox.id });
+  const followUp = followUpOf(row);
+  if (!followUp) {
+    await mark(db);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    if ((await mark(tx)).length > 0) await enqueue(tx, [followUp], input.now);
+  });
 }
 
 /** Keeps the message for a later try; `countAttempt: false` when Slack only asked to wait (429). */

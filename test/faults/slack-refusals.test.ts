@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { outbox } from '../../src/db/schema.js';
@@ -45,14 +45,16 @@ describeDatabases('Slack refusing a message', (t) => {
       logger,
     });
   };
+  const messages = () => slack.deliveries.filter((d) => d.method === 'chat.postMessage');
   /** November's invoice for an account linked to #C0BILL: a message with blocks, in the outbox. */
   const invoiced = async () => {
     const account = await billedAccount(t.db, 'Refused Co', 10, 50_000n);
     await linkChannel(t.db, 'C0BILL', account.id, 'U1');
     await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC' });
-    // The invoice's PDF is a file upload of its own, whose delivery test/jobs/invoice-pdf-outbox.test.ts follows.
-    await t.db.delete(outbox).where(sql`${outbox.payload}->>'type' = 'invoice_pdf'`);
-    const [row] = await t.db.select().from(outbox);
+    // The invoice's message only: its PDF is queued when the message is sent.
+    const rows = await t.db.select().from(outbox);
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
     expect(row).toMatchObject({ channelId: 'C0BILL', status: 'pending', payload: { type: 'invoice' } });
     return row!;
   };
@@ -68,13 +70,14 @@ describeDatabases('Slack refusing a message', (t) => {
     it(`blocks refused (${error}): the invoice notice arrives as text, the row says why`, async () => {
       const row = await invoiced();
       slack.refuse({ withBlocks: error });
-      expect(await dispatch()).toEqual({ sent: 1, retried: 0, failed: 0 });
-      expect(slack.deliveries).toHaveLength(1);
-      const [delivered] = slack.deliveries;
+      // The message, then its PDF (a file upload, whose delivery test/jobs/invoice-pdf-outbox.test.ts follows).
+      expect(await dispatch()).toEqual({ sent: 2, retried: 0, failed: 0 });
+      expect(messages()).toHaveLength(1);
+      const [delivered] = messages();
       expect(delivered).toMatchObject({ channel: 'C0BILL', text: expect.stringContaining('INV-2026-00001') });
       expect(delivered!.text).toContain('$20.00');
       expect(delivered!.body.blocks).toBeUndefined();
-      const [sent] = await t.db.select().from(outbox);
+      const [sent] = await t.db.select().from(outbox).where(eq(outbox.id, row.id));
       expect(sent).toMatchObject({
         id: row.id,
         status: 'sent',
@@ -87,7 +90,7 @@ describeDatabases('Slack refusing a message', (t) => {
 
       clock.advance(60 * 60_000);
       expect(await dispatch()).toEqual({ sent: 0, retried: 0, failed: 0 });
-      expect(slack.deliveries).toHaveLength(1);
+      expect(messages()).toHaveLength(1);
       expect(errors).toHaveLength(1);
     });
   }
@@ -101,7 +104,10 @@ describeDatabases('Slack refusing a message', (t) => {
       expect(await dispatch()).toEqual({ sent: 0, retried: 0, failed: 1 });
       expect(slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
       expect(slack.deliveries).toEqual([]);
-      expect((await t.db.select().from(outbox))[0]).toMatchObject({ status: 'failed', lastError: error });
+      // Set aside, and no PDF queued after it.
+      const rows = await t.db.select().from(outbox);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: 'failed', lastError: error });
     });
   }
 

@@ -48,6 +48,11 @@ describeDatabases('the invoice PDF in the billing channel', (t) => {
   /** What Slack took for the invoice: its message and its file (the run's low-balance alert aside). */
   const invoiceDeliveries = (number: string) =>
     slack.deliveries.filter((d) => d.method === 'files.completeUploadExternal' || d.text.includes(number));
+  /** The outbox rows of the invoice, its message and its PDF (the run's low-balance alert aside), oldest first. */
+  const invoiceRows = async () =>
+    (await t.db.select().from(outbox).orderBy(outbox.id)).filter((r) =>
+      ['invoice', 'invoice_pdf'].includes((r.payload as { type: string }).type),
+    );
   const uploads = () => slack.calls.filter((c) => c.method.startsWith('/upload/'));
 
   it('posts the invoice with its page link, then its PDF once, though completing the upload failed once', async () => {
@@ -55,18 +60,17 @@ describeDatabases('the invoice PDF in the billing channel', (t) => {
     const account = await billedAccount(t.db, 'Northwind Traders', 120, 21_000n);
     await linkChannel(t.db, 'C0NORTH', account.id, 'U1');
     await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC', month: '2026-11' });
-    const [invoiceRow, pdfRow] = await t.db.select().from(outbox).orderBy(outbox.id);
-    expect([invoiceRow!.payload, pdfRow!.payload]).toMatchObject([
-      { type: 'invoice' },
-      { type: 'invoice_pdf' },
-    ]);
-    expect([invoiceRow!.kind, pdfRow!.kind]).toEqual(['message', 'file']);
+    // The run queues the invoice's message; its PDF is queued when the message has been sent.
+    const [invoiceRow, ...others] = await invoiceRows();
+    expect(invoiceRow).toMatchObject({ kind: 'message', payload: { type: 'invoice' } });
+    expect(others).toEqual([]);
     const invoiceId = (invoiceRow!.payload as { invoiceId: number }).invoiceId;
     const number = (await t.db.query.invoices.findFirst())!.number;
     const link = invoiceLinks(PUBLIC_URL, invoiceLinkKey(CODE_SECRET), { id: invoiceId, number }).page;
 
-    // The message goes; the upload gets its URL and its bytes, then Slack fails to complete it.
-    slack.fail(['pass', 'pass', 500]);
+    // The message goes, then the run's low-balance alert (queued before the PDF, which follows the sent message); the
+    // upload gets its URL and its bytes, then Slack fails to complete it.
+    slack.fail(['pass', 'pass', 'pass', 500]);
     await dispatch();
     expect(invoiceDeliveries(number).map((d) => d.method)).toEqual(['chat.postMessage']);
     const [message] = invoiceDeliveries(number);
@@ -74,6 +78,13 @@ describeDatabases('the invoice PDF in the billing channel', (t) => {
     expect(message!.text).toContain(`Invoice page and PDF: ${link}`);
     expect(JSON.stringify(message!.body.blocks)).toContain(`<${link}|Invoice page and PDF>`);
     expect(files()).toEqual([]);
+    const [, pdfRow] = await invoiceRows();
+    expect(pdfRow).toMatchObject({
+      kind: 'file',
+      dedupeKey: `invoice-pdf:${invoiceId}`,
+      channelId: 'C0NORTH',
+      payload: { type: 'invoice_pdf', invoiceId },
+    });
 
     // The retry uploads the file again and completes it: one file in the channel.
     clock.advance(10 * 60_000);
@@ -89,6 +100,27 @@ describeDatabases('the invoice PDF in the billing channel', (t) => {
     expect(invoiceDeliveries(number)).toHaveLength(2);
     const rows = await t.db.select().from(outbox).orderBy(outbox.id);
     expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('the PDF waits for its message: none while the message is retried, none for a message refused for good', async () => {
+    const account = await billedAccount(t.db, 'Northwind Traders', 120, 21_000n);
+    await linkChannel(t.db, 'C0NORTH', account.id, 'U1');
+    await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC', month: '2026-11' });
+    const number = (await t.db.query.invoices.findFirst())!.number;
+    slack.fail([500]);
+    await dispatch();
+    expect(invoiceDeliveries(number)).toEqual([]);
+    expect(uploads()).toEqual([]);
+    expect((await invoiceRows()).map((r) => (r.payload as { type: string }).type)).toEqual(['invoice']);
+
+    slack.refuse({ withBlocks: 'channel_not_found', withoutBlocks: 'channel_not_found' });
+    clock.advance(60 * 60_000);
+    await dispatch();
+    const rows = await invoiceRows();
+    expect(rows.map((r) => [(r.payload as { type: string }).type, r.status])).toEqual([
+      ['invoice', 'failed'],
+    ]);
+    expect(uploads()).toEqual([]);
   });
 
   it('a run carried on after a crash queues the message and the PDF once each', async () => {

@@ -72,7 +72,8 @@ describeDatabases('Slack refusing a message', (t) => {
       slack.refuse({ withBlocks: error });
       // The message, then its PDF (a file upload, whose delivery test/jobs/invoice-pdf-outbox.test.ts follows).
       expect(await dispatch()).toEqual({ sent: 2, retried: 0, failed: 0 });
-      expect(messages()).toHaveLength(1);
+      const methods = ['chat.postMessage', 'files.completeUploadExternal'];
+      expect(slack.deliveries.map((d) => d.method)).toEqual(methods);
       const [delivered] = messages();
       expect(delivered).toMatchObject({ channel: 'C0BILL', text: expect.stringContaining('INV-2026-00001') });
       expect(delivered!.text).toContain('$20.00');
@@ -90,7 +91,7 @@ describeDatabases('Slack refusing a message', (t) => {
 
       clock.advance(60 * 60_000);
       expect(await dispatch()).toEqual({ sent: 0, retried: 0, failed: 0 });
-      expect(messages()).toHaveLength(1);
+      expect(slack.deliveries.map((d) => d.method)).toEqual(methods);
       expect(errors).toHaveLength(1);
     });
   }

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { createAccount, linkChannel } from '../../src/services/accounts.js';
 import { recordReading } from '../../src/services/devices.js';
 import { runInvoices } from '../../src/services/invoicing.js';
-import { enqueue } from '../../src/services/outbox.js';
+import { enqueue, markFailed, markSent } from '../../src/services/outbox.js';
 import { slackOutboxSender } from '../../src/slack/outbox-sender.js';
 import { describeDatabases } from '../support/db.js';
 import { SLACK_API, testConfig, testDocuments } from '../support/slack.js';
@@ -139,5 +139,36 @@ describeDatabases('the outbox dispatcher', (t) => {
     await note('same');
     await note('same');
     expect(await t.db.select().from(outbox).where(eq(outbox.dedupeKey, 'same'))).toHaveLength(1);
+  });
+
+  // Proves: an invoice's PDF is queued by marking its message sent, once however often the mark comes (a twin
+  // dispatcher whose lease ran out), and not for a message no longer pending (set aside) nor for other messages.
+  it('queues the PDF once when an invoice message is marked sent, none when it was set aside or is a notice', async () => {
+    const invoice = (id: number) => ({
+      dedupeKey: `invoice:${id}`,
+      channelId: 'C0BILLING',
+      event: { type: 'invoice' as const, invoiceId: id },
+    });
+    await enqueue(t.db, [invoice(7), invoice(8)], clock.now());
+    await note('plain');
+    const rows = await t.db.select().from(outbox).orderBy(outbox.id);
+    const [seven, eight, plain] = rows;
+    const mark = { ts: '1764579600.000001', now: clock.now() };
+    await markSent(t.db, seven!, mark);
+    await markSent(t.db, seven!, mark);
+    await markFailed(t.db, eight!.id, 'channel_not_found');
+    await markSent(t.db, eight!, mark);
+    await markSent(t.db, plain!, mark);
+    const after = await t.db.select().from(outbox).orderBy(outbox.id);
+    expect(after.map((r) => [r.dedupeKey, r.kind, r.status])).toEqual([
+      ['invoice:7', 'message', 'sent'],
+      ['invoice:8', 'message', 'failed'],
+      ['plain', 'message', 'sent'],
+      ['invoice-pdf:7', 'file', 'pending'],
+    ]);
+    expect(after.at(-1)).toMatchObject({
+      channelId: 'C0BILLING',
+      payload: { type: 'invoice_pdf', invoiceId: 7 },
+    });
   });
 });

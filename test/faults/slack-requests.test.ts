@@ -110,6 +110,20 @@ describeDatabases('requests to /slack/events that did not come from Slack', (t) 
     await nothingWritten();
   });
 
+  // Proves: only a whole v0 signature is compared — a prefix of the right one, another version's or one in capitals
+  // is not (a compare of unequal lengths would throw or match a prefix).
+  it.each([
+    ['a prefix of the right signature', (s: string) => s.slice(0, 40)],
+    ['the right hash under version v1', (s: string) => s.replace('v0=', 'v1=')],
+    ['the right hash in capitals', (s: string) => `v0=${s.slice(3).toUpperCase()}`],
+  ])('%s gets 401 and writes nothing', async (_what, tamper) => {
+    const body = command();
+    const signed = sign(body);
+    const res = await post(body, { ...signed, 'x-slack-signature': tamper(signed['x-slack-signature']!) });
+    expect(res.status).toBe(401);
+    await nothingWritten();
+  });
+
   // Proves: a body over 1 MB is refused before anything runs, unsigned or signed.
   it('a forged body over 1 MB gets 4xx and writes nothing', async () => {
     const body = command('account create Big Co', 'x'.repeat(1_100_000));

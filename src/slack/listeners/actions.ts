@@ -3,9 +3,13 @@ import { ACTION, ESTIMATE_INPUT, PAY_BUTTON, RELOAD_INPUT } from '../../app/ids.
 import type { ActionInput, Interactions, ViewValues } from '../../app/types.js';
 import type { Logger } from '../../logger.js';
 import { deliver } from '../deliver.js';
+import { exactlyOneOf } from './match.js';
 import { personOf } from './person.js';
 
-/** Every button and select the app sends: acked at once, then handed to the command layer. */
+/**
+ * Every button and select the app sends: acked at once, then handed to the command layer. One listener matching
+ * them all: Bolt runs every listener's middleware on every request, a command's included.
+ */
 export function registerActions(app: App, interactions: Interactions, logger: Logger): void {
   const ids = [
     ...Object.values(ACTION),
@@ -13,8 +17,9 @@ export function registerActions(app: App, interactions: Interactions, logger: Lo
     ...Object.values(RELOAD_INPUT),
     PAY_BUTTON,
   ];
-  for (const actionId of new Set(ids)) {
-    app.action<BlockAction>(actionId, async ({ ack, body, action, client, respond }) => {
+  app.action<BlockAction>(
+    { action_id: exactlyOneOf(ids) },
+    async ({ ack, body, action, client, respond }) => {
       await ack();
       const input = toActionInput(body, action as BlockAction['actions'][number]);
       const channelId = body.channel?.id ?? body.container?.channel_id;
@@ -27,8 +32,8 @@ export function registerActions(app: App, interactions: Interactions, logger: Lo
         respond: body.response_url ? respond : undefined,
       };
       await deliver(client, origin, replies, logger);
-    });
-  }
+    },
+  );
 }
 
 function toActionInput(body: BlockAction, action: BlockAction['actions'][number]): ActionInput {

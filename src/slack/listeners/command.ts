@@ -21,8 +21,12 @@ export function registerCommand(app: App, interactions: Interactions, logger: Lo
       requestId: command.trigger_id,
     };
     const work = interactions.command(actor, command.text ?? '');
-    const timer = new Promise<'late'>((resolve) => setTimeout(resolve, ACK_BUDGET_MS, 'late').unref());
+    let budget: NodeJS.Timeout | undefined;
+    const timer = new Promise<'late'>((resolve) => {
+      budget = setTimeout(resolve, ACK_BUDGET_MS, 'late').unref();
+    });
     const first = await Promise.race([work, timer]);
+    clearTimeout(budget); // a timer left for every answer fires 2 s later for nothing
     const origin = { ...actor, triggerId: command.trigger_id, respond };
     if (first === 'late') {
       await ack();

@@ -11,11 +11,12 @@ type Postgres = typeof import('postgres');
 
 import type { Config } from '../config.js';
 import { lockPgliteDir } from './pglite-lock.js';
-import * as schema from './schema.js';
-
-export type Schema = typeof schema;
-/** A database handle or a transaction: every service function takes this, so callers choose the transaction. */
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * A database handle or a transaction: every service function takes this, so callers choose the transaction. It holds
+ * no schema: Balance queries through the builders and SQL, never drizzle's relational `db.query`, which a schema
+ * would build for every table on every transaction and savepoint.
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
 
 export interface Database {
   db: Db;
@@ -125,7 +126,7 @@ export async function openDatabase(
     if (target.kind === 'pglite-dir') mkdirSync(target.dir, { recursive: true });
     const client = new PGlite(target.kind === 'pglite-dir' ? target.dir : undefined);
     await client.waitReady;
-    const db = drizzlePglite({ client, schema }) as unknown as Db;
+    const db = drizzlePglite({ client }) as unknown as Db;
     feeds.set(db, PGLITE_FEED);
     return {
       db,
@@ -181,7 +182,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       import('drizzle-orm/postgres-js/migrator'),
     ]);
   const client = postgres(url, { max, onnotice: () => {} });
-  const db = drizzlePostgres({ client: preparing(client), schema }) as unknown as Db;
+  const db = drizzlePostgres({ client: preparing(client) }) as unknown as Db;
   const changes = postgresChangeFeed(postgres, url);
   feeds.set(db, changes);
   return {

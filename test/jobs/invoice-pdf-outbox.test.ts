@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
-import { outbox } from '../../src/db/schema.js';
+import { invoices, outbox } from '../../src/db/schema.js';
 import { dispatchOutbox } from '../../src/jobs/dispatch.js';
 import { createLogger } from '../../src/logger.js';
 import { linkChannel } from '../../src/services/accounts.js';
@@ -53,6 +53,7 @@ describeDatabases('the invoice PDF in the billing channel', (t) => {
     (await t.db.select().from(outbox).orderBy(outbox.id)).filter((r) =>
       ['invoice', 'invoice_pdf'].includes((r.payload as { type: string }).type),
     );
+  const firstInvoice = async () => (await t.db.select().from(invoices).orderBy(invoices.id).limit(1))[0]!;
   const uploads = () => slack.calls.filter((c) => c.method.startsWith('/upload/'));
 
   it('posts the invoice with its page link, then its PDF once, though completing the upload failed once', async () => {
@@ -65,7 +66,7 @@ describeDatabases('the invoice PDF in the billing channel', (t) => {
     expect(invoiceRow).toMatchObject({ kind: 'message', payload: { type: 'invoice' } });
     expect(others).toEqual([]);
     const invoiceId = (invoiceRow!.payload as { invoiceId: number }).invoiceId;
-    const number = (await t.db.query.invoices.findFirst())!.number;
+    const number = (await firstInvoice()).number;
     const link = invoiceLinks(PUBLIC_URL, invoiceLinkKey(CODE_SECRET), { id: invoiceId, number }).page;
 
     // The message goes, then the run's low-balance alert (queued before the PDF, which follows the sent message); the
@@ -106,7 +107,7 @@ describeDatabases('the invoice PDF in the billing channel', (t) => {
     const account = await billedAccount(t.db, 'Northwind Traders', 120, 21_000n);
     await linkChannel(t.db, 'C0NORTH', account.id, 'U1');
     await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC', month: '2026-11' });
-    const number = (await t.db.query.invoices.findFirst())!.number;
+    const number = (await firstInvoice()).number;
     slack.fail([500]);
     await dispatch();
     expect(invoiceDeliveries(number)).toEqual([]);
@@ -130,7 +131,7 @@ describeDatabases('the invoice PDF in the billing channel', (t) => {
     await runInvoices(t.db, { now: clock.now(), timeZone: 'UTC', month: '2026-11' });
     await dispatch();
     await dispatch();
-    const number = (await t.db.query.invoices.findFirst())!.number;
+    const number = (await firstInvoice()).number;
     expect(
       invoiceDeliveries(number)
         .map((d) => d.method)

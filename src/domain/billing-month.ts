@@ -1,6 +1,8 @@
 // Billing months ('YYYY-MM') and calendar dates ('YYYY-MM-DD') in an IANA time zone, with no date library:
 // the zone's offset is read from Intl.DateTimeFormat and solved for around DST changes.
 
+import { Remembered } from './remembered.js';
+
 const DAY_MS = 86_400_000;
 const MONTH_PATTERN = /^([1-9]\d{3})-(0[1-9]|1[0-2])$/;
 const DATE_PATTERN = /^([1-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -141,21 +143,18 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
  * Readings already made, by zone and whole second (the formatter shows no finer): `formatToParts` was a hot spot of
  * every answer, which reads the same few instants (now, the month's start and the offsets around it) many times.
  */
-const wallClocks = new Map<string, Readonly<WallClock>>();
-const WALL_CLOCKS_KEPT = 4_096;
+const wallClocks = new Remembered<Readonly<WallClock>>(4_096);
 
 function wallClockAt(ms: number, timeZone: string): WallClock {
   if (!Number.isFinite(ms)) throw new RangeError('invalid date');
-  const key = `${timeZone} ${Math.floor(ms / 1000)}`;
-  const known = wallClocks.get(key);
-  if (known) return { ...known };
-  const wall: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const part of formatterFor(timeZone).formatToParts(ms)) {
-    if (part.type in wall) wall[part.type as keyof WallClock] = Number(part.value);
-  }
-  if (wallClocks.size >= WALL_CLOCKS_KEPT) wallClocks.clear();
-  wallClocks.set(key, { ...wall });
-  return wall;
+  const known = wallClocks.of(`${timeZone} ${Math.floor(ms / 1000)}`, () => {
+    const wall: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+    for (const part of formatterFor(timeZone).formatToParts(ms)) {
+      if (part.type in wall) wall[part.type as keyof WallClock] = Number(part.value);
+    }
+    return wall;
+  });
+  return { ...known };
 }
 
 /** How far the zone's wall clock is ahead of UTC at this instant. */

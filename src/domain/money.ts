@@ -1,6 +1,8 @@
 // Money is an integer count of minor units (bigint). Formatting and parsing go through exact decimal strings,
 // never through floats, so no amount is ever rounded by accident.
 
+import { Remembered } from './remembered.js';
+
 export type ParsedAmount = { ok: true; cents: bigint } | { ok: false; error: string };
 export type ParsedWholeNumber = { ok: true; value: number } | { ok: false; error: string };
 export type WholeNumberRule = { min: number; max: number; what: string };
@@ -66,8 +68,13 @@ export function amountLimits(currency: string): { min: bigint; max: bigint } {
   return { min: (MIN_AMOUNT_CENTS * scale) / 100n, max: (MAX_AMOUNT_CENTS * scale) / 100n };
 }
 
+// An answer shows the same few amounts (a balance, a price, a monthly cost) many times: each is formatted once.
+const formatted = new Remembered<string>(4_096);
+
 export function formatMoney(amount: bigint, currency: string): string {
-  return currencyFormatter(currency).format(toDecimalString(amount, minorDigits(currency)));
+  return formatted.of(`${currency}${amount}`, () =>
+    currencyFormatter(currency).format(toDecimalString(amount, minorDigits(currency))),
+  );
 }
 
 /** Exact decimal text of an amount in its currency, for files and APIs: 1152000n USD → "11520.00". */
@@ -156,8 +163,10 @@ const grouping = new Intl.NumberFormat('en-US');
 
 /** `1,000,000` (one formatter for the process: building one per call is slow). */
 export function groupDigits(n: number | bigint): string {
-  return grouping.format(n);
+  return grouped.of(Object.is(n, -0) ? '-0' : String(n), () => grouping.format(n)); // Intl shows -0 as "-0"
 }
+
+const grouped = new Remembered<string>(4_096);
 
 /**
  * User input made short enough to echo in an answer: at most 40 characters (ending in "…" when cut), control

@@ -14,6 +14,7 @@ import type {
 import type { Format } from '../../app/views.js';
 import { localDate, localTime, monthStart } from '../../domain/billing-month.js';
 import { formatMoney, groupDigits } from '../../domain/money.js';
+import { Remembered } from '../../domain/remembered.js';
 import { BLOCK_KIT } from './block-kit-limits.js';
 
 const DAY_MS = 86_400_000;
@@ -96,12 +97,14 @@ export function plainDate(
 
 /** `December 2026` for the billing month `2026-12`. */
 export function monthName(month: string): string {
-  const match = MONTH.exec(month);
-  if (!match) return month;
-  const instant = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
-  return monthFormatter.format(instant);
+  return monthNames.of(month, () => {
+    const match = MONTH.exec(month);
+    if (!match) return month;
+    return monthFormatter.format(new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1)));
+  });
 }
 
+const monthNames = new Remembered<string>(1_024);
 const monthFormatter = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'long', year: 'numeric' });
 
 /** An instant near the middle of a local date (12:00 ± a DST hour), so the token lands on that very day. */

@@ -65,7 +65,8 @@ export function monthsBetween(fromInclusive: string, toExclusive: string): strin
 /** Calendar arithmetic on 'YYYY-MM-DD': n months later, the day clamped (Jan 31 + 1 month = Feb 28/29). */
 export function addMonthsToDate(date: string, n: number): string {
   const { year, month, day } = parseDate(date);
-  const [y, m] = addMonths(formatMonth(year, month), n).split('-').map(Number) as [number, number];
+  const index = year * 12 + (month - 1) + n;
+  const [y, m] = [Math.floor(index / 12), (index % 12) + 1];
   return formatDate({ year: y, month: m, day: Math.min(day, daysInMonth(y, m)) });
 }
 
@@ -80,8 +81,12 @@ export function daysBetweenDates(from: string, to: string): number {
   return (civilToUtcMs(parseDate(to)) - civilToUtcMs(parseDate(from))) / DAY_MS;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Gregorian: February has 29 days in years divisible by 4, except centuries not divisible by 400. */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
 }
 
 function monthIndex(month: string): number {

@@ -199,6 +199,8 @@ describe('calendar dates', () => {
     expect(addMonthsToDate('2024-03-31', -1)).toBe('2024-02-29');
     expect(addMonthsToDate('2024-12-15', 1)).toBe('2025-01-15');
     expect(addMonthsToDate('2024-05-30', 1)).toBe('2024-06-30');
+    expect(addMonthsToDate('2099-01-29', 13)).toBe('2100-02-28'); // 2100 is no leap year
+    expect(addMonthsToDate('1999-12-31', 2)).toBe('2000-02-29'); // 2000 is one
   });
 
   it('adds days and counts them', () => {
@@ -239,5 +241,16 @@ describe('dayStart and isDate', () => {
   it('accepts only real calendar dates', () => {
     expect(['2026-02-28', '2028-02-29', '2026-12-31'].every(isDate)).toBe(true);
     expect(['2026-02-29', '2026-13-01', '2026-1-1', '26-01-01', '2026-04-31', ''].some(isDate)).toBe(false);
+  });
+
+  it('knows the length of every month of 2000–2999 as the calendar does (leap years, centuries)', () => {
+    for (let year = 2000; year <= 2999; year++) {
+      for (let month = 1; month <= 12; month++) {
+        const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+        const day = (d: number) => `${year}-${String(month).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+        expect(isDate(day(last))).toBe(true);
+        if (last < 31) expect(isDate(day(last + 1))).toBe(false);
+      }
+    }
   });
 });

@@ -32,9 +32,15 @@ export function localDate(instant: Date, timeZone: string): string {
 
 /** The instant the month begins in the zone: local midnight of the 1st (or the first instant after a DST gap). */
 export function monthStart(month: string, timeZone: string): Date {
-  const { year, month: m } = parseMonth(month);
-  return new Date(wallClockToInstant({ year, month: m, day: 1, hour: 0, minute: 0, second: 0 }, timeZone));
+  const ms = monthStarts.of(`${timeZone} ${month}`, () => {
+    const { year, month: m } = parseMonth(month);
+    return wallClockToInstant({ year, month: m, day: 1, hour: 0, minute: 0, second: 0 }, timeZone);
+  });
+  return new Date(ms);
 }
+
+/** Every answer asks for the start of this month, and dates shown ask for theirs. */
+const monthStarts = new Remembered<number>(1_024);
 
 /** The instant a local date ('YYYY-MM-DD') begins in the zone. */
 export function dayStart(date: string, timeZone: string): Date {

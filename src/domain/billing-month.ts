@@ -54,8 +54,8 @@ export function isDate(text: string): boolean {
 }
 
 export function addMonths(month: string, n: number): string {
-  const index = monthIndex(month) + n;
-  return formatMonth(Math.floor(index / 12), (index % 12) + 1);
+  const { year, month: m } = parseMonth(month);
+  return formatMonth(...monthsLater(year, m, n));
 }
 
 export function nextMonth(month: string): string {
@@ -71,8 +71,7 @@ export function monthsBetween(fromInclusive: string, toExclusive: string): strin
 /** Calendar arithmetic on 'YYYY-MM-DD': n months later, the day clamped (Jan 31 + 1 month = Feb 28/29). */
 export function addMonthsToDate(date: string, n: number): string {
   const { year, month, day } = parseDate(date);
-  const index = year * 12 + (month - 1) + n;
-  const [y, m] = [Math.floor(index / 12), (index % 12) + 1];
+  const [y, m] = monthsLater(year, month, n);
   return formatDate({ year: y, month: m, day: Math.min(day, daysInMonth(y, m)) });
 }
 
@@ -93,6 +92,12 @@ const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function daysInMonth(year: number, month: number): number {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
+}
+
+/** The year and month `n` months after (or before) a year and month. */
+function monthsLater(year: number, month: number, n: number): [year: number, month: number] {
+  const index = year * 12 + (month - 1) + n;
+  return [Math.floor(index / 12), (index % 12) + 1];
 }
 
 function monthIndex(month: string): number {

@@ -104,7 +104,8 @@ function verifySignature(req: BufferedIncomingMessage, signingSecret: string, no
   const stamp = req.headers['x-slack-request-timestamp'];
   const signature = req.headers['x-slack-signature'];
   const hex = typeof signature === 'string' ? SIGNATURE.exec(signature)?.[1] : undefined;
-  if (typeof stamp !== 'string' || !/^\d{1,12}$/.test(stamp) || !hex) throw new Error('no signature headers');
+  if (typeof stamp !== 'string' || !/^\d{1,12}$/.test(stamp) || !hex)
+    throw new Error('no signature headers in Slack’s v0 form');
   const seconds = Number(stamp);
   if (signedInTheFuture(seconds, nowMs)) throw new Error('the request is stamped in the future');
   if (seconds < Math.floor(nowMs / 1000) - MAX_AGE_SECONDS)

@@ -296,7 +296,8 @@ export async function run(args: string[]): Promise<void> {
       'ledger',
       [
         `${o.rounds} rounds, ${o.seconds} s per run, the app's`,
-        `\`postTransfer\` / \`walletBalance\` through \`openDatabase\` with a pool of ${o.connections} postgres.js connections and`,
+        `\`postTransfer\` / \`walletBalance\` through \`openDatabase\` with a pool of ${o.connections} postgres.js connections (the reads on its`,
+        'read lane: one read-only connection of its own, on which concurrent reads are pipelined) and',
         `${o.workers} concurrent workers over ${o.wallets} wallets (credits of 1.00 from \`payments\`, a unique idempotency key each).`,
         'pgbench on its own database initialised with `pgbench -i -s 10`: TPC-B as `pgbench -n -c 4 -j 2 -T <seconds>`,',
         'select-only as `pgbench -S -n -c 4 -j 2 -T <seconds>`. `CHECKPOINT` before every run, app and pgbench alike;',
@@ -365,7 +366,9 @@ function analysis(f: AnalysisFacts): string {
     'the transfer inserted if the balance covers it, both cached balances updated, in one `WITH` statement). Its text',
     'and parameter list are built once per process and pair of ledger account kinds (`preparedQuery` in',
     'src/db/client.ts, values as `sql.placeholder`), and postgres.js runs it as a named prepared statement;',
-    '`walletBalance` is a prepared select the same way, one statement per call. A posting costs ' +
+    '`walletBalance` is a prepared select the same way (`preparedRead`), one statement per call, on the read lane,',
+    "where the reads of concurrent callers share the client's writes and the server's wake-ups; the sketch's reads",
+    'each take a pool connection, as the app\'s did before the lane. A posting costs ' +
       `${fmt(f.cpu('many'), 0)} µs of this process's CPU per call` +
       (sketch
         ? `, against ${fmt(f.cpu('sketchMany'), 0)} µs for the bare one-statement credit of the sketch ` +

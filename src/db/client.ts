@@ -185,6 +185,12 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   const db = drizzlePostgres({ client: preparing(client) }) as unknown as Db;
   const changes = postgresChangeFeed(postgres, url);
   feeds.set(db, changes);
+  const lane = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connection: { application_name: READ_LANE_NAME, default_transaction_read_only: true },
+  });
+  readLanes.set(db, sqlDriver(preparing(lane)));
   return {
     db,
     kind: 'postgres',
@@ -201,7 +207,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     },
     ping: () => pingWith(db),
     close: async () => {
-      await Promise.all([changes.close(), client.end({ timeout: 5 })]);
+      await Promise.all([changes.close(), client.end({ timeout: 5 }), lane.end({ timeout: 5 })]);
     },
   };
 }
@@ -236,6 +242,27 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
 export function preparedQuery<Row extends unknown[], P extends Record<string, unknown>>(
   query: SQL,
 ): (db: Db, values: P) => Promise<Row[]> {
+  return prepared(query, driverOf);
+}
+
+/**
+ * A `preparedQuery` that only reads, for a short read on the hot path (a balance, a request's context, an overview).
+ * On the handle from openDatabase it runs on PostgreSQL's read lane: one connection of its own on which the reads
+ * of concurrent requests are pipelined, several in one write and one server wake-up, instead of each taking a pool
+ * connection and a backend of its own (the status answer's PostgreSQL CPU ~300 → ~180 µs; docs/performance.md).
+ * The lane is read-only on the server, so a statement that would write or lock a row is refused (25006) rather than
+ * wait there and hold up every read behind it. In a transaction it runs on the transaction, and sees its writes.
+ */
+export function preparedRead<Row extends unknown[], P extends Record<string, unknown>>(
+  query: SQL,
+): (db: Db, values: P) => Promise<Row[]> {
+  return prepared(query, (db) => readLanes.get(db) ?? driverOf(db));
+}
+
+function prepared<Row extends unknown[], P extends Record<string, unknown>>(
+  query: SQL,
+  driverFor: (db: Db) => Driver,
+): (db: Db, values: P) => Promise<Row[]> {
   const { sql: text, params } = dialect.sqlToQuery(query);
   const names = params.map((param) => {
     // A value built into the text would be sent as it was on the first call, whatever the caller passes later.
@@ -243,7 +270,7 @@ export function preparedQuery<Row extends unknown[], P extends Record<string, un
     return param.name as keyof P;
   });
   return (db, values) =>
-    driverOf(db)(
+    driverFor(db)(
       text,
       names.map((name) => values[name]),
     ) as Promise<Row[]>;
@@ -251,11 +278,21 @@ export function preparedQuery<Row extends unknown[], P extends Record<string, un
 
 type Driver = (text: string, params: unknown[]) => Promise<unknown[][]>;
 
+/** What the read lane's connection is called in `pg_stat_activity`. */
+export const READ_LANE_NAME = 'balance read lane';
+
+/** The read lane of each PostgreSQL handle from openDatabase (PGlite has one connection: no lane). */
+const readLanes = new WeakMap<Db, Driver>();
+
 /** The driver client under a drizzle handle or transaction (drizzle keeps it on the session of either). */
 function driverOf(db: Db): Driver {
   const client = (db._.session as unknown as { client: Sql | PGliteInterface }).client;
-  if ('unsafe' in client) return (text, params) => client.unsafe(text, params as never[]).values();
+  if ('unsafe' in client) return sqlDriver(client as Sql);
   return async (text, params) => (await client.query<unknown[]>(text, params, ARRAY_ROWS)).rows;
+}
+
+function sqlDriver(client: Sql): Driver {
+  return (text, params) => client.unsafe(text, params as never[]).values();
 }
 
 const ARRAY_ROWS = { rowMode: 'array' } as const;

@@ -1,5 +1,5 @@
 import { and, desc, eq, or, sql } from 'drizzle-orm';
-import { type Db, preparedQuery, queryRows, toBigInt } from '../db/client.js';
+import { type Db, preparedQuery, preparedRead, queryRows, toBigInt } from '../db/client.js';
 import {
   type AccountLedgerKind,
   type LedgerKind,
@@ -298,7 +298,7 @@ const balanceStatements = {
 };
 
 function balanceStatement(kind: AccountLedgerKind) {
-  return preparedQuery<[balance: unknown], { accountId: number }>(
+  return preparedRead<[balance: unknown], { accountId: number }>(
     sql`select balance from ledger_accounts where account_id = ${sql.placeholder('accountId')}::bigint
         and kind = ${sql.raw(`'${kind}'`)}`,
   );

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { changesOf, type Db, preparedQuery, toBigInt } from '../db/client.js';
+import { changesOf, type Db, preparedRead, toBigInt } from '../db/client.js';
 import type { Account } from './accounts.js';
 
 /** What the directory grants one person (their global roles and the accounts they run), as cached. */
@@ -71,7 +71,7 @@ export class Directory {
 /** The directory version as a subquery, for the statements that fill the cache. */
 export const DIRECTORY_VERSION = sql`(select last_value from directory_version)`;
 
-const versionStatement = preparedQuery<[version: unknown], Record<string, never>>(
+const versionStatement = preparedRead<[version: unknown], Record<string, never>>(
   sql`select ${DIRECTORY_VERSION} as version`,
 );
 

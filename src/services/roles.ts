@@ -1,5 +1,5 @@
 import { and, eq, getTableName, sql } from 'drizzle-orm';
-import { type Db, jsonColumn, preparedQuery, queryRows, rowFromJson, toBigInt } from '../db/client.js';
+import { type Db, jsonColumn, preparedRead, queryRows, rowFromJson, toBigInt } from '../db/client.js';
 import { accountAdmins, accounts, type GlobalRole, homeSelections, userRoles } from '../db/schema.js';
 import { type Identity, sameIdentity } from '../domain/identity.js';
 import type { Account } from './accounts.js';
@@ -73,7 +73,7 @@ export async function requestContext(
   return contextOf(input, grants, channel);
 }
 
-const contextStatement = preparedQuery<
+const contextStatement = preparedRead<
   [roles: unknown, adminOf: unknown, channelAccount: unknown, version: unknown],
   { teamId: string; userId: string; channelId: string | null }
 >(

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type Db, jsonColumn, preparedQuery, rowFromJson, toBigInt } from '../db/client.js';
+import { type Db, jsonColumn, preparedRead, rowFromJson, toBigInt } from '../db/client.js';
 import { autoReloadSettings, type ReadingSource, savedCards } from '../db/schema.js';
 import { monthOf, monthStart } from '../domain/billing-month.js';
 import { monthlyCost } from '../domain/pricing.js';
@@ -163,7 +163,7 @@ const p = {
   month: sql.placeholder('month'),
 };
 
-const overviewStatement = preparedQuery<
+const overviewStatement = preparedRead<
   OverviewRow,
   { accountId: number; planCode: string; now: string; start: string; month: string }
 >(

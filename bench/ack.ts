@@ -12,12 +12,14 @@ import {
   createFreshPostgres,
   defer,
   fmt,
+  fmtShare,
   nodeProcessOf,
   parseOptions,
   printTable,
   ROOT,
   runLoad,
   spawnChild,
+  stealMeter,
   summarize,
   TSX,
   UsageError,
@@ -287,9 +289,11 @@ async function runOne(
     const perRound = split(o.count, o.rounds);
     const segments: Array<Segment & { round: number }> = [];
     const errorSamples: string[] = [];
+    const stolen: number[] = [];
     for (let round = 0; round < o.rounds; round++) {
       const n = perRound[round]!;
       if (n === 0) continue;
+      const stolenInRound = stealMeter();
       const order = [
         ['app-estimate', 'app-estimate'],
         ['bare', 'bare-estimate'],
@@ -304,6 +308,7 @@ async function runOne(
         errorSamples.push(...r.errorSamples);
         segments.push({ label, round, requests: n, ...r, ...used });
       }
+      stolen.push(stolenInRound());
       process.stdout.write(`  round ${round + 1}/${o.rounds} done\n`);
     }
     const slackCalls = sumCalls(slack.calls()) - callsBefore;
@@ -375,6 +380,7 @@ async function runOne(
     const totalErrors = segments.reduce((a, s) => a + s.errors, 0);
     const notes = [
       `Fake Slack API calls during the timed rounds: ${slackCalls} (${[...slack.calls()].map(([p, n]) => `${p} ${n}`).join(', ') || 'none'} in all).`,
+      `CPU stolen by the hypervisor per round (/proc/stat): ${stolen.map(fmtShare).join(', ')}.`,
       totalErrors > 0 ? `Errors: ${totalErrors}, e.g. ${errorSamples.slice(0, 3).join(' | ')}` : 'No errors.',
     ];
     process.stdout.write(`\n${notes.join('\n')}\n`);

@@ -10,10 +10,12 @@ import {
   defer,
   describeMachine,
   fmt,
+  fmtShare,
   machineFacts,
   median,
   parseOptions,
   printTable,
+  stealMeter,
   summarize,
   writeSection,
 } from './lib.js';
@@ -210,11 +212,26 @@ export async function run(args: string[]): Promise<void> {
     const order: Kind[] = ['tpcb', 'many', 'hot', ...(sketch ? (['sketchMany', 'sketchHot'] as const) : [])];
     order.push('select', 'reads', ...(sketch ? (['sketchReads'] as const) : []));
 
-    type Round = { round: number; tpcb: number; select: number; app: Partial<Record<Kind, Timed>> };
+    type Round = {
+      round: number;
+      tpcb: number;
+      select: number;
+      app: Partial<Record<Kind, Timed>>;
+      /** The share of the machine's CPU its hypervisor took during each run. */
+      stolen: Partial<Record<Kind, number>>;
+    };
     const rounds: Round[] = [];
+    const stolenOf = (r: Round) =>
+      order
+        .map(
+          (k) =>
+            `${k === 'tpcb' ? 'TPC-B' : k === 'select' ? '-S' : k} ${fmtShare(r.stolen[k] ?? Number.NaN)}`,
+        )
+        .join(', ');
     for (let round = 1; round <= o.rounds; round++) {
-      const r: Round = { round, tpcb: Number.NaN, select: Number.NaN, app: {} };
+      const r: Round = { round, tpcb: Number.NaN, select: Number.NaN, app: {}, stolen: {} };
       for (const kind of round % 2 === 1 ? order : [...order].reverse()) {
+        const stolen = stealMeter();
         if (kind === 'tpcb')
           r.tpcb = (await pgbenchTps(pgb, { seconds: o.seconds, clients: 4, threads: 2 })).tps;
         else if (kind === 'select')
@@ -226,6 +243,7 @@ export async function run(args: string[]): Promise<void> {
           if (t.errors > 0) throw new Error(`${t.errors} calls of ${kind} failed, e.g. ${t.errorSample}`);
           r.app[kind] = t;
         }
+        r.stolen[kind] = stolen();
       }
       rounds.push(r);
       const part = (k: Kind, label: string) => {
@@ -235,7 +253,8 @@ export async function run(args: string[]): Promise<void> {
       console.log(
         `round ${round}: TPC-B ${fmt(r.tpcb, 0)} tps${part('many', 'many wallets')}${part('hot', 'hot wallet')}` +
           `${part('sketchMany', 'sketch many')}${part('sketchHot', 'sketch hot')}` +
-          ` | -S ${fmt(r.select, 0)} tps${part('reads', 'reads')}${part('sketchReads', 'sketch reads')}`,
+          ` | -S ${fmt(r.select, 0)} tps${part('reads', 'reads')}${part('sketchReads', 'sketch reads')}` +
+          ` | stolen ${stolenOf(r)}`,
       );
     }
 
@@ -255,12 +274,19 @@ export async function run(args: string[]): Promise<void> {
     };
     const shown = appRuns.map((a) => a.kind as Exclude<Kind, 'tpcb' | 'select'>);
     const roundTable = printTable(
-      ['round', 'TPC-B tps', 'pgbench -S tps', ...shown.flatMap((k) => [`${k} /s`, 'ratio'])],
+      [
+        'round',
+        'TPC-B tps',
+        'pgbench -S tps',
+        ...shown.flatMap((k) => [`${k} /s`, 'ratio']),
+        'CPU stolen, per run',
+      ],
       rounds.map((r) => [
         r.round,
         fmt(r.tpcb, 0),
         fmt(r.select, 0),
         ...shown.flatMap((k) => [fmt(r.app[k]?.perSecond ?? Number.NaN, 0), `${fmt(ratio(r, k))}×`]),
+        stolenOf(r),
       ]),
     );
     console.log('');
@@ -304,7 +330,8 @@ export async function run(args: string[]): Promise<void> {
         "the order of the runs is reversed every other round. Ratios are per round (against that round's pgbench), the",
         'goal is judged on their median. "Sketch" rows are not the app: the same work as one prepared statement per call',
         "on a bare postgres.js pool, to show what fewer round trips would reach. Client CPU is this process's CPU time",
-        'per call (the app and PostgreSQL share the 2 cores).',
+        'per call (the app and PostgreSQL share the 2 cores). "CPU stolen" is the share of the machine\'s CPU time its',
+        'hypervisor took during each run (/proc/stat): runs that lost much of it are not comparable with runs that lost none.',
         '',
         roundTable,
         '',
@@ -368,7 +395,7 @@ function analysis(f: AnalysisFacts): string {
     'src/db/client.ts, values as `sql.placeholder`), and postgres.js runs it as a named prepared statement;',
     '`walletBalance` is a prepared select the same way (`preparedRead`), one statement per call, on the read lane,',
     "where the reads of concurrent callers share the client's writes and the server's wake-ups; the sketch's reads",
-    'each take a pool connection, as the app\'s did before the lane. A posting costs ' +
+    "each take a pool connection, as the app's did before the lane. A posting costs " +
       `${fmt(f.cpu('many'), 0)} µs of this process's CPU per call` +
       (sketch
         ? `, against ${fmt(f.cpu('sketchMany'), 0)} µs for the bare one-statement credit of the sketch ` +

@@ -155,6 +155,41 @@ export function machineFacts(): MachineFacts {
   };
 }
 
+/**
+ * Starts measuring the share of the machine's CPU time its hypervisor took (steal, from /proc/stat); the returned
+ * function gives the share since the start, NaN where /proc/stat has no steal. On a shared virtual machine a run
+ * that lost a quarter of its CPU is not comparable with one that lost none, whichever side it was.
+ */
+export function stealMeter(): () => number {
+  const start = cpuTicks();
+  return () => {
+    const end = cpuTicks();
+    if (!start || !end || end.total === start.total) return Number.NaN;
+    return (end.steal - start.steal) / (end.total - start.total);
+  };
+}
+
+/** The machine's CPU ticks, all and stolen: the first line of /proc/stat (user nice system idle iowait irq softirq steal …). */
+function cpuTicks(): { total: number; steal: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    if (fields.length < 8 || fields.some((f) => !Number.isFinite(f))) return undefined;
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A steal share as a whole percentage. */
+export function fmtShare(share: number): string {
+  return Number.isFinite(share) ? `${Math.round(share * 100)}%` : 'n/a';
+}
+
 /** The load averages when the benchmark process started (this module is loaded first thing). */
 const LOAD_AT_START = os.loadavg().map((l) => Math.round(l * 100) / 100);
 

@@ -41,14 +41,18 @@ describePostgres('the read lane', (t) => {
     try {
       const before = await connectionsByName(asking);
       const fresh = await openDatabase({ kind: 'postgres', url: t.url! }, { maxConnections: 20 });
-      const balances = await Promise.all(Array.from({ length: 50 }, () => walletBalance(fresh.db, account.id)));
+      const balances = await Promise.all(
+        Array.from({ length: 50 }, () => walletBalance(fresh.db, account.id)),
+      );
       expect(new Set(balances)).toEqual(new Set([4_200n]));
       expect(await connectionsByName(asking)).toEqual({
         ...before,
         [READ_LANE_NAME]: (before[READ_LANE_NAME] ?? 0) + 1,
       });
       await fresh.close();
-      await vi.waitFor(async () => expect(await connectionsByName(asking)).toEqual(before), { timeout: 5_000 });
+      await vi.waitFor(async () => expect(await connectionsByName(asking)).toEqual(before), {
+        timeout: 5_000,
+      });
     } finally {
       await asking.end();
     }
@@ -102,7 +106,9 @@ describePostgres('the read lane', (t) => {
       expect(dropped).toHaveLength(1);
       await asking`select pg_terminate_backend(${dropped[0]!.pid})`;
       // A read sent before the client has seen the socket close fails, as it would on any dropped connection.
-      await vi.waitFor(async () => expect(await walletBalance(t.db, account.id)).toBe(333n), { timeout: 5_000 });
+      await vi.waitFor(async () => expect(await walletBalance(t.db, account.id)).toBe(333n), {
+        timeout: 5_000,
+      });
       const lane = await asking<{ pid: number }[]>`
         select pid from pg_stat_activity where datname = current_database() and application_name = ${READ_LANE_NAME}`;
       expect(lane).toHaveLength(1);

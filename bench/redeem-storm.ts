@@ -11,10 +11,12 @@ import { issueBalanceCodes, type RedeemResult, redeemCode } from '../src/service
 import {
   describeMachine,
   fmt,
+  fmtShare,
   machineFacts,
   median,
   parseOptions,
   printTable,
+  stealMeter,
   summarize,
   writeSection,
 } from './lib.js';
@@ -96,6 +98,10 @@ async function roundTrips(url: string, secret: string, accountIds: number[], now
 }
 
 /** What limits the latency and what in src/ would move it; the numbers are this run's. */
+function stolenRange(shares: number[]): string {
+  return `${fmtShare(median(shares))} / ${fmtShare(Math.max(...shares))}`;
+}
+
 function analysis(f: {
   trips: { winner: number; loser: number; preparedWinner: number };
   storm: number;
@@ -240,10 +246,20 @@ export async function run(args: string[]): Promise<void> {
       }
       return result;
     };
+    // The share of the machine's CPU its hypervisor took during each app storm and each pgbench run.
+    const stolen = { app: [] as number[], pgbench: [] as number[] };
     const baseline = async () => {
+      const meter = stealMeter();
       const l = await pgbenchLatencies(pgb, { clients: 50, transactions: o.attempts / 50, threads: 2 });
+      stolen.pgbench.push(meter());
       pgCommand = l.command;
       return l;
+    };
+    const timedStorm = async (label: string, rep: number, codes: number) => {
+      const meter = stealMeter();
+      const st = await storm(label, rep, codes);
+      stolen.app.push(meter());
+      return st;
     };
 
     // One storm first that is not timed: it opens the pool's connections and warms the code paths, as a running app
@@ -256,7 +272,7 @@ export async function run(args: string[]): Promise<void> {
       const l = await baseline();
       pgLatencies.push(...l.latenciesMs);
       pgSinceStart.push(...l.sinceStartMs);
-      const st = await storm(`storm ${rep}`, rep, 1);
+      const st = await timedStorm(`storm ${rep}`, rep, 1);
       storms.push(st);
       const sum = summarize(st.latencies);
       const lsum = summarize(l.latenciesMs);
@@ -269,7 +285,7 @@ export async function run(args: string[]): Promise<void> {
     const last = await baseline();
     pgLast.latencies = last.latenciesMs;
     pgLast.sinceStart = last.sinceStartMs;
-    const multi = await storm(`${o.codes} codes at once`, o.repeats + 1, o.codes);
+    const multi = await timedStorm(`${o.codes} codes at once`, o.repeats + 1, o.codes);
     storms.push(multi);
     const multiSum = summarize(multi.latencies);
     console.log(
@@ -383,6 +399,9 @@ export async function run(args: string[]): Promise<void> {
     const errors = storms.flatMap((s) => s.errors.map((e) => `${s.label}: ${e}`));
     const allExact = storms.every(exact);
 
+    console.log(
+      `\nCPU stolen, median / highest: app storms ${stolenRange(stolen.app)}, pgbench ${stolenRange(stolen.pgbench)}`,
+    );
     await writeSection(
       'redeem-storm',
       [
@@ -399,6 +418,9 @@ export async function run(args: string[]): Promise<void> {
         winnersTable,
         '',
         latencyTable,
+        '',
+        `CPU stolen by the hypervisor (/proc/stat), median and highest: during the app's storms ${stolenRange(stolen.app)},`,
+        `during pgbench's runs ${stolenRange(stolen.pgbench)}.`,
         '',
         allExact
           ? `Exactly one winner per code in every storm; the database agrees (each code redeemed, one credit each) and the ledger verifies.`

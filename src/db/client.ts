@@ -175,15 +175,12 @@ export function preparing(sql: Sql): Sql {
 
 async function openPostgres(url: string, max: number): Promise<Database> {
   // The driver is loaded by a process that uses it: on embedded PGlite it is not held in memory.
-  const [
-    { default: postgres },
-    { drizzle: drizzlePostgres, PostgresJsSession, PostgresJsTransaction },
-    { migrate: migratePostgres },
-  ] = await Promise.all([
-    import('postgres'),
-    import('drizzle-orm/postgres-js'),
-    import('drizzle-orm/postgres-js/migrator'),
-  ]);
+  const [{ default: postgres }, { drizzle: drizzlePostgres }, { migrate: migratePostgres }] =
+    await Promise.all([
+      import('postgres'),
+      import('drizzle-orm/postgres-js'),
+      import('drizzle-orm/postgres-js/migrator'),
+    ]);
   const client = postgres(url, { max, onnotice: () => {} });
   const db = drizzlePostgres({ client: preparing(client) }) as unknown as Db;
   const changes = postgresChangeFeed(postgres, url);
@@ -194,18 +191,6 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     connection: { application_name: READ_LANE_NAME, default_transaction_read_only: true },
   });
   readLanes.set(db, sqlDriver(preparing(lane)));
-  openedTransactions.set(db, async (opening, body) => {
-    const reserved = await client.reserve();
-    try {
-      // What drizzle's own transactions are, so that a transaction inside the body is a savepoint of this one.
-      const session = new PostgresJsSession(preparing(withSavepoints(reserved)), dialect, undefined);
-      // drizzle types its transactions' session over postgres.js's TransactionSql, which `withSavepoints` mimics.
-      const tx = new PostgresJsTransaction(dialect, session as never, undefined) as unknown as Db;
-      return await openedOn(reserved, tx, opening, body);
-    } finally {
-      reserved.release();
-    }
-  });
   return {
     db,
     kind: 'postgres',
@@ -292,92 +277,6 @@ function prepared<Row extends unknown[], P extends Record<string, unknown>>(
 }
 
 type Driver = (text: string, params: unknown[]) => Promise<unknown[][]>;
-
-/**
- * True in a statement of a transaction from `transactionOpening`, false outside any (autocommit). A statement of
- * `opening` that writes must write only where this holds: it is sent before BEGIN's answer is in, so should BEGIN
- * have failed it would run on its own, and then writes nothing.
- */
-export const IN_OPENED_TRANSACTION = sql`coalesce(current_setting('balance.transaction', true), '') = 'open'`;
-
-/** BEGIN and the mark `IN_OPENED_TRANSACTION` reads, one simple query: both take effect or neither does. */
-const OPEN_TRANSACTION = `begin; select set_config('balance.transaction', 'open', true)`;
-
-type OpenedTransaction = <O, T>(
-  opening: (tx: Db) => Promise<O>,
-  body: (tx: Db, opened: O) => Promise<T> | T,
-) => Promise<T>;
-
-const openedTransactions = new WeakMap<Db, OpenedTransaction>();
-
-/**
- * A transaction whose first statements (`opening`) go out together with its BEGIN, one round trip where
- * `db.transaction` spends two (postgres.js waits for BEGIN's answer before it runs the first statement); `body`
- * then runs in the same transaction with what they returned, and it commits, or rolls back on any error. For a
- * short transaction on a hot path (a redemption); a transaction inside it is a savepoint, as in `db.transaction`.
- * On PGlite, or inside a transaction, it is `db.transaction` (a savepoint there).
- */
-export function transactionOpening<O, T>(
-  db: Db,
-  opening: (tx: Db) => Promise<O>,
-  body: (tx: Db, opened: O) => Promise<T> | T,
-): Promise<T> {
-  const opened = openedTransactions.get(db);
-  if (opened) return opened(opening, body);
-  return db.transaction(async (tx) => {
-    await tx.execute(sql.raw(OPEN_TRANSACTION.slice('begin; '.length)));
-    return body(tx, await opening(tx));
-  });
-}
-
-async function openedOn<O, T>(
-  connection: Sql,
-  tx: Db,
-  opening: (tx: Db) => Promise<O>,
-  body: (tx: Db, opened: O) => Promise<T> | T,
-): Promise<T> {
-  const begun = connection.unsafe(OPEN_TRANSACTION).execute(); // queued first, so it runs first
-  const [began, first] = await Promise.allSettled([begun, opening(tx)]);
-  try {
-    if (began.status === 'rejected') throw began.reason; // `opening` ran outside it, and wrote nothing
-    if (first.status === 'rejected') throw first.reason;
-    const result = await body(tx, first.value);
-    // A transaction in which a statement failed answers COMMIT with ROLLBACK (no error): a body that caught a
-    // failure and went on must not be taken as committed.
-    const commit = await connection.unsafe('commit');
-    if (commit.command !== 'COMMIT')
-      throw new Error('the transaction was rolled back: a statement in it failed');
-    return result;
-  } catch (err) {
-    // Also after a failed BEGIN, in case it began (none open: a warning only); a connection gone has rolled back.
-    await connection.unsafe('rollback').catch(() => {});
-    throw err;
-  }
-}
-
-/**
- * A reserved connection with the `savepoint` of postgres.js's transaction clients, which drizzle calls for a
- * transaction inside a transaction; a reserved connection has none.
- */
-function withSavepoints(connection: Sql): Sql {
-  let savepoints = 0;
-  const savepoint = async (body: (sql: Sql) => unknown) => {
-    const name = `s${++savepoints}`;
-    await connection.unsafe(`savepoint ${name}`);
-    try {
-      const result = await body(self);
-      await connection.unsafe(`release savepoint ${name}`);
-      return result;
-    } catch (err) {
-      await connection.unsafe(`rollback to savepoint ${name}`);
-      throw err;
-    }
-  };
-  const self: Sql = new Proxy(connection, {
-    get: (target, prop, receiver) => (prop === 'savepoint' ? savepoint : Reflect.get(target, prop, receiver)),
-  });
-  return self;
-}
 
 /** What the read lane's connection is called in `pg_stat_activity`. */
 export const READ_LANE_NAME = 'balance read lane';

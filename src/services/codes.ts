@@ -1,12 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import {
-  type Db,
-  IN_OPENED_TRANSACTION,
-  pgErrorCode,
-  preparedQuery,
-  toBigInt,
-  transactionOpening,
-} from '../db/client.js';
+import { type Db, pgErrorCode, preparedQuery, toBigInt } from '../db/client.js';
 import { accounts, codeBatches, codes, licensePacks } from '../db/schema.js';
 import { addMonths, monthOf } from '../domain/billing-month.js';
 import { type CodeKind, codeHash, generateCode, parseCode, parseLast4 } from '../domain/code-format.js';
@@ -184,37 +177,23 @@ export async function redeemCode(
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
   const hash = codeHash(input.secret, parsed.body);
   try {
-    return await transactionOpening(
-      db,
-      (tx) => lockedAttempt(tx, { ...input, hash, kind: parsed.kind }),
-      (tx, attempt): Promise<RedeemResult> | RedeemResult => {
-        if (attempt.until !== null) return { ok: false, reason: 'locked', until: attempt.until };
-        if (attempt.claimed !== null) return applyClaim(tx, attempt.claimed, input);
-        if (attempt.outcome === 'recorded') return { ok: false, reason: 'invalid' };
-        return failure(tx, hash, input);
-      },
-    );
+    return await db.transaction(async (tx) => {
+      // Sent together (pipelined on the transaction's one connection): the server runs the attempt only after the
+      // locks are granted, and its snapshot is taken then, so nothing is read before the locks are held.
+      const [, attempt] = await Promise.all([
+        lockRedemptions(tx, input.actor, input.accountId),
+        attemptClaim(tx, { ...input, hash, kind: parsed.kind }),
+      ]);
+      if (attempt.until !== null) return { ok: false, reason: 'locked', until: attempt.until };
+      if (attempt.claimed !== null) return applyClaim(tx, attempt.claimed, input);
+      if (attempt.outcome === 'recorded') return { ok: false, reason: 'invalid' };
+      return failure(tx, hash, input);
+    });
   } catch (err) {
     if (err instanceof WrongPlan)
       return { ok: false, reason: 'wrong_plan', packPlan: err.packPlan, accountPlan: err.accountPlan };
     throw err;
   }
-}
-
-/**
- * The locks, then the attempt, sent together with the transaction's BEGIN (pipelined on its one connection): the
- * server runs the attempt only after the locks are granted, and its snapshot is taken then, so nothing is read
- * before the locks are held.
- */
-async function lockedAttempt(
-  tx: Db,
-  input: { hash: string; kind: CodeKind | null; accountId: number; actor: string; now: Date },
-): Promise<Attempt> {
-  const [, attempt] = await Promise.all([
-    lockRedemptions(tx, input.actor, input.accountId),
-    attemptClaim(tx, input),
-  ]);
-  return attempt;
 }
 
 /**
@@ -298,11 +277,9 @@ type Attempt = {
  * before it recorded): the lockout of both windows; if not locked, the conditional UPDATE that claims the code; if
  * nothing was claimed and the code is not one this account already redeemed, the failure. Of any number of
  * simultaneous attempts PostgreSQL lets exactly one UPDATE see the row still `issued`. A loser that raced the winner
- * (the code still claimable in its snapshot) records nothing here and is settled by `failure`. It goes out before
- * BEGIN's answer (`transactionOpening`), so outside a transaction it claims and records nothing (exported for the
- * test that runs it so).
+ * (the code still claimable in its snapshot) records nothing here and is settled by `failure`.
  */
-export async function attemptClaim(
+async function attemptClaim(
   tx: Db,
   input: { hash: string; kind: CodeKind | null; accountId: number; actor: string; now: Date },
 ): Promise<Attempt> {
@@ -354,7 +331,6 @@ const attemptStatement = (() => {
           update codes c set status = 'redeemed', redeemed_by = ${p('userId')}::text,
                  redeemed_account_id = ${p('accountId')}::bigint, redeemed_at = ${now}
           where c.hash = ${p('hash')}::text and ${claimable} and (select until from lockout) is null
-            and ${IN_OPENED_TRANSACTION}
           returning c.id, c.kind, c.amount_cents, c.last4),
         seen as (select c.status = 'redeemed' and c.redeemed_account_id = ${p('accountId')}::bigint as here,
                         ${claimable} as raced
@@ -363,7 +339,7 @@ const attemptStatement = (() => {
           insert into redemption_failures (user_id, account_id, at)
           select ${p('userId')}::text, ${p('accountId')}::bigint, ${now}
           where (select until from lockout) is null and not exists (select 1 from claimed)
-            and not exists (select 1 from seen where here or raced) and ${IN_OPENED_TRANSACTION}
+            and not exists (select 1 from seen where here or raced)
           returning id)
         select (select until from lockout), (select id from claimed), (select kind from claimed),
                (select amount_cents from claimed), (select last4 from claimed),

@@ -97,11 +97,12 @@ async function roundTrips(url: string, secret: string, accountIds: number[], now
   }
 }
 
-/** What limits the latency and what in src/ would move it; the numbers are this run's. */
+/** The median and the highest of the runs' stolen CPU shares. */
 function stolenRange(shares: number[]): string {
   return `${fmtShare(median(shares))} / ${fmtShare(Math.max(...shares))}`;
 }
 
+/** What limits the latency and what in src/ would move it; the numbers are this run's. */
 function analysis(f: {
   trips: { winner: number; loser: number; preparedWinner: number };
   storm: number;
